@@ -1,0 +1,3 @@
+"""ArtStudio: restore photos and explore generative models."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,32 @@
+"""Entry point: ``artstudio`` opens the window, ``artstudio COMMAND ...`` runs headless.
+
+This dispatcher sits outside the layers so that the CLI never imports Qt and
+the GUI is only imported when a window is wanted.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    from . import cli
+
+    if argv and (argv[0] in cli.COMMANDS or argv[0].startswith("-")):
+        return cli.main(argv)
+    if len(argv) > 1:
+        print("artstudio: error: give one PHOTO to open, or a command (see artstudio --help).",
+              file=sys.stderr)
+        return cli.EXIT_USAGE
+    if argv and not Path(argv[0]).is_file():
+        print(f"artstudio: error: file not found: '{argv[0]}'", file=sys.stderr)
+        return cli.EXIT_FAILURE
+    from .ui.app import main as gui_main
+
+    return gui_main(argv[0] if argv else None)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""The open photo: image, mask, undo history and a proposed (not yet applied) result."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .brush import Brush, PointerEvent, paint_segment
+from .history import History, Patch, TileRecorder, diff_patch
+from .rect import Rect
+
+
+class Document:
+    """One image being restored.
+
+    Attributes
+    ----------
+    image : numpy.ndarray
+        ``uint8 (H, W, 3|4)`` RGB(A).
+    mask : numpy.ndarray
+        ``uint8 (H, W)``; 0 = keep, 255 = fill.
+    proposal : numpy.ndarray or None
+        A fill result shown for comparison until applied or reverted.
+    path : Path or None
+        The file the image came from (guarded against silent overwrite).
+    """
+
+    def __init__(self, image: np.ndarray, mask: np.ndarray | None = None,
+                 path: Path | None = None, history: History | None = None):
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
+            raise ValueError(f"image must be uint8 (H, W, 3|4), got {image.dtype} {image.shape}")
+        self.image = np.ascontiguousarray(image)
+        h, w = image.shape[:2]
+        if mask is None:
+            mask = np.zeros((h, w), np.uint8)
+        if mask.shape != (h, w) or mask.dtype != np.uint8:
+            raise ValueError(f"mask must be uint8 {(h, w)}, got {mask.dtype} {mask.shape}")
+        self.mask = np.ascontiguousarray(mask)
+        self.path = Path(path) if path is not None else None
+        self.history = history or History()
+        self.proposal: np.ndarray | None = None
+        self.modified = False
+        self._stroke: TileRecorder | None = None
+        self._last: PointerEvent | None = None
+        self._brush: Brush | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.image.shape[1], self.image.shape[0]
+
+    # -- painting -----------------------------------------------------------
+    def begin_stroke(self, event: PointerEvent, brush: Brush) -> Rect | None:
+        label = "Erase" if brush.mode == "erase" else "Paint mask"
+        self._stroke = TileRecorder("mask", self.mask, label)
+        self._brush, self._last = brush, event
+        return self._paint(event, event)
+
+    def continue_stroke(self, event: PointerEvent) -> Rect | None:
+        if self._stroke is None:
+            return None
+        last, self._last = self._last, event
+        return self._paint(last, event)
+
+    def end_stroke(self) -> Patch | None:
+        if self._stroke is None:
+            return None
+        patch = self._stroke.finish()
+        self._stroke = self._last = self._brush = None
+        self._record(patch)
+        return patch
+
+    def _paint(self, a: PointerEvent, b: PointerEvent) -> Rect | None:
+        from .brush import segment_bounds
+
+        rect = segment_bounds(a, b, self._brush).clip(*self.size)
+        if rect.empty:
+            return None
+        self._stroke.touch(rect)
+        return paint_segment(self.mask, a, b, self._brush)
+
+    # -- whole-layer edits ----------------------------------------------------
+    def set_mask(self, new_mask: np.ndarray, label: str) -> Patch | None:
+        """Replace the mask as one undoable step; returns the patch (None if unchanged)."""
+        if new_mask.shape != self.mask.shape:
+            raise ValueError(f"mask must be {self.mask.shape}, got {new_mask.shape}")
+        patch = diff_patch("mask", self.mask, new_mask.astype(np.uint8, copy=False), label)
+        if patch is not None:
+            self.mask[patch.rect.slices] = patch.after
+            self._record(patch)
+        return patch
+
+    def set_proposal(self, result: np.ndarray | None) -> None:
+        if result is not None and result.shape != self.image.shape:
+            raise ValueError(f"result must be {self.image.shape}, got {result.shape}")
+        self.proposal = result
+
+    def apply_proposal(self, label: str = "Fill") -> Patch | None:
+        """Keep the proposed result as one undoable image change."""
+        if self.proposal is None:
+            return None
+        patch = diff_patch("image", self.image, self.proposal, label)
+        self.proposal = None
+        if patch is not None:
+            self.image[patch.rect.slices] = patch.after
+            self._record(patch)
+        return patch
+
+    # -- history ---------------------------------------------------------------
+    def _record(self, patch: Patch | None) -> None:
+        if patch is not None:
+            self.history.push(patch)
+            self.modified = True
+
+    def _write(self, layer: str, rect: Rect, pixels: np.ndarray) -> None:
+        target = self.mask if layer == "mask" else self.image
+        target[rect.slices] = pixels
+
+    def undo(self) -> Patch | None:
+        if self._stroke is not None:
+            self.end_stroke()
+        patch = self.history.undo(self._write)
+        self.modified = self.modified or patch is not None
+        return patch
+
+    def redo(self) -> Patch | None:
+        return self.history.redo(self._write)

@@ -1,0 +1,84 @@
+"""The job protocol: long work written as plain generators.
+
+A job is ``run_x(request, cancel) -> Generator[Event, None, Result]``. It
+yields :class:`Progress` and :class:`Preview` events, checks ``cancel``
+between steps (raising :class:`Cancelled`), and returns its result. The GUI
+runs jobs on its one worker thread; the CLI and tests simply drive them with
+:func:`run_sync`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import numpy as np
+
+R = TypeVar("R")
+
+
+@dataclass(frozen=True)
+class Progress:
+    """``fraction`` in [0, 1]; ``message`` for the status bar."""
+
+    fraction: float
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Preview:
+    """An intermediate image, ``uint8 (H, W, 3|4)``, safe to keep (a copy)."""
+
+    image: np.ndarray
+
+
+Event = Progress | Preview
+Job = Generator[Event, None, Any]
+
+
+class Cancelled(Exception):
+    """The user cancelled; not an error."""
+
+
+class JobError(Exception):
+    """A failure with a one-line message meant for the user."""
+
+
+class CancelToken:
+    """Set from any thread; checked by the job between steps."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def cancel(self) -> None:
+        self._event.set()
+
+    @property
+    def cancelled(self) -> bool:
+        return self._event.is_set()
+
+    def check(self) -> None:
+        """Raise :class:`Cancelled` if cancellation was requested."""
+        if self._event.is_set():
+            raise Cancelled()
+
+
+def run_sync(job: Generator[Event, None, R],
+             on_event: Callable[[Event], None] | None = None) -> R:
+    """Drive a job to completion on the calling thread and return its result."""
+    while True:
+        try:
+            event = next(job)
+        except StopIteration as stop:
+            return stop.value
+        if on_event is not None:
+            on_event(event)
+
+
+def readonly_copy(array: np.ndarray) -> np.ndarray:
+    """A private, immutable copy to hand to another thread."""
+    copy = np.array(array, copy=True)
+    copy.flags.writeable = False
+    return copy

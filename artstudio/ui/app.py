@@ -1,0 +1,41 @@
+"""Start the GUI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from ..core.paths import AppPaths, resources_dir
+from ..core.settings import Settings
+from . import file_ops
+from .main_window import MainWindow
+from .theme import apply_dark_theme
+
+
+def create_window(paths: AppPaths | None = None) -> MainWindow:
+    """Build the main window (the QApplication must exist)."""
+    paths = (paths or AppPaths.from_environment()).ensure()
+    return MainWindow(paths, Settings.load(paths.settings_file))
+
+
+def main(photo: str | None = None) -> int:
+    """Open the window on ``photo``, or on the bundled demo when None."""
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("ArtStudio")
+    app.setOrganizationName("ArtStudio")
+    icon = resources_dir() / "icons" / "artstudio.png"
+    if icon.exists():
+        app.setWindowIcon(QIcon(str(icon)))
+    apply_dark_theme(app)
+    window = create_window()
+    window.show()
+    # Open after the first paint so the window appears at once, even for a huge photo.
+    if photo is None:
+        QTimer.singleShot(0, lambda: file_ops.open_demo(window))
+    else:
+        QTimer.singleShot(0, lambda: window.open_path(Path(photo)))
+    return app.exec()

@@ -1,0 +1,169 @@
+"""Opening and saving from the window: dialogs, confirmations, clear error messages.
+
+Every failure is shown as one line and changes nothing: a bad file leaves
+the current document open, a failed save leaves the old file in place.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from ..core.document import Document
+from ..core.imageio import READ_EXTENSIONS, ImageError, load_image, load_mask, save_image, save_mask
+from ..core.paths import resources_dir
+
+OPEN_FILTER = "Images ({});;All files (*)".format(" ".join(f"*{e}" for e in READ_EXTENSIONS))
+SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
+MASK_FILTER = "PNG mask (*.png)"
+DEMO_IMAGE = "demo/astronaut_scratched.png"
+DEMO_MASK = "demo/astronaut_scratched_mask.png"
+
+
+def _error(window, message: str) -> None:
+    window.status.showMessage(message, 10000)
+    QMessageBox.warning(window, "ArtStudio", message)
+
+
+def _start_dir(window) -> str:
+    return window.settings.last_dir or str(Path.home())
+
+
+def confirm_discard(window) -> bool:
+    """True when there are no unsaved changes, or the user agrees to lose them."""
+    doc = window.restore.document
+    if doc is None or not doc.modified:
+        return True
+    answer = QMessageBox.question(
+        window, "Unsaved changes",
+        f"'{doc.path.name if doc.path else 'Untitled'}' has unsaved changes. Discard them?",
+        QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Discard
+
+
+def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
+    """Open an image (and optionally its mask) as the current document."""
+    if not confirm_discard(window):
+        return False
+    try:
+        loaded = load_image(path)
+        mask = load_mask(mask_path, loaded.size) if mask_path is not None else None
+    except ImageError as exc:
+        _error(window, str(exc))
+        return False
+    window.restore.set_document(Document(loaded.pixels, mask, loaded.path))
+    window.settings.last_dir = str(Path(path).resolve().parent)
+    window.settings.add_recent(str(Path(path).resolve()))
+    note = " (16-bit source shown and saved as 8-bit)" if loaded.bit_depth == 16 else ""
+    window.status.showMessage(f"Opened {Path(path).name}{note}", 6000)
+    return True
+
+
+def open_dialog(window) -> None:
+    path, _ = QFileDialog.getOpenFileName(window, "Open image", _start_dir(window), OPEN_FILTER)
+    if path:
+        open_path(window, Path(path))
+
+
+def open_demo(window) -> bool:
+    res = resources_dir()
+    return open_path(window, res / DEMO_IMAGE, res / DEMO_MASK)
+
+
+def _confirm_overwrite(window, target: Path) -> bool:
+    doc = window.restore.document
+    if not target.exists():
+        return True
+    is_original = doc is not None and doc.path is not None and doc.path.resolve() == target.resolve()
+    text = (f"Overwrite the original photo '{target.name}'? Its current pixels will be lost."
+            if is_original else f"'{target.name}' already exists. Replace it?")
+    answer = QMessageBox.question(window, "Overwrite?", text,
+                                  QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+                                  QMessageBox.StandardButton.Cancel)
+    return answer == QMessageBox.StandardButton.Yes
+
+
+def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
+    """Save the current image to ``target`` after any needed confirmation."""
+    doc = window.restore.document
+    if doc is None or not _confirm_overwrite(window, target):
+        return False
+    try:
+        save_image(target, doc.image)
+    except ImageError as exc:
+        _error(window, str(exc))
+        return False
+    if becomes_document_path:
+        doc.path, doc.modified = target, False
+        window.restore.document_changed.emit()
+    extra = " (the unapplied fill result was not included)" if doc.proposal is not None else ""
+    window.status.showMessage(f"Saved {target.name}{extra}", 6000)
+    window.settings.last_dir = str(target.parent)
+    return True
+
+
+def _ask_save_path(window, title: str) -> Path | None:
+    doc = window.restore.document
+    if doc is None:
+        return None
+    suggested = str(Path(_start_dir(window)) / ((doc.path.stem + "_restored.png") if doc.path else "untitled.png"))
+    path, _ = QFileDialog.getSaveFileName(window, title, suggested, SAVE_FILTER,
+                                          options=QFileDialog.Option.DontConfirmOverwrite)
+    return Path(path) if path else None
+
+
+def save(window) -> bool:
+    doc = window.restore.document
+    if doc is None:
+        return False
+    if doc.path is None:
+        return save_as(window)
+    return write_image(window, doc.path, becomes_document_path=True)
+
+
+def save_as(window) -> bool:
+    target = _ask_save_path(window, "Save image as")
+    return target is not None and write_image(window, target, becomes_document_path=True)
+
+
+def export_copy(window) -> bool:
+    target = _ask_save_path(window, "Export a copy")
+    return target is not None and write_image(window, target, becomes_document_path=False)
+
+
+def load_mask_dialog(window) -> None:
+    doc = window.restore.document
+    if doc is None:
+        return
+    path, _ = QFileDialog.getOpenFileName(window, "Load mask", _start_dir(window), OPEN_FILTER)
+    if path:
+        load_mask_file(window, Path(path))
+
+
+def load_mask_file(window, path: Path) -> bool:
+    doc = window.restore.document
+    try:
+        mask = load_mask(path, doc.size)
+    except ImageError as exc:
+        _error(window, str(exc))
+        return False
+    window.restore.replace_mask(mask, f"Load mask {path.name}")
+    return True
+
+
+def save_mask_dialog(window) -> None:
+    doc = window.restore.document
+    if doc is None:
+        return
+    stem = doc.path.stem if doc.path else "untitled"
+    path, _ = QFileDialog.getSaveFileName(window, "Save mask", str(Path(_start_dir(window)) / f"{stem}_mask.png"),
+                                          MASK_FILTER)
+    if path:
+        try:
+            save_mask(Path(path), doc.mask)
+        except ImageError as exc:
+            _error(window, str(exc))
+            return
+        window.status.showMessage(f"Saved mask {Path(path).name}", 6000)

@@ -1,0 +1,216 @@
+"""The main window: wires workspaces, menus, shortcuts, status bar and the job thread."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QMainWindow, QMessageBox,
+                               QStackedWidget, QToolBar, QToolButton, QWidget)
+
+from .. import __version__
+from ..core.paths import AppPaths
+from ..core.settings import DEVICE_CHOICES, Settings
+from ..jobs.system import run_probe_device
+from . import file_ops
+from .job_runner import JobRunner
+from .placeholder_panel import PlaceholderPanel
+from .restore_workspace import RestoreWorkspace
+from .status_bar import StudioStatusBar
+
+WORKSPACES = ("Restore", "Generate", "Train")
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, paths: AppPaths, settings: Settings):
+        super().__init__()
+        self.paths, self.settings = paths, settings
+        self.setWindowTitle("ArtStudio")
+        self.setAcceptDrops(True)
+        self.resize(1400, 900)
+        self.runner = JobRunner(self)
+        self.restore = RestoreWorkspace(self.runner, settings)
+        self.stack = QStackedWidget()
+        self.stack.addWidget(self.restore)
+        self.stack.addWidget(PlaceholderPanel("Generate", [
+            "sample a generator's latent space and move sliders along meaningful directions",
+            "breed and interpolate favourites, export at high resolution with the recipe"]))
+        self.stack.addWidget(PlaceholderPanel("Train", [
+            "train GANs, VAEs and restoration networks on your own folder of images",
+            "watch samples and loss curves improve live"]))
+        self.setCentralWidget(self.stack)
+        self.status = StudioStatusBar()
+        self.setStatusBar(self.status)
+        self._build_workspace_bar()
+        self._build_actions()
+        self._connect()
+        self.runner.start()
+        self._device_job = self.runner.submit(
+            "device", lambda token: run_probe_device(settings.device, token))
+        self._close_confirmed = False
+
+    # -- construction ------------------------------------------------------------------
+    def _build_workspace_bar(self) -> None:
+        bar = QToolBar("Workspaces")
+        bar.setMovable(False)
+        holder = QWidget()
+        row = QHBoxLayout(holder)
+        row.setContentsMargins(8, 0, 8, 0)
+        self.workspace_buttons = QButtonGroup(self)
+        for index, name in enumerate(WORKSPACES):
+            button = QToolButton()
+            button.setObjectName("workspace")
+            button.setText(name)
+            button.setCheckable(True)
+            button.setToolTip(f"{name} workspace (Alt+{index + 1})")
+            button.setShortcut(QKeySequence(f"Alt+{index + 1}"))
+            self.workspace_buttons.addButton(button, index)
+            row.addWidget(button)
+        self.workspace_buttons.button(0).setChecked(True)
+        self.workspace_buttons.idClicked.connect(self.stack.setCurrentIndex)
+        bar.addWidget(holder)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _action(self, menu, text: str, slot, *shortcuts: str) -> QAction:
+        action = QAction(text, self)
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        ws, canvas, mb = self.restore, self.restore.canvas, self.menuBar()
+        m = mb.addMenu("&File")
+        self._action(m, "&Open…", lambda: file_ops.open_dialog(self), "Ctrl+O")
+        self._action(m, "Open &Demo Photo", lambda: file_ops.open_demo(self))
+        m.addSeparator()
+        self._action(m, "&Save", lambda: file_ops.save(self), "Ctrl+S")
+        self._action(m, "Save &As…", lambda: file_ops.save_as(self), "Ctrl+Shift+S")
+        self._action(m, "&Export Copy…", lambda: file_ops.export_copy(self), "Ctrl+E")
+        m.addSeparator()
+        self._action(m, "&Load Mask…", lambda: file_ops.load_mask_dialog(self), "Ctrl+Shift+O")
+        self._action(m, "Save &Mask…", lambda: file_ops.save_mask_dialog(self), "Ctrl+Shift+M")
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, "Ctrl+Q")
+
+        m = mb.addMenu("&Edit")
+        self.undo_action = self._action(m, "&Undo", ws.undo, "Ctrl+Z")
+        self.redo_action = self._action(m, "&Redo", ws.redo, "Ctrl+Shift+Z", "Ctrl+Y")
+        m.addSeparator()
+        self._action(m, "&Clear Mask", lambda: ws.mask_operation("clear"), "Ctrl+Shift+A")
+        self._action(m, "&Invert Mask", lambda: ws.mask_operation("invert"), "Ctrl+I")
+        self._action(m, "&Grow Mask", lambda: ws.mask_operation("grow", ws.panel.grow_pixels.value()))
+        self._action(m, "S&hrink Mask", lambda: ws.mask_operation("shrink", ws.panel.grow_pixels.value()))
+        m.addSeparator()
+        self._action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return")
+        self._action(m, "&Apply Fill", ws.apply)
+        self._action(m, "Re&vert Fill", ws.revert)
+        self._action(m, "Cancel &Job", self.runner.cancel, "Esc")
+
+        m = mb.addMenu("&View")
+        self._action(m, "Zoom &In", lambda: canvas.zoom_by(1.25), "Ctrl+=", "Ctrl++")
+        self._action(m, "Zoom &Out", lambda: canvas.zoom_by(1 / 1.25), "Ctrl+-")
+        self._action(m, "&Fit to Window", canvas.fit, "Ctrl+0")
+        self._action(m, "&Actual Pixels (100%)", canvas.actual_size, "Ctrl+1")
+
+        m = mb.addMenu("&Tools")
+        self._action(m, "&Brush", lambda: canvas.set_tool("paint"), "B")
+        self._action(m, "&Eraser", lambda: canvas.set_tool("erase"), "E")
+        self._action(m, "&Swap Brush/Eraser", canvas.swap_tool, "X")
+        self._action(m, "Brush &Larger", lambda: canvas.resize_brush(1.2), "]")
+        self._action(m, "Brush S&maller", lambda: canvas.resize_brush(1 / 1.2), "[")
+
+        m = mb.addMenu("&Settings")
+        device_menu = m.addMenu("Compute &Device")
+        group = QActionGroup(self)
+        for choice in DEVICE_CHOICES:
+            action = QAction({"auto": "Automatic (CUDA, MPS, CPU)", "cuda": "CUDA GPU",
+                              "mps": "Apple GPU (MPS)", "cpu": "CPU"}[choice], self, checkable=True)
+            action.setChecked(choice == self.settings.device)
+            action.triggered.connect(lambda _=False, c=choice: self._on_device_chosen(c))
+            group.addAction(action)
+            device_menu.addAction(action)
+
+        m = mb.addMenu("&Help")
+        self._action(m, "&About ArtStudio", self._about)
+
+    def _connect(self) -> None:
+        r, ws = self.runner, self.restore
+        r.job_started.connect(self._on_runner_started)
+        r.job_progress.connect(self._on_runner_progress)
+        r.job_finished.connect(self._on_runner_finished)
+        r.job_failed.connect(self._on_runner_failed)
+        r.job_cancelled.connect(lambda _id: self.status.showMessage("Cancelled", 4000))
+        r.idle.connect(lambda: self.status.set_busy(False))
+        self.status.cancel_requested.connect(self.runner.cancel)
+        ws.document_changed.connect(self._on_document_changed)
+        ws.message.connect(lambda text: self.status.showMessage(text, 6000))
+        ws.canvas.view_changed.connect(self.status.set_zoom)
+
+    # -- job thread -------------------------------------------------------------------------
+    def _on_runner_started(self, job_id: int, kind: str) -> None:
+        if kind != "device":
+            self.status.set_busy(True)
+
+    def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
+        self.status.set_progress(fraction, message)
+
+    def _on_runner_finished(self, job_id: int, result) -> None:
+        if job_id == self._device_job:
+            self.status.set_device(str(result))
+
+    def _on_runner_failed(self, job_id: int, message: str) -> None:
+        if job_id == self._device_job:
+            self.status.set_device("Device: unavailable")
+        self.status.showMessage(message, 10000)
+        QMessageBox.warning(self, "ArtStudio", message)
+
+    def _on_device_chosen(self, choice: str) -> None:
+        self.settings.device = choice
+        self._device_job = self.runner.submit("device", lambda token: run_probe_device(choice, token))
+
+    # -- document state ---------------------------------------------------------------------------
+    def _on_document_changed(self) -> None:
+        doc = self.restore.document
+        self.undo_action.setEnabled(bool(doc and doc.history.can_undo))
+        self.redo_action.setEnabled(bool(doc and doc.history.can_redo))
+        if doc is not None:
+            self.undo_action.setText(f"&Undo {doc.history.undo_label}".rstrip())
+            self.redo_action.setText(f"&Redo {doc.history.redo_label}".rstrip())
+            self.status.set_image_size(*doc.size)
+            name = doc.path.name if doc.path else "Untitled"
+            self.setWindowTitle(f"{name}{' *' if doc.modified else ''} — ArtStudio")
+        else:
+            self.status.set_image_size(0, 0)
+            self.setWindowTitle("ArtStudio")
+
+    def open_path(self, path: Path) -> bool:
+        return file_ops.open_path(self, Path(path))
+
+    def _about(self) -> None:
+        QMessageBox.about(self, "About ArtStudio",
+                          f"ArtStudio {__version__}\nRestore photos and explore generative models.")
+
+    # -- drag and drop, close --------------------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if event.mimeData().hasUrls() and any(u.isLocalFile() for u in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        files = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
+        if files:
+            event.acceptProposedAction()
+            self.open_path(Path(files[0]))
+
+    def closeEvent(self, event) -> None:
+        if not self._close_confirmed and not file_ops.confirm_discard(self):
+            event.ignore()
+            return
+        self.runner.shutdown()
+        try:
+            self.settings.save(self.paths.settings_file)
+        except OSError as exc:
+            self.status.showMessage(f"Could not save settings: {exc}")
+        event.accept()

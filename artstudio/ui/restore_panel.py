@@ -1,0 +1,166 @@
+"""Side panel of the Restore workspace: mask tools, fill method, compare and apply."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+                               QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from superqt import QLabeledDoubleSlider, QLabeledSlider
+
+from ..core.brush import ERASE, PAINT
+from ..core.inpaint import METHODS
+
+
+def _row(*widgets) -> QHBoxLayout:
+    row = QHBoxLayout()
+    for w in widgets:
+        row.addWidget(w)
+    return row
+
+
+class RestorePanel(QWidget):
+    """Emits requests; the workspace decides what they do."""
+
+    tool_selected = Signal(str)
+    brush_size_changed = Signal(float)
+    hardness_changed = Signal(float)
+    opacity_changed = Signal(float)
+    mask_op_requested = Signal(str, int)     # "clear" | "invert" | "grow" | "shrink", pixels
+    fill_requested = Signal(str, int)        # method, radius
+    apply_requested = Signal()
+    revert_requested = Signal()
+    split_changed = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumWidth(280)
+        self.setMaximumWidth(380)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_mask_group())
+        layout.addWidget(self._build_fill_group())
+        layout.addWidget(self._build_compare_group())
+        layout.addStretch(1)
+        self.set_comparing(False)
+
+    # -- construction ------------------------------------------------------------
+    def _build_mask_group(self) -> QGroupBox:
+        box = QGroupBox("Mask")
+        form = QFormLayout(box)
+        self.brush_button = QPushButton("Brush (B)")
+        self.eraser_button = QPushButton("Eraser (E)")
+        self._tools = QButtonGroup(self)
+        for button, mode in ((self.brush_button, PAINT), (self.eraser_button, ERASE)):
+            button.setCheckable(True)
+            self._tools.addButton(button)
+            button.clicked.connect(lambda _=False, m=mode: self.tool_selected.emit(m))
+        self.brush_button.setChecked(True)
+        form.addRow(_row(self.brush_button, self.eraser_button))
+        self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
+        self.size_slider.setRange(1, 500)
+        self.size_slider.valueChanged.connect(lambda v: self.brush_size_changed.emit(float(v)))
+        form.addRow("Size [ ]", self.size_slider)
+        self.hardness_slider = self._fraction_slider(self.hardness_changed)
+        form.addRow("Hardness", self.hardness_slider)
+        self.opacity_slider = self._fraction_slider(self.opacity_changed)
+        form.addRow("Overlay", self.opacity_slider)
+        clear, invert = QPushButton("Clear"), QPushButton("Invert")
+        clear.clicked.connect(lambda: self.mask_op_requested.emit("clear", 0))
+        invert.clicked.connect(lambda: self.mask_op_requested.emit("invert", 0))
+        form.addRow(_row(clear, invert))
+        self.grow_pixels = QSpinBox()
+        self.grow_pixels.setRange(1, 200)
+        self.grow_pixels.setValue(3)
+        self.grow_pixels.setSuffix(" px")
+        grow, shrink = QPushButton("Grow"), QPushButton("Shrink")
+        grow.clicked.connect(lambda: self.mask_op_requested.emit("grow", self.grow_pixels.value()))
+        shrink.clicked.connect(lambda: self.mask_op_requested.emit("shrink", self.grow_pixels.value()))
+        form.addRow(_row(self.grow_pixels, grow, shrink))
+        return box
+
+    def _fraction_slider(self, signal) -> QLabeledDoubleSlider:
+        slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        slider.setRange(0.0, 1.0)
+        slider.setDecimals(2)
+        slider.valueChanged.connect(lambda v: signal.emit(float(v)))
+        return slider
+
+    def _build_fill_group(self) -> QGroupBox:
+        box = QGroupBox("Fill")
+        form = QFormLayout(box)
+        self.method_combo = QComboBox()
+        for key, label in METHODS.items():
+            self.method_combo.addItem(label, key)
+        self.method_combo.currentIndexChanged.connect(self._on_method_changed)
+        form.addRow("Method", self.method_combo)
+        self.radius_spin = QSpinBox()
+        self.radius_spin.setRange(1, 50)
+        self.radius_spin.setValue(5)
+        self.radius_spin.setSuffix(" px")
+        self.radius_spin.setToolTip("How far around each hole the OpenCV methods look")
+        form.addRow("Radius", self.radius_spin)
+        self.fill_button = QPushButton("Fill")
+        self.fill_button.setObjectName("primary")
+        self.fill_button.setToolTip("Fill the masked area (Ctrl+Return)")
+        self.fill_button.clicked.connect(
+            lambda: self.fill_requested.emit(self.method(), self.radius_spin.value()))
+        form.addRow(self.fill_button)
+        return box
+
+    def _build_compare_group(self) -> QGroupBox:
+        box = QGroupBox("Compare")
+        form = QFormLayout(box)
+        self.split_slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+        self.split_slider.setRange(0.0, 1.0)
+        self.split_slider.setDecimals(2)
+        self.split_slider.setValue(0.5)
+        self.split_slider.valueChanged.connect(lambda v: self.split_changed.emit(float(v)))
+        form.addRow("Before | After", self.split_slider)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setObjectName("primary")
+        self.revert_button = QPushButton("Revert")
+        self.apply_button.clicked.connect(self.apply_requested)
+        self.revert_button.clicked.connect(self.revert_requested)
+        form.addRow(_row(self.revert_button, self.apply_button))
+        self.compare_hint = QLabel("Drag the line on the canvas or the slider to compare.")
+        self.compare_hint.setObjectName("hint")
+        self.compare_hint.setWordWrap(True)
+        form.addRow(self.compare_hint)
+        return box
+
+    # -- state -------------------------------------------------------------------------
+    def method(self) -> str:
+        return self.method_combo.currentData()
+
+    def set_method(self, key: str) -> None:
+        index = self.method_combo.findData(key)
+        if index >= 0:
+            self.method_combo.setCurrentIndex(index)
+
+    def _on_method_changed(self) -> None:
+        self.radius_spin.setEnabled(self.method() in ("telea", "ns"))
+
+    def set_comparing(self, comparing: bool) -> None:
+        for w in (self.apply_button, self.revert_button, self.split_slider):
+            w.setEnabled(comparing)
+        self.compare_hint.setVisible(comparing)
+
+    def set_busy(self, busy: bool) -> None:
+        self.fill_button.setEnabled(not busy)
+
+    def show_brush(self, size: float, hardness: float, mode: str) -> None:
+        """Reflect the canvas brush without re-emitting change signals."""
+        for slider, value in ((self.size_slider, int(round(size))), (self.hardness_slider, hardness)):
+            slider.blockSignals(True)
+            slider.setValue(value)
+            slider.blockSignals(False)
+        (self.eraser_button if mode == ERASE else self.brush_button).setChecked(True)
+
+    def show_opacity(self, opacity: float) -> None:
+        self.opacity_slider.blockSignals(True)
+        self.opacity_slider.setValue(opacity)
+        self.opacity_slider.blockSignals(False)
+
+    def show_split(self, fraction: float) -> None:
+        self.split_slider.blockSignals(True)
+        self.split_slider.setValue(fraction)
+        self.split_slider.blockSignals(False)
