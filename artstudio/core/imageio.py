@@ -1,0 +1,494 @@
+"""Reading and writing images and masks.
+
+Everything that touches image files goes through this module so that the
+rest of the program only ever sees ``uint8`` RGB(A) arrays, and so that every
+problem a user can cause (a damaged file, a missing folder, a full disk)
+arrives as a one-line :class:`ImageError` instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import logging
+import os
+import secrets
+import stat
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError, features
+
+__all__ = [
+    "ImageError", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
+    "WRITE_EXTENSIONS", "load_image", "load_mask", "save_image", "save_mask",
+]
+
+_log = logging.getLogger(__name__)
+
+
+class ImageError(Exception):
+    """One-line, user-facing message about an image file."""
+
+
+MAX_PIXELS: int = 250_000_000
+READ_EXTENSIONS: tuple[str, ...] = (
+    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+WRITE_EXTENSIONS: tuple[str, ...] = (
+    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
+
+_SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG",
+                 ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
+_MAX_SIDE = {"JPEG": 65_500, "WEBP": 16_383}
+_ORIENTATION_TAG = 0x0112
+# round(v / 257) maps 0..65535 exactly onto 0..255 (v / 257 never ends in
+# .5); a table is 6x faster than integer division on 24 MP and needs no
+# 32-bit temporary.
+_SIXTEEN_TO_EIGHT = np.round(np.arange(65536) / 257).astype(np.uint8)
+
+# Pillow's own bomb limit (~89 MP) would reject scans we accept; raise it to
+# ours so that our clearer check runs first, but never lower a caller's.
+if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+# EXIF orientation -> the numpy view that displays the image upright; the
+# same table as ImageOps.exif_transpose, shared by the Pillow and OpenCV paths.
+_ORIENT = {
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+@dataclass(frozen=True, eq=False)
+class LoadedImage:
+    """An image read from disk.
+
+    Attributes
+    ----------
+    pixels : numpy.ndarray
+        ``uint8`` array of shape (H, W, 3) or (H, W, 4), RGB(A) with straight
+        alpha, C-contiguous and writeable.
+    path : pathlib.Path
+        The file it came from.
+    format : str
+        Pillow's format name, e.g. ``"PNG"``, ``"JPEG"``, ``"TIFF"``.
+    bit_depth : int
+        8, or 16 when the file stored more than 8 bits per channel.
+    """
+
+    pixels: np.ndarray
+    path: Path
+    format: str
+    bit_depth: int
+
+    @property
+    def has_alpha(self) -> bool:
+        """Whether the pixels carry an alpha channel."""
+        return self.pixels.shape[2] == 4
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Image size as ``(width, height)``."""
+        return self.pixels.shape[1], self.pixels.shape[0]
+
+
+def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+    """Read an image file as 8-bit RGB or RGBA.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        File to read; the content decides the format, not the extension.
+    max_pixels : int, optional
+        Images with more pixels are refused before any pixel is decoded.
+
+    Returns
+    -------
+    LoadedImage
+        Pixels upright (EXIF orientation applied); greyscale becomes RGB,
+        and any transparency becomes an alpha channel. 16-bit sources are
+        rounded to 8 bits.
+
+    Raises
+    ------
+    ImageError
+        If the file is missing, unreadable, damaged, or too large.
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    _check_source(path, name)
+    try:
+        with _pillow_limit_silenced(max_pixels):
+            with Image.open(path) as im:
+                width, height = im.size
+                if width * height > max_pixels:
+                    raise ImageError(
+                        f"Cannot open '{name}': {width}x{height} pixels is "
+                        f"larger than the {_describe_limit(max_pixels)} "
+                        "limit.")
+                depth = _source_bit_depth(im, path)
+                orientation = _orientation(im)
+                pixels = None
+                if depth > 8:
+                    pixels = _decode_with_opencv(path, im.size)
+                if pixels is None:
+                    pixels = _decode_with_pillow(im)
+                fmt = im.format or "unknown"
+            upright = _ORIENT.get(orientation, lambda a: a)(pixels)
+            pixels = np.ascontiguousarray(upright)
+    except ImageError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # The warning only arrives here when warnings are made errors.
+        raise ImageError(f"Cannot open '{name}': the image has too many "
+                         "pixels to open safely.") from None
+    except FileNotFoundError:
+        raise ImageError(f"File not found: '{name}'") from None
+    except PermissionError:
+        raise ImageError(f"Cannot open '{name}': permission denied.") from None
+    except UnidentifiedImageError:
+        raise ImageError(f"Cannot open '{name}': the file is damaged or not "
+                         "an image.") from None
+    except MemoryError:
+        raise ImageError(f"Cannot open '{name}': not enough memory.") from None
+    except Exception:
+        # Decoders fail with OSError, SyntaxError, ValueError, zlib.error...
+        # all meaning the same thing to the user; keep the detail for logs.
+        _log.debug("decoding %s failed", path, exc_info=True)
+        raise ImageError(f"Cannot open '{name}': the file is damaged or "
+                         "incomplete.") from None
+    return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
+
+
+def load_mask(path, size: tuple[int, int] | None = None, *,
+              max_pixels: int = MAX_PIXELS) -> np.ndarray:
+    """Read a mask file as ``uint8 (H, W)``, 0 = keep and 255 = fill.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Any readable image. If it has a real alpha channel (not fully
+        opaque) the alpha is the mask, otherwise its luminance is.
+    size : tuple of int, optional
+        ``(width, height)`` of the image the mask belongs to; a mask of
+        another size is refused.
+    max_pixels : int, optional
+        As for :func:`load_image`.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``uint8`` array of shape (H, W).
+
+    Raises
+    ------
+    ImageError
+        If the file cannot be read or its size does not match ``size``.
+    """
+    loaded = load_image(path, max_pixels=max_pixels)
+    if size is not None and tuple(size) != loaded.size:
+        (mw, mh), (iw, ih) = loaded.size, tuple(size)
+        raise ImageError(f"Mask '{loaded.path.name}' is {mw}x{mh} but the "
+                         f"image is {iw}x{ih}.")
+    px = loaded.pixels
+    if loaded.has_alpha and px[..., 3].min() < 255:
+        return px[..., 3].copy()
+    # ITU-R 601 weights, as Pillow's "L" conversion, in integers so that a
+    # grey pixel maps back to exactly its own value.
+    lum = px[..., 0] * np.uint32(299) + px[..., 1] * np.uint32(587)
+    lum += px[..., 2] * np.uint32(114) + np.uint32(500)
+    return (lum // 1000).astype(np.uint8)
+
+
+def save_image(path, pixels: np.ndarray, *, quality: int = 95) -> Path:
+    """Write an RGB(A) image atomically; the extension picks the format.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file, one of :data:`WRITE_EXTENSIONS` (any case).
+    pixels : numpy.ndarray
+        ``uint8`` array of shape (H, W, 3) or (H, W, 4), straight alpha.
+    quality : int, optional
+        1-100, for JPEG and WebP; WebP at 100 is lossless. JPEG has no
+        alpha, so transparent pixels are composited over white.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ImageError
+        If the format is unsupported or the file cannot be written; an
+        existing file at ``path`` is then left untouched.
+    ValueError
+        If ``pixels`` or ``quality`` are not valid.
+    """
+    path = Path(path)
+    fmt = _save_format(path)
+    if (not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8
+            or pixels.ndim != 3 or pixels.shape[2] not in (3, 4)
+            or pixels.size == 0):
+        raise ValueError("pixels must be a non-empty uint8 (H, W, 3|4) array")
+    if not 1 <= int(quality) <= 100:
+        raise ValueError(f"quality must be 1-100, not {quality}")
+    height, width = pixels.shape[:2]
+    if max(width, height) > _MAX_SIDE.get(fmt, 2**31):
+        raise ImageError(f"Cannot save '{path.name}': {fmt} images cannot be "
+                         f"larger than {_MAX_SIDE[fmt]} pixels on a side.")
+    options = {}
+    if fmt == "PNG":
+        options["compress_level"] = 3  # level 6+ is much slower on 24 MP
+    elif fmt == "JPEG":
+        if pixels.shape[2] == 4:
+            rgb = pixels[..., :3].astype(np.uint16)
+            alpha = pixels[..., 3:].astype(np.uint16)
+            pixels = ((rgb * alpha + 255 * (255 - alpha) + 127) // 255
+                      ).astype(np.uint8)
+        options["quality"] = int(quality)
+        if quality >= 90:
+            options["subsampling"] = 0  # 4:2:0 smears colour detail
+    elif fmt == "WEBP":
+        if quality == 100:
+            # exact keeps the colour under transparent pixels intact
+            options.update(lossless=True, exact=True)
+        else:
+            options["quality"] = int(quality)
+    elif fmt == "TIFF" and features.check_codec("libtiff"):
+        options["compression"] = "tiff_lzw"
+    image = Image.fromarray(np.ascontiguousarray(pixels))
+    return _atomic_save(path, image, fmt, options)
+
+
+def save_mask(path, mask: np.ndarray) -> Path:
+    """Write a mask as an 8-bit greyscale PNG, atomically.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        Target file; must end in ``.png``.
+    mask : numpy.ndarray
+        ``uint8`` (or ``bool``) array of shape (H, W), 0 = keep, 255 = fill.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    ImageError
+        If the name does not end in ``.png`` or the file cannot be written.
+    ValueError
+        If ``mask`` is not a 2-D uint8 or bool array.
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".png":
+        raise ImageError(f"Cannot save mask '{path.name}': masks are saved "
+                         "as PNG, so the name must end in .png.")
+    if not isinstance(mask, np.ndarray) or mask.ndim != 2 or mask.size == 0:
+        raise ValueError("mask must be a non-empty (H, W) array")
+    if mask.dtype == bool:
+        mask = mask.astype(np.uint8) * np.uint8(255)
+    elif mask.dtype != np.uint8:
+        raise ValueError(f"mask must be uint8 or bool, not {mask.dtype}")
+    image = Image.fromarray(np.ascontiguousarray(mask))
+    return _atomic_save(path, image, "PNG", {"compress_level": 3})
+
+
+def _check_source(path: Path, name: str) -> None:
+    # Checked up front because Pillow reports these as confusing errors
+    # (an empty file is "cannot identify image file").
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ImageError(f"File not found: '{name}'") from None
+    except PermissionError:
+        raise ImageError(f"Cannot open '{name}': permission denied.") from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or "the path is not valid"
+        raise ImageError(f"Cannot open '{name}': {reason}.") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ImageError(f"Cannot open '{name}': it is a folder, not a file.")
+    if not stat.S_ISREG(st.st_mode):
+        raise ImageError(f"Cannot open '{name}': it is not a regular file.")
+    if st.st_size == 0:
+        raise ImageError(f"Cannot open '{name}': the file is empty.")
+
+
+@contextlib.contextmanager
+def _pillow_limit_silenced(max_pixels: int):
+    # Pillow warns above its own limit; when the caller allows more than
+    # that, ours is the check that counts. catch_warnings() touches global
+    # state, so only pay for it in that rare case.
+    limit = Image.MAX_IMAGE_PIXELS
+    if limit is None or max_pixels <= limit:
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        yield
+
+
+def _describe_limit(max_pixels: int) -> str:
+    if max_pixels >= 1_000_000:
+        return f"{max_pixels / 1_000_000:g}-megapixel"
+    return f"{max_pixels:,}-pixel"
+
+
+def _source_bit_depth(im: Image.Image, path: Path) -> int:
+    # Pillow silently reduces 16-bit RGB(A) to 8 bits on open and still
+    # calls the mode "RGB", so ask the file itself.
+    if im.mode.startswith("I;16"):
+        return 16
+    if im.mode in ("I", "F"):
+        return 32
+    if im.format == "PNG":
+        with open(path, "rb") as fh:
+            header = fh.read(25)
+        return header[24] if len(header) == 25 else 8
+    if im.format == "TIFF":
+        bits = im.tag_v2.get(258, 8)
+        return max(bits) if isinstance(bits, tuple) else int(bits)
+    return 8
+
+
+def _orientation(im: Image.Image) -> int:
+    # PNG's getexif() decodes the whole image to look for a late eXIf chunk;
+    # only trust one that precedes the pixels, like most viewers.
+    if im.format == "PNG" and "exif" not in im.info:
+        return 1
+    try:
+        return int(im.getexif().get(_ORIENTATION_TAG, 1))
+    except Exception:  # a damaged EXIF block should not lose the image
+        return 1
+
+
+def _decode_with_opencv(path: Path, size: tuple[int, int]):
+    """16-bit PNG/TIFF via OpenCV, or None to fall back to Pillow."""
+    try:
+        import cv2
+    except ImportError:
+        return None
+    try:
+        # IMREAD_UNCHANGED keeps 16 bits and alpha and ignores EXIF
+        # orientation, which the caller applies for both decoders.
+        arr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error:
+        return None
+    if arr is None or arr.shape[1::-1] != size:
+        return None
+    arr = _to_uint8(arr)
+    if arr.ndim == 2:
+        return np.repeat(arr[..., None], 3, axis=2)
+    if arr.shape[2] == 3:
+        return cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
+    if arr.shape[2] == 4:
+        return cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA)
+    return None
+
+
+def _decode_with_pillow(im: Image.Image) -> np.ndarray:
+    im.load()  # decode now so truncated files fail inside our try
+    if im.mode.startswith("I") or im.mode == "F":
+        grey = _to_uint8(np.asarray(im))
+        return np.repeat(grey[..., None], 3, axis=2)
+    alpha = (im.mode in ("RGBA", "LA", "PA", "La", "RGBa")
+             or "transparency" in im.info
+             or (im.mode == "P" and im.palette is not None
+                 and im.palette.mode == "RGBA"))
+    target = "RGBA" if alpha else "RGB"
+    return np.array(im if im.mode == target else im.convert(target))
+
+
+def _to_uint8(arr: np.ndarray) -> np.ndarray:
+    if arr.dtype == np.uint8:
+        return arr
+    if arr.dtype.kind == "f":
+        arr = np.nan_to_num(arr.astype(np.float32))
+        scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
+        return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
+    if arr.dtype != np.uint16:
+        arr = np.clip(arr, 0, 65535).astype(np.uint16)
+    return _SIXTEEN_TO_EIGHT[arr]
+
+
+def _save_format(path: Path) -> str:
+    fmt = _SAVE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        kind = (f"'{path.suffix}' files are not supported" if path.suffix
+                else "the name has no extension")
+        raise ImageError(f"Cannot save '{path.name}': {kind}; use one of "
+                         f"{', '.join(WRITE_EXTENSIONS)}.")
+    return fmt
+
+
+def _atomic_save(path: Path, image: Image.Image, fmt: str,
+                 options: dict) -> Path:
+    name = path.name
+    # os.replace would swap a symlink for a plain file; write its target.
+    target = path.resolve() if path.is_symlink() else path
+    folder = target.parent
+    if not folder.is_dir():
+        raise ImageError(f"Cannot save '{name}': the folder '{folder}' does "
+                         "not exist.")
+    if target.is_dir():
+        raise ImageError(f"Cannot save '{name}': a folder has that name.")
+    tmp = None
+    try:
+        # Not mkstemp: its 0600 mode would stick to the final file, whereas
+        # 0666 here is narrowed by the umask like any normal new file.
+        candidate = folder / f".{name[:100]}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+        fd = os.open(candidate, flags | getattr(os, "O_BINARY", 0), 0o666)
+        tmp = candidate  # only now is it ours to delete
+        with os.fdopen(fd, "wb") as fh:
+            image.save(fh, format=fmt, **options)
+            fh.flush()
+            os.fsync(fh.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
+        os.replace(tmp, target)
+        tmp = None
+    except Exception as exc:
+        _log.debug("saving %s failed", path, exc_info=True)
+        raise ImageError(f"Cannot save '{name}': {_reason(exc)}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    _fsync_folder(folder)
+    return path
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, PermissionError):
+        return "permission denied."
+    if isinstance(exc, MemoryError):
+        return "not enough memory."
+    code = getattr(exc, "errno", None)
+    if code == errno.ENOSPC:
+        return "the disk is full."
+    if code == errno.EROFS:
+        return "the disk is read-only."
+    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+    return text.strip().splitlines()[0].rstrip(".") + "."
+
+
+def _fsync_folder(folder: Path) -> None:
+    # Makes the rename itself survive a power cut; not possible on Windows.
+    with contextlib.suppress(OSError, AttributeError):
+        fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

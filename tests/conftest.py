@@ -1,0 +1,40 @@
+"""Shared fixtures. Every test runs offscreen with its own ARTSTUDIO_HOME."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path, monkeypatch):
+    home = tmp_path / "artstudio-home"
+    monkeypatch.setenv("ARTSTUDIO_HOME", str(home))
+    monkeypatch.delenv("ARTSTUDIO_DEVICE", raising=False)
+    return home
+
+
+@pytest.fixture
+def photo():
+    """A 96x128 photo-like RGB image: smooth gradients plus texture, seeded."""
+    rng = np.random.default_rng(0)
+    h, w = 96, 128
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = np.stack([x / w * 200 + 30, y / h * 180 + 40, (x + y) / (w + h) * 150 + 60], axis=-1)
+    texture = rng.normal(0, 6, (h, w, 3))
+    return np.clip(base + texture, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture
+def scratch(photo):
+    """A mask with one diagonal scratch and a square blotch over ``photo``."""
+    import cv2
+
+    mask = np.zeros(photo.shape[:2], np.uint8)
+    cv2.line(mask, (10, 10), (110, 80), 255, 3)
+    mask[60:70, 20:30] = 255
+    return mask
