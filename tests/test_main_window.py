@@ -1,0 +1,239 @@
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+from artstudio.core.imageio import load_image, save_image
+from artstudio.ui import app as app_module
+from artstudio.ui import file_ops
+
+
+@pytest.fixture
+def dialogs(monkeypatch):
+    """Answer message boxes without showing them and remember what they said."""
+    said = {"warning": [], "question": [], "answer": QMessageBox.StandardButton.Yes}
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: said["warning"].append(text))
+
+    def question(parent, title, text, *a):
+        said["question"].append(text)
+        return said["answer"]
+    monkeypatch.setattr(QMessageBox, "question", question)
+    return said
+
+
+@pytest.fixture
+def window(qtbot, dialogs):
+    w = app_module.create_window()
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w._close_confirmed = True
+    w.close()
+    assert not w.runner.isRunning()
+
+
+@pytest.fixture
+def demo(window):
+    assert file_ops.open_demo(window)
+    return window
+
+
+def shortcut(qtbot, window, sequence):
+    for action in window.findChildren(type(window.undo_action)):
+        if any(s.toString() == sequence for s in action.shortcuts()):
+            action.trigger()
+            return
+    raise AssertionError(f"no action has the shortcut {sequence}")
+
+
+def fill_and_wait(qtbot, window):
+    ids = []
+    with qtbot.waitSignal(window.runner.job_finished, timeout=20000,
+                          check_params_cb=lambda i, r: i in ids):
+        shortcut(qtbot, window, "Ctrl+Return")
+        ids.append(window.restore._fill_job)
+
+
+def test_the_window_opens_on_the_demo_with_its_scratch_mask(qtbot, demo):
+    doc = demo.restore.document
+    assert doc.path.name == "astronaut_scratched.png"
+    assert doc.mask.any() and doc.size == (512, 512)
+    assert "astronaut_scratched.png" in demo.windowTitle()
+    assert demo.status.size_label.text() == "512 × 512 px"
+    qtbot.waitUntil(lambda: demo.status.device_label.text().startswith(("CPU", "CUDA", "Apple")), timeout=60000)
+
+
+def test_fill_compare_apply_undo_redo(qtbot, demo):
+    doc = demo.restore.document
+    original = doc.image.copy()
+    fill_and_wait(qtbot, demo)
+    assert demo.restore.canvas.comparing and doc.proposal is not None
+    assert np.array_equal(doc.image, original)             # nothing applied yet
+    demo.restore.apply()
+    keep = doc.mask == 0
+    assert np.array_equal(doc.image[keep], original[keep])
+    assert not np.array_equal(doc.image[~keep], original[~keep])
+    assert not demo.restore.canvas.comparing
+    applied = doc.image.copy()
+    shortcut(qtbot, demo, "Ctrl+Z")
+    assert np.array_equal(doc.image, original)
+    shortcut(qtbot, demo, "Ctrl+Y")
+    assert np.array_equal(doc.image, applied)
+    shortcut(qtbot, demo, "Ctrl+Z")
+    shortcut(qtbot, demo, "Ctrl+Shift+Z")
+    assert np.array_equal(doc.image, applied)
+
+
+def test_revert_drops_the_result(qtbot, demo):
+    original = demo.restore.document.image.copy()
+    fill_and_wait(qtbot, demo)
+    demo.restore.revert()
+    assert demo.restore.document.proposal is None and not demo.restore.canvas.comparing
+    assert np.array_equal(demo.restore.document.image, original)
+
+
+def test_fill_with_an_empty_mask_explains_instead_of_running(qtbot, demo):
+    demo.restore.mask_operation("clear")
+    assert demo.restore.fill() is None
+    assert not demo.runner.busy
+
+
+def test_mask_menu_operations_and_undo(qtbot, demo):
+    mask = demo.restore.document.mask
+    before = mask.copy()
+    shortcut(qtbot, demo, "Ctrl+I")
+    assert np.array_equal(mask, 255 - before)
+    shortcut(qtbot, demo, "Ctrl+Z")
+    assert np.array_equal(mask, before)
+    demo.restore.mask_operation("grow", 4)
+    assert np.count_nonzero(mask) > np.count_nonzero(before)
+    demo.restore.mask_operation("clear")
+    assert not mask.any()
+
+
+def test_tool_and_view_shortcuts(qtbot, demo):
+    canvas = demo.restore.canvas
+    shortcut(qtbot, demo, "E")
+    assert canvas.brush.mode == "erase"
+    shortcut(qtbot, demo, "X")
+    assert canvas.brush.mode == "paint"
+    size = canvas.brush.size
+    shortcut(qtbot, demo, "]")
+    assert canvas.brush.size > size
+    shortcut(qtbot, demo, "Ctrl+1")
+    assert canvas.scale == 1.0
+    shortcut(qtbot, demo, "Ctrl+=")
+    assert canvas.scale == pytest.approx(1.25)
+    shortcut(qtbot, demo, "Ctrl+-")
+    shortcut(qtbot, demo, "Ctrl+-")
+    assert canvas.scale == pytest.approx(0.8)
+    shortcut(qtbot, demo, "Ctrl+0")
+    assert demo.status.zoom_label.text() == f"{canvas.scale * 100:.0f}%"
+
+
+def test_a_corrupt_file_shows_one_message_and_keeps_the_open_photo(qtbot, demo, dialogs, tmp_path):
+    doc = demo.restore.document
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg" * 10)
+    assert not demo.open_path(bad)
+    assert len(dialogs["warning"]) == 1 and "broken.jpg" in dialogs["warning"][0]
+    assert "\n" not in dialogs["warning"][0]
+    assert demo.restore.document is doc
+
+
+def test_dropping_a_file_opens_it(qtbot, window, tmp_path, photo):
+    path = tmp_path / "dropped.png"
+    save_image(path, photo)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(path))])
+    event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
+                       Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
+    window.dropEvent(event)
+    assert window.restore.document.path == path
+    assert np.array_equal(window.restore.document.image, photo)
+
+
+def test_saving_over_the_original_needs_confirmation(qtbot, window, dialogs, tmp_path, photo, scratch,
+                                                     monkeypatch):
+    original = tmp_path / "family.png"
+    save_image(original, photo)
+    window.open_path(original)
+    window.restore.replace_mask(scratch, "mask")
+    bytes_before = original.read_bytes()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(original), ""))
+    dialogs["answer"] = QMessageBox.StandardButton.Cancel
+    window.restore.document.image[scratch > 0] = 0
+    assert not file_ops.save_as(window)
+    assert "original photo" in dialogs["question"][-1]
+    assert original.read_bytes() == bytes_before
+    dialogs["answer"] = QMessageBox.StandardButton.Yes
+    assert file_ops.save_as(window)
+    assert load_image(original).pixels[scratch > 0].max() == 0
+
+
+def test_save_as_new_file_and_export_copy(qtbot, window, tmp_path, photo, monkeypatch):
+    src = tmp_path / "in.png"
+    save_image(src, photo)
+    window.open_path(src)
+    out, copy = tmp_path / "out.tif", tmp_path / "copy.webp"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    assert file_ops.save_as(window)
+    assert window.restore.document.path == out
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(copy), ""))
+    assert file_ops.export_copy(window)
+    assert window.restore.document.path == out
+    assert np.array_equal(load_image(out).pixels, photo)
+    assert copy.exists()
+
+
+def test_load_mask_of_the_wrong_size_is_refused(qtbot, demo, dialogs, tmp_path):
+    from artstudio.core.imageio import save_mask
+    small = tmp_path / "small_mask.png"
+    save_mask(small, np.full((10, 10), 255, np.uint8))
+    before = demo.restore.document.mask.copy()
+    assert not file_ops.load_mask_file(demo, small)
+    assert "small_mask.png" in dialogs["warning"][-1]
+    assert np.array_equal(demo.restore.document.mask, before)
+
+
+def test_closing_mid_job_cancels_and_ends_the_thread(qtbot, dialogs, tmp_path):
+    w = app_module.create_window()
+    qtbot.addWidget(w)
+    w.show()
+    big = np.random.default_rng(0).integers(0, 255, (900, 1200, 3), dtype=np.uint8)
+    path = tmp_path / "big.png"
+    save_image(path, big)
+    w.open_path(path)
+    mask = np.zeros(big.shape[:2], np.uint8)
+    for y in range(20, 900, 60):
+        mask[y:y + 30, 50:1150] = 255                        # slow for biharmonic
+    w.restore.replace_mask(mask, "mask")
+    with qtbot.waitSignal(w.runner.job_progress, timeout=10000):
+        w.restore.fill("biharmonic", 5)
+    w._close_confirmed = True
+    w.close()
+    assert not w.runner.isRunning()
+
+
+def test_unsaved_changes_are_not_lost_on_close_without_consent(qtbot, demo, dialogs):
+    demo.restore.mask_operation("invert")
+    dialogs["answer"] = QMessageBox.StandardButton.Cancel
+    assert not demo.close()
+    assert demo.isVisible() and demo.runner.isRunning()
+    assert "unsaved changes" in dialogs["question"][-1]
+
+
+def test_painting_through_the_window_then_undo(qtbot, demo):
+    canvas = demo.restore.canvas
+    demo.restore.mask_operation("clear")
+    a = canvas.widget_pos(QPointF(100, 100)).toPoint()
+    b = canvas.widget_pos(QPointF(300, 100)).toPoint()
+    qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=a)
+    qtbot.mouseMove(canvas, b)
+    qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=b)
+    assert demo.restore.document.mask[100, 110:290].min() == 255
+    assert demo.undo_action.isEnabled()
+    shortcut(qtbot, demo, "Ctrl+Z")
+    assert not demo.restore.document.mask.any()
