@@ -117,3 +117,17 @@ def test_brush_keys_change_size_and_tool(qtbot, canvas):
     assert canvas.brush.mode == "erase"
     canvas.swap_tool()
     assert canvas.brush.mode == "paint"
+
+
+def test_streamed_previews_update_only_their_dirty_rect_yet_match_a_fresh_view(canvas, photo):
+    from artstudio.core.display import DisplayPyramid
+    from artstudio.core.rect import Rect
+
+    first = photo.copy()
+    first[10:20, 10:20] = 0
+    canvas.set_compare(first)
+    second = first.copy()
+    second[60:80, 90:120] = 255
+    canvas.set_compare(second, Rect(90, 60, 120, 80))
+    fresh = DisplayPyramid(second)
+    assert all(np.array_equal(a, b) for a, b in zip(canvas._compare.levels, fresh.levels))

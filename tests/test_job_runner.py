@@ -31,7 +31,7 @@ def record(runner):
     log = []
     runner.job_started.connect(lambda i, k: log.append(("started", i, k)))
     runner.job_progress.connect(lambda i, f, m: log.append(("progress", i, f)))
-    runner.job_preview.connect(lambda i, img: log.append(("preview", i, int(img[0, 0, 0]))))
+    runner.job_preview.connect(lambda i, img: log.append(("preview", i, int(img.image[0, 0, 0]))))
     runner.job_finished.connect(lambda i, r: log.append(("finished", i, r)))
     runner.job_failed.connect(lambda i, m: log.append(("failed", i, m)))
     runner.job_cancelled.connect(lambda i: log.append(("cancelled", i)))

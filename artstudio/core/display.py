@@ -27,21 +27,38 @@ def composite(image: np.ndarray, mask: np.ndarray | None, rect: Rect,
     """Write ``uint8 (h, w, 4)`` RGBX pixels for ``rect`` into ``out``.
 
     Transparent pixels show a grey checkerboard; masked pixels are tinted
-    with ``color`` at ``opacity * mask / 255``.
+    with ``color`` at ``opacity * mask / 255``. The RGB->RGBX copy goes
+    through OpenCV: numpy's strided copy is about 20x slower on 24 MP.
     """
+    import cv2
+
     src = image[rect.slices]
-    rgb = src[..., :3]
     if src.shape[2] == 4 and (src[..., 3] != 255).any():
         a = src[..., 3:].astype(np.uint16)
-        rgb = ((rgb.astype(np.uint16) * a + _checker(rect)[..., None] * (255 - a) + 127) // 255)
-    m = None if mask is None else mask[rect.slices]
-    if m is not None and opacity > 0 and m.any():
-        w = (m.astype(np.uint16) * int(round(opacity * 255)) + 127) // 255
-        w = w[..., None]
-        tint = np.asarray(color, np.uint16)
-        rgb = (rgb.astype(np.uint16) * (255 - w) + tint * w + 127) // 255
-    out[..., :3] = rgb
-    out[..., 3] = 255
+        flat = (src[..., :3].astype(np.uint16) * a + _checker(rect)[..., None] * (255 - a) + 127) // 255
+        out[..., :3] = flat
+        out[..., 3] = 255
+    else:
+        cv2.cvtColor(np.ascontiguousarray(src[..., :3]), cv2.COLOR_RGB2RGBA, dst=out)
+    if mask is None or opacity <= 0:
+        return
+    m = mask[rect.slices]
+    count = cv2.countNonZero(m)
+    if count == 0:
+        return
+    level = int(round(opacity * 255))
+    tint = np.asarray(color, np.uint16)
+    if count < m.size // 10:
+        # Sparse (scratches, dust): touch only the masked pixels.
+        ys, xs = np.nonzero(m)
+        w = ((m[ys, xs].astype(np.uint16) * level + 127) // 255)[:, None]
+        old = out[ys, xs, :3].astype(np.uint16)
+        out[ys, xs, :3] = (old * (255 - w) + tint * w + 127) // 255
+        return
+    for y in range(0, m.shape[0], 128):  # dense: the same arithmetic, in cache-sized bands
+        band = out[y:y + 128, :, :3]
+        w = ((m[y:y + 128].astype(np.uint16) * level + 127) // 255)[..., None]
+        band[...] = (band.astype(np.uint16) * (255 - w) + tint * w + 127) // 255
 
 
 class DisplayPyramid:

@@ -102,8 +102,15 @@ def fill_crop(pixels: np.ndarray, hole: np.ndarray, method: str, radius: int = 5
     rgb = cv2.inpaint(np.ascontiguousarray(pixels[..., :3]), hole8, float(radius), flag)
     if pixels.shape[2] == 3:
         return rgb
-    alpha = cv2.inpaint(np.ascontiguousarray(pixels[..., 3]), hole8, float(radius), flag)
-    return np.dstack([rgb, alpha])
+    alpha = pixels[..., 3]
+    known = alpha[~hole]
+    if known.size and (known == known[0]).all():
+        # Uniform alpha (the usual case: fully opaque) stays exactly uniform;
+        # Telea would otherwise wobble it by a level or two.
+        filled_alpha = np.full_like(alpha, known[0])
+    else:
+        filled_alpha = cv2.inpaint(np.ascontiguousarray(alpha), hole8, float(radius), flag)
+    return np.dstack([rgb, filled_alpha])
 
 
 def blend_into(target: np.ndarray, filled: np.ndarray, mask: np.ndarray) -> None:

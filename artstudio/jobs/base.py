@@ -16,6 +16,8 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from ..core.rect import Rect
+
 R = TypeVar("R")
 
 
@@ -29,9 +31,14 @@ class Progress:
 
 @dataclass(frozen=True)
 class Preview:
-    """An intermediate image, ``uint8 (H, W, 3|4)``, safe to keep (a copy)."""
+    """An intermediate image, ``uint8 (H, W, 3|4)``, safe to keep (a copy).
+
+    ``dirty`` bounds what changed since the job's previous preview (None:
+    anything may have), so a viewer can refresh only that rectangle.
+    """
 
     image: np.ndarray
+    dirty: Rect | None = None
 
 
 Event = Progress | Preview

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.inpaint import METHODS, blend_into, context_margin, fill_crop, find_regions
+from ..core.rect import Rect
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
 
 PREVIEW_INTERVAL_S = 0.25
@@ -46,6 +47,7 @@ class FillResult:
     method: str
     regions: int
     seconds: float
+    bounds: Rect | None = None     # where pixels may differ from the input
 
 
 def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None, FillResult]:
@@ -64,7 +66,7 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
     labels, regions = find_regions(request.mask, context_margin(request.method, request.radius))
     result = np.array(request.image, copy=True)
     total = sum(r.pixels for r in regions)
-    done, last_preview = 0, time.perf_counter()
+    done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
     for index, region in enumerate(regions, start=1):
         cancel.check()
         crop = region.rect.slices
@@ -73,8 +75,10 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
         own = np.where(labels[crop] == region.label, mask_crop, 0).astype(np.uint8)
         blend_into(result[crop], filled, own)
         done += region.pixels
+        dirty, bounds = region.rect.union(dirty), region.rect.union(bounds)
         yield Progress(done / total, f"{METHODS[request.method]}: region {index} of {len(regions)}")
         if time.perf_counter() - last_preview >= PREVIEW_INTERVAL_S and index < len(regions):
             last_preview = time.perf_counter()
-            yield Preview(result.copy())
-    return FillResult(result, request.method, len(regions), time.perf_counter() - start)
+            yield Preview(result.copy(), dirty)
+            dirty = None
+    return FillResult(result, request.method, len(regions), time.perf_counter() - start, bounds)

@@ -77,10 +77,21 @@ class CanvasWidget(QWidget):
         self._base.update(rect)
         self.update(self._widget_rect(rect) if rect is not None else self.rect())
 
-    def set_compare(self, image: np.ndarray | None) -> None:
-        """Show ``image`` right of the split line ("after"); None ends comparing."""
+    def set_compare(self, image: np.ndarray | None, dirty: Rect | None = None) -> None:
+        """Show ``image`` right of the split line ("after"); None ends comparing.
+
+        When already comparing an image of the same size, only ``dirty`` (the
+        part that changed; None: all) is recomposited, so streaming previews
+        of a 24 MP job stays cheap.
+        """
         if image is None:
             self._compare, self._compare_images = None, []
+        elif self._compare is not None and self._compare.image.shape == image.shape:
+            self._compare.image = image
+            self._compare.update(dirty)
+            if dirty is not None:
+                self.update(self._widget_rect(dirty))
+                return
         else:
             self._compare = DisplayPyramid(image, None)
             self._compare_images = [wrap_rgbx(level) for level in self._compare.levels]

@@ -48,6 +48,13 @@ def describe_error(exc: BaseException) -> str:
     return f"Unexpected error ({type(exc).__name__}): {text[0] if text else 'no details'}"
 
 
+def _merge(older: Preview, newer: Preview) -> Preview:
+    """The newer image, dirty wherever either preview was."""
+    if older.dirty is None or newer.dirty is None:
+        return Preview(newer.image, None)
+    return Preview(newer.image, newer.dirty.union(older.dirty))
+
+
 class JobRunner(QThread):
     """Runs one job at a time on a dedicated thread.
 
@@ -57,7 +64,7 @@ class JobRunner(QThread):
 
     job_started = Signal(int, str)
     job_progress = Signal(int, float, str)
-    job_preview = Signal(int, object)
+    job_preview = Signal(int, object)      # jobs.base.Preview
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
     job_cancelled = Signal(int)
@@ -135,7 +142,7 @@ class JobRunner(QThread):
 
     def _execute(self, job: _Job) -> None:
         self.job_started.emit(job.id, job.kind)
-        last_preview = 0.0
+        last_preview, held = 0.0, None
         generator = None
         try:
             job.token.check()
@@ -150,10 +157,13 @@ class JobRunner(QThread):
                 if isinstance(event, Progress):
                     self.job_progress.emit(job.id, float(event.fraction), event.message)
                 elif isinstance(event, Preview):
+                    # Throttle, but never lose what a dropped preview said had changed.
+                    held = event if held is None else _merge(held, event)
                     now = time.monotonic()
                     if now - last_preview >= PREVIEW_MIN_INTERVAL_S:
                         last_preview = now
-                        self.job_preview.emit(job.id, event.image)
+                        self.job_preview.emit(job.id, held)
+                        held = None
         except Cancelled:
             self.job_cancelled.emit(job.id)
             return

@@ -135,6 +135,10 @@ class RestoreWorkspace(QWidget):
         radius = radius or self.panel.radius_spin.value()
         self._fill_method = self.settings.fill_method = method
         request = FillRequest.snapshot(doc.image, doc.mask, method=method, radius=radius)
+        # A new fill starts from the document, not from an unapplied result;
+        # its previews must not be drawn over the old result's pixels.
+        doc.set_proposal(None)
+        self._end_compare()
         self._fill_job = self.runner.submit(FILL_KIND, lambda token: run_fill(request, token),
                                             latest_wins=True)
         self.panel.set_busy(True)
@@ -162,9 +166,9 @@ class RestoreWorkspace(QWidget):
         self.canvas.set_compare(None)
         self.panel.set_comparing(False)
 
-    def _on_runner_preview(self, job_id: int, image) -> None:
+    def _on_runner_preview(self, job_id: int, preview) -> None:
         if job_id == self._fill_job:
-            self.canvas.set_compare(image)
+            self.canvas.set_compare(preview.image, preview.dirty)
 
     def _on_runner_finished(self, job_id: int, result) -> None:
         if job_id != self._fill_job or not isinstance(result, FillResult):
@@ -174,7 +178,7 @@ class RestoreWorkspace(QWidget):
         if self.document is None or result.image.shape != self.document.image.shape:
             return
         self.document.set_proposal(np.array(result.image))
-        self.canvas.set_compare(self.document.proposal)
+        self.canvas.set_compare(self.document.proposal, result.bounds)
         self.panel.set_comparing(True)
         self.message.emit(f"Filled {result.regions} region(s) in {result.seconds:.2f} s. "
                           "Compare, then Apply or Revert.")

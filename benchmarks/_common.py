@@ -1,0 +1,84 @@
+"""Helpers shared by the benchmark scripts (not a benchmark itself).
+
+Only the standard library is imported at module level so that importing this
+file never changes what a start-up measurement sees.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import platform
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def core_count() -> str:
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    return f"{usable} usable ({os.cpu_count()} logical)"
+
+
+def versions() -> dict[str, str]:
+    import cv2
+    import numpy
+    import PySide6
+
+    return {"Python": platform.python_version(), "numpy": numpy.__version__,
+            "PySide6": PySide6.__version__, "OpenCV": cv2.__version__}
+
+
+def print_header(title: str) -> None:
+    print(f"== {title} ==")
+    print(f"date      : {datetime.datetime.now().astimezone().isoformat(timespec='seconds')}")
+    print(f"platform  : {platform.platform()}")
+    print(f"cpu       : {cpu_model()}")
+    print(f"cores     : {core_count()}")
+    print("versions  : " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    print()
+
+
+def percentile(values, q: float) -> float:
+    """Linear-interpolated percentile, q in [0, 100]."""
+    data = sorted(values)
+    if not data:
+        return float("nan")
+    pos = (len(data) - 1) * q / 100.0
+    lo = int(pos)
+    hi = min(lo + 1, len(data) - 1)
+    return data[lo] + (data[hi] - data[lo]) * (pos - lo)
+
+
+def median(values) -> float:
+    return statistics.median(values)
+
+
+def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
+    """A GitHub-markdown table (also readable as plain text)."""
+    cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    align = align or ("l" + "r" * (len(headers) - 1))
+
+    def fmt(row):
+        out = []
+        for i, c in enumerate(row):
+            out.append(c.ljust(widths[i]) if align[i] == "l" else c.rjust(widths[i]))
+        return "| " + " | ".join(out) + " |"
+
+    sep = "|" + "|".join(("-" * (w + 1) + ":") if a == "r" else ("-" * (w + 2))
+                         for w, a in zip(widths, align)) + "|"
+    return "\n".join([fmt(cells[0]), sep] + [fmt(r) for r in cells[1:]])
