@@ -160,6 +160,7 @@ class MainWindow(QMainWindow):
     def _on_runner_finished(self, job_id: int, result) -> None:
         if job_id == self._device_job:
             self.status.set_device(str(result))
+            self.status.showMessage("Ready", 3000)
 
     def _on_runner_failed(self, job_id: int, message: str) -> None:
         if job_id == self._device_job:
