@@ -131,3 +131,30 @@ def test_streamed_previews_update_only_their_dirty_rect_yet_match_a_fresh_view(c
     canvas.set_compare(second, Rect(90, 60, 120, 80))
     fresh = DisplayPyramid(second)
     assert all(np.array_equal(a, b) for a, b in zip(canvas._compare.levels, fresh.levels))
+
+
+def tablet(canvas, kind, x, y, pressure):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QPointingDevice, QTabletEvent
+    from PySide6.QtWidgets import QApplication
+
+    pos = canvas.widget_pos(QPointF(x + 0.5, y + 0.5))
+    event = QTabletEvent(kind, QPointingDevice.primaryPointingDevice(), pos, canvas.mapToGlobal(pos),
+                         pressure, 0.0, 0.0, 0.0, 0.0, 0.0, Qt.KeyboardModifier.NoModifier,
+                         Qt.MouseButton.LeftButton,
+                         Qt.MouseButton.LeftButton if kind != QEvent.Type.TabletRelease else Qt.MouseButton.NoButton)
+    QApplication.sendEvent(canvas, event)
+
+
+def test_tablet_pressure_scales_the_stroke(canvas):
+    from PySide6.QtCore import QEvent
+
+    canvas.set_brush(Brush(size=16, hardness=1.0))
+    for y, pressure in ((20, 0.25), (70, 1.0)):
+        tablet(canvas, QEvent.Type.TabletPress, 20, y, pressure)
+        tablet(canvas, QEvent.Type.TabletMove, 100, y, pressure)
+        tablet(canvas, QEvent.Type.TabletRelease, 100, y, pressure)
+    mask = canvas.document.mask
+    light = np.count_nonzero(mask[:45] > 127, axis=0)[60]
+    heavy = np.count_nonzero(mask[45:] > 127, axis=0)[60]
+    assert light == pytest.approx(4, abs=1) and heavy == pytest.approx(16, abs=1)

@@ -105,3 +105,12 @@ def test_bad_requests_give_clear_errors(photo, scratch, mask_shape, method, mess
     mask = scratch if mask_shape == scratch.shape and message != "mask is empty" else np.zeros(mask_shape, np.uint8)
     with pytest.raises(JobError, match=message):
         run_sync(run_fill(FillRequest(photo, mask, method=method), CancelToken()))
+
+
+def test_biharmonic_refuses_a_hole_it_could_not_finish(monkeypatch):
+    monkeypatch.setattr("artstudio.jobs.restore.BIHARMONIC_MAX_HOLE", 1000)
+    image = np.zeros((100, 100, 3), np.uint8)
+    mask = np.zeros((100, 100), np.uint8)
+    mask[10:50, 10:50] = 255
+    with pytest.raises(JobError, match="too large for the biharmonic"):
+        run_sync(run_fill(FillRequest(image, mask, method="biharmonic"), CancelToken()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -22,6 +23,21 @@ def create_window(paths: AppPaths | None = None) -> MainWindow:
     return MainWindow(paths, Settings.load(paths.settings_file))
 
 
+def _install_excepthook(window: MainWindow) -> None:
+    """A bug in a slot becomes a status-bar message and a log entry, not a dead app."""
+    previous = sys.excepthook
+
+    def hook(kind, value, tb):
+        logging.getLogger("artstudio").error("unhandled error", exc_info=(kind, value, tb))
+        try:
+            window.status.showMessage(f"Internal error ({kind.__name__}: {value}); "
+                                      "your work is untouched. Please report it.", 15000)
+        except RuntimeError:  # the window is already gone
+            previous(kind, value, tb)
+
+    sys.excepthook = hook
+
+
 def main(photo: str | None = None) -> int:
     """Open the window on ``photo``, or on the bundled demo when None."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -31,7 +47,9 @@ def main(photo: str | None = None) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     apply_dark_theme(app)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     window = create_window()
+    _install_excepthook(window)
     window.show()
     # Open after the first paint so the window appears at once, even for a huge photo.
     if photo is None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
 from ..core.document import Document
 from ..core.imageio import READ_EXTENSIONS, ImageError, load_image, load_mask, save_image, save_mask
@@ -47,13 +48,21 @@ def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
     """Open an image (and optionally its mask) as the current document."""
     if not confirm_discard(window):
         return False
+    window.status.showMessage(f"Opening {Path(path).name}…")
+    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
     try:
         loaded = load_image(path)
         mask = load_mask(mask_path, loaded.size) if mask_path is not None else None
+        window.restore.set_document(Document(loaded.pixels, mask, loaded.path))
     except ImageError as exc:
+        QApplication.restoreOverrideCursor()
         _error(window, str(exc))
         return False
-    window.restore.set_document(Document(loaded.pixels, mask, loaded.path))
+    except MemoryError:
+        QApplication.restoreOverrideCursor()
+        _error(window, f"Not enough memory to open '{Path(path).name}'.")
+        return False
+    QApplication.restoreOverrideCursor()
     window.settings.last_dir = str(Path(path).resolve().parent)
     window.settings.add_recent(str(Path(path).resolve()))
     note = " (16-bit source shown and saved as 8-bit)" if loaded.bit_depth == 16 else ""
