@@ -237,3 +237,16 @@ def test_painting_through_the_window_then_undo(qtbot, demo):
     assert demo.undo_action.isEnabled()
     shortcut(qtbot, demo, "Ctrl+Z")
     assert not demo.restore.document.mask.any()
+
+
+def test_opened_files_appear_in_open_recent(qtbot, window, tmp_path, photo):
+    first, second = tmp_path / "first.png", tmp_path / "second.png"
+    save_image(first, photo)
+    save_image(second, photo[::-1].copy())
+    window.open_path(first)
+    window.open_path(second)
+    window._fill_recent_menu()
+    entries = [a.text() for a in window.recent_menu.actions()]
+    assert entries[:2] == [str(second.resolve()), str(first.resolve())]
+    window.recent_menu.actions()[1].trigger()
+    assert window.restore.document.path.name == "first.png"

@@ -84,6 +84,8 @@ class MainWindow(QMainWindow):
         ws, canvas, mb = self.restore, self.restore.canvas, self.menuBar()
         m = mb.addMenu("&File")
         self._action(m, "&Open…", lambda: file_ops.open_dialog(self), "Ctrl+O")
+        self.recent_menu = m.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         self._action(m, "Open &Demo Photo", lambda: file_ops.open_demo(self))
         m.addSeparator()
         self._action(m, "&Save", lambda: file_ops.save(self), "Ctrl+S")
@@ -186,6 +188,13 @@ class MainWindow(QMainWindow):
         else:
             self.status.set_image_size(0, 0)
             self.setWindowTitle("ArtStudio")
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for file in self.settings.recent_files:
+            action = self.recent_menu.addAction(file)
+            action.triggered.connect(lambda _=False, f=file: self.open_path(Path(f)))
+        self.recent_menu.setEnabled(bool(self.settings.recent_files))
 
     def open_path(self, path: Path) -> bool:
         return file_ops.open_path(self, Path(path))
