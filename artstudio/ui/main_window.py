@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QMainWindow, QMessageBox,
                                QStackedWidget, QToolBar, QToolButton, QWidget)
@@ -20,6 +20,7 @@ from .restore_workspace import RestoreWorkspace
 from .status_bar import StudioStatusBar
 
 WORKSPACES = ("Restore", "Generate", "Train")
+DEVICE_PROBE_DELAY_MS = 300
 
 
 class MainWindow(QMainWindow):
@@ -46,9 +47,21 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self.runner.start()
-        self._device_job = self.runner.submit(
-            "device", lambda token: run_probe_device(settings.device, token))
+        self._device_job: int | None = None
         self._close_confirmed = False
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._device_job is None:
+            # Importing torch holds the GIL for over a second; start it only
+            # once the window has had time to paint.
+            self._device_job = 0
+            QTimer.singleShot(DEVICE_PROBE_DELAY_MS, self, lambda: self._probe_device(self.settings.device))
+
+    def _probe_device(self, preference: str) -> None:
+        if self.runner.isRunning():
+            self._device_job = self.runner.submit(
+                "device", lambda token: run_probe_device(preference, token))
 
     # -- construction ------------------------------------------------------------------
     def _build_workspace_bar(self) -> None:
@@ -172,7 +185,7 @@ class MainWindow(QMainWindow):
 
     def _on_device_chosen(self, choice: str) -> None:
         self.settings.device = choice
-        self._device_job = self.runner.submit("device", lambda token: run_probe_device(choice, token))
+        self._probe_device(choice)
 
     # -- document state ---------------------------------------------------------------------------
     def _on_document_changed(self) -> None:
