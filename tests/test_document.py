@@ -33,11 +33,23 @@ def test_undo_redo_restore_the_mask_exactly(photo):
     assert np.array_equal(doc.mask, after_second)
 
 
-def test_a_stroke_stores_a_patch_not_the_whole_mask():
+def test_a_stroke_stores_only_the_tiles_it_touched():
     doc = Document(np.zeros((2000, 3000, 3), np.uint8))
     patch = paint(doc, [(100, 100), (150, 120)])
-    assert patch.rect.width < 80 and patch.rect.height < 50
-    assert patch.nbytes < 10_000
+    assert len(patch.tiles) <= 4 and patch.nbytes <= 4 * 2 * 64 * 64
+    diagonal = paint(doc, [(10, 10), (2990, 1990)])
+    bbox_bytes = 2 * diagonal.rect.width * diagonal.rect.height
+    assert diagonal.rect.width > 2900
+    assert diagonal.nbytes < bbox_bytes / 15
+
+
+def test_whole_mask_operations_store_only_changed_tiles(photo):
+    doc = Document(np.zeros((1000, 1000, 3), np.uint8))
+    doc.mask[100:110, 100:900] = 255
+    patch = doc.set_mask(np.zeros_like(doc.mask), "Clear mask")
+    assert len(patch.tiles) == 14                        # 800 px wide line -> 14 tiles of 64
+    doc.undo()
+    assert doc.mask[100:110, 100:900].min() == 255 and doc.mask.sum() == 255 * 10 * 800
 
 
 def test_long_strokes_across_tiles_undo_exactly():

@@ -86,7 +86,7 @@ class Document:
             raise ValueError(f"mask must be {self.mask.shape}, got {new_mask.shape}")
         patch = diff_patch("mask", self.mask, new_mask.astype(np.uint8, copy=False), label)
         if patch is not None:
-            self.mask[patch.rect.slices] = patch.after
+            patch.write(self.mask, "after")
             self._record(patch)
         return patch
 
@@ -102,7 +102,7 @@ class Document:
         patch = diff_patch("image", self.image, self.proposal, label)
         self.proposal = None
         if patch is not None:
-            self.image[patch.rect.slices] = patch.after
+            patch.write(self.image, "after")
             self._record(patch)
         return patch
 
@@ -112,16 +112,15 @@ class Document:
             self.history.push(patch)
             self.modified = True
 
-    def _write(self, layer: str, rect: Rect, pixels: np.ndarray) -> None:
-        target = self.mask if layer == "mask" else self.image
-        target[rect.slices] = pixels
+    def _layer(self, name: str) -> np.ndarray:
+        return self.mask if name == "mask" else self.image
 
     def undo(self) -> Patch | None:
         if self._stroke is not None:
             self.end_stroke()
-        patch = self.history.undo(self._write)
+        patch = self.history.undo(self._layer)
         self.modified = self.modified or patch is not None
         return patch
 
     def redo(self) -> Patch | None:
-        return self.history.redo(self._write)
+        return self.history.redo(self._layer)

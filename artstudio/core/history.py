@@ -1,7 +1,7 @@
-"""Undo/redo as patches: a rectangle plus the pixels before and after.
+"""Undo/redo as patches: the 64x64 tiles that changed, before and after.
 
-A brush stroke across a 24-megapixel mask stores only the few tiles it
-touched, never a copy of the whole layer.
+A brush stroke across a 24-megapixel mask stores only the tiles it touched,
+never a copy of the whole layer or of the stroke's bounding box.
 """
 
 from __future__ import annotations
@@ -17,31 +17,63 @@ TILE = 64
 
 
 @dataclass(frozen=True)
-class Patch:
-    """One undoable change to a layer (``"mask"`` or ``"image"``)."""
+class Tile:
+    """Pixels of one rectangle before and after a change."""
 
-    layer: str
     rect: Rect
     before: np.ndarray
     after: np.ndarray
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One undoable change to a layer (``"mask"`` or ``"image"``), stored as
+    the 64x64 tiles that actually changed."""
+
+    layer: str
+    tiles: tuple[Tile, ...]
     label: str
 
     @property
+    def rect(self) -> Rect:
+        """Bounds of everything the patch touches."""
+        bounds = self.tiles[0].rect
+        for tile in self.tiles[1:]:
+            bounds = bounds.union(tile.rect)
+        return bounds
+
+    @property
+    def rects(self) -> list[Rect]:
+        return [t.rect for t in self.tiles]
+
+    @property
     def nbytes(self) -> int:
-        return self.before.nbytes + self.after.nbytes
+        return sum(t.before.nbytes + t.after.nbytes for t in self.tiles)
+
+    def write(self, target: np.ndarray, side: str) -> None:
+        """Write the ``"before"`` or ``"after"`` pixels into ``target``."""
+        for tile in self.tiles:
+            target[tile.rect.slices] = getattr(tile, side)
+
+
+def _tile_rects(shape: tuple[int, ...]):
+    h, w = shape[:2]
+    for ty in range(0, h, TILE):
+        for tx in range(0, w, TILE):
+            yield (ty // TILE, tx // TILE), Rect(tx, ty, min(tx + TILE, w), min(ty + TILE, h))
 
 
 def diff_patch(layer: str, before: np.ndarray, after: np.ndarray, label: str) -> Patch | None:
-    """A patch covering exactly the pixels that differ, or None if none do."""
-    from .rect import bbox_of_nonzero
-
+    """A patch holding the tiles where ``before`` and ``after`` differ, or None."""
     changed = before != after
     if changed.ndim == 3:
         changed = changed.any(axis=2)
-    rect = bbox_of_nonzero(changed)
-    if rect is None:
-        return None
-    return Patch(layer, rect, before[rect.slices].copy(), after[rect.slices].copy(), label)
+    h, w = changed.shape
+    rows, cols = np.arange(0, h, TILE), np.arange(0, w, TILE)
+    per_tile = np.add.reduceat(np.add.reduceat(changed, rows, axis=0, dtype=np.int32), cols, axis=1)
+    tiles = tuple(Tile(rect, before[rect.slices].copy(), after[rect.slices].copy())
+                  for key, rect in _tile_rects(changed.shape) if per_tile[key])
+    return Patch(layer, tiles, label) if tiles else None
 
 
 class TileRecorder:
@@ -56,10 +88,8 @@ class TileRecorder:
         self._layer = layer
         self._label = label
         self._tiles: dict[tuple[int, int], np.ndarray] = {}
-        self._dirty: Rect | None = None
 
     def touch(self, rect: Rect) -> None:
-        self._dirty = rect.union(self._dirty)
         for ty in range(rect.y0 // TILE, (rect.y1 - 1) // TILE + 1):
             for tx in range(rect.x0 // TILE, (rect.x1 - 1) // TILE + 1):
                 if (ty, tx) not in self._tiles:
@@ -67,21 +97,13 @@ class TileRecorder:
                     self._tiles[(ty, tx)] = tile.copy()
 
     def finish(self) -> Patch | None:
-        if self._dirty is None:
-            return None
-        rect = self._dirty
-        before = self._layer[rect.slices].copy()
-        for (ty, tx), saved in self._tiles.items():
-            tile = Rect(tx * TILE, ty * TILE, tx * TILE + saved.shape[1], ty * TILE + saved.shape[0])
-            part = tile.intersect(rect)
-            if part.empty:
-                continue
-            before[part.y0 - rect.y0:part.y1 - rect.y0, part.x0 - rect.x0:part.x1 - rect.x0] = \
-                saved[part.y0 - tile.y0:part.y1 - tile.y0, part.x0 - tile.x0:part.x1 - tile.x0]
-        after = self._layer[rect.slices].copy()
-        if np.array_equal(before, after):
-            return None
-        return Patch(self._name, rect, before, after, self._label)
+        tiles = []
+        for (ty, tx), saved in sorted(self._tiles.items()):
+            rect = Rect(tx * TILE, ty * TILE, tx * TILE + saved.shape[1], ty * TILE + saved.shape[0])
+            now = self._layer[rect.slices]
+            if not np.array_equal(saved, now):
+                tiles.append(Tile(rect, saved, now.copy()))
+        return Patch(self._name, tuple(tiles), self._label) if tiles else None
 
 
 class History:
@@ -117,20 +139,20 @@ class History:
     def redo_label(self) -> str:
         return self._redo[-1].label if self._redo else ""
 
-    def undo(self, write: Callable[[str, Rect, np.ndarray], None]) -> Patch | None:
-        """Pop the last patch and write its ``before`` pixels through ``write``."""
+    def undo(self, layers: Callable[[str], np.ndarray]) -> Patch | None:
+        """Pop the last patch and restore its ``before`` pixels into ``layers(name)``."""
         if not self._undo:
             return None
         patch = self._undo.pop()
-        write(patch.layer, patch.rect, patch.before)
+        patch.write(layers(patch.layer), "before")
         self._redo.append(patch)
         return patch
 
-    def redo(self, write: Callable[[str, Rect, np.ndarray], None]) -> Patch | None:
+    def redo(self, layers: Callable[[str], np.ndarray]) -> Patch | None:
         if not self._redo:
             return None
         patch = self._redo.pop()
-        write(patch.layer, patch.rect, patch.after)
+        patch.write(layers(patch.layer), "after")
         self._undo.append(patch)
         return patch
 

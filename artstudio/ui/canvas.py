@@ -77,6 +77,19 @@ class CanvasWidget(QWidget):
         self._base.update(rect)
         self.update(self._widget_rect(rect) if rect is not None else self.rect())
 
+    def refresh_rects(self, rects: list[Rect]) -> None:
+        """Recomposite several rectangles (e.g. the tiles an undo restored)."""
+        if self._base is None:
+            return
+        if len(rects) > 256:  # one pass over the bounds beats thousands of tiny ones
+            bounds = rects[0]
+            for r in rects[1:]:
+                bounds = bounds.union(r)
+            rects = [bounds]
+        for rect in rects:
+            self._base.update(rect)
+            self.update(self._widget_rect(rect))
+
     def set_compare(self, image: np.ndarray | None, dirty: Rect | None = None) -> None:
         """Show ``image`` right of the split line ("after"); None ends comparing.
 

@@ -118,7 +118,7 @@ class RestoreWorkspace(QWidget):
 
     def _after_patch(self, patch: Patch | None) -> None:
         if patch is not None:
-            self.canvas.refresh(patch.rect)
+            self.canvas.refresh_rects(patch.rects)
             self.message.emit(patch.label)
         self.document_changed.emit()
 
