@@ -78,7 +78,7 @@ def cmd_restore(args) -> int:
     try:
         image = load_image(args.input)
         mask = load_mask(args.mask, image.size)
-        request = FillRequest(image.pixels, mask, method=args.method, radius=args.radius)
+        request = FillRequest(image.pixels, mask, method=args.method, radius=args.radius, previews=False)
         show, interactive = _progress_printer(args.quiet)
         result = run_sync(run_fill(request, _NeverCancel()), show)
         if interactive:

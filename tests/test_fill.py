@@ -114,3 +114,30 @@ def test_biharmonic_refuses_a_hole_it_could_not_finish(monkeypatch):
     mask[10:50, 10:50] = 255
     with pytest.raises(JobError, match="too large for the biharmonic"):
         run_sync(run_fill(FillRequest(image, mask, method="biharmonic"), CancelToken()))
+
+
+def test_long_scratches_are_tiled_without_changing_the_fill(monkeypatch):
+    import functools
+
+    import cv2
+
+    import artstudio.jobs.restore as restore
+    from artstudio.core.inpaint import find_regions as real_find_regions
+
+    rng = np.random.default_rng(5)
+    y, x = np.mgrid[0:1200, 0:1200]
+    image = np.dstack([(x / 6) % 255, (y / 5) % 255, (x + y) / 12 % 255]).astype(np.uint8)
+    image = np.clip(image + rng.normal(0, 4, image.shape), 0, 255).astype(np.uint8)
+    mask = np.zeros((1200, 1200), np.uint8)
+    cv2.line(mask, (20, 30), (1170, 1150), 255, 5)          # long, thin: tiled
+    cv2.circle(mask, (250, 950), 60, 255, -1)               # compact: one region
+    _, regions = real_find_regions(mask, 16)
+    assert len(regions) >= 4
+    blob = [r for r in regions if r.core == r.rect]
+    assert len(blob) == 1 and blob[0].rect.width < 200
+    assert all(r.rect.width <= 512 + 32 for r in regions if r.core != r.rect)
+    tiled = run_sync(restore.run_fill(FillRequest(image, mask), CancelToken())).image
+    monkeypatch.setattr(restore, "find_regions", functools.partial(real_find_regions, tile=10 ** 6))
+    whole = run_sync(restore.run_fill(FillRequest(image, mask), CancelToken())).image
+    assert np.abs(tiled.astype(int) - whole).max() <= 3
+    assert np.array_equal(tiled[mask == 0], image[mask == 0])

@@ -1,9 +1,10 @@
 """Classical hole filling (OpenCV Telea and Navier-Stokes, scikit-image biharmonic).
 
-Large photos are filled one region at a time: each connected group of masked
-pixels is cut out with a margin of context, filled, and pasted back. That keeps
-memory bounded, makes the work cancellable between regions, and is much faster
-than running the solvers over a whole 24-megapixel frame.
+Large photos are filled one region at a time: each group of masked pixels
+(long thin scratches cut into tiles) is cut out with a margin of context,
+filled, and pasted back. That keeps memory bounded and makes the work
+cancellable between regions; docs/BENCHMARKS.md compares its speed with one
+whole-frame solver call.
 """
 
 from __future__ import annotations
@@ -21,11 +22,16 @@ METHODS: dict[str, str] = {
 }
 
 
+TILE = 512
+
+
 @dataclass(frozen=True)
 class Region:
-    """A group of holes filled together: ``labels[rect.slices] == label``."""
+    """A piece of work: fill the holes labelled ``label`` inside ``rect``
+    (the crop, with context) and write back those inside ``core``."""
 
     rect: Rect
+    core: Rect
     label: int
     pixels: int
 
@@ -35,22 +41,31 @@ def context_margin(method: str, radius: int) -> int:
     return max(16, 3 * int(radius)) if method in ("telea", "ns") else 24
 
 
-def find_regions(mask: np.ndarray, margin: int) -> tuple[np.ndarray, list[Region]]:
-    """Group holes whose context overlaps.
+def find_regions(mask: np.ndarray, margin: int, tile: int = TILE,
+                 reach: int = 5) -> tuple[np.ndarray, list[Region]]:
+    """Split the holes into independent pieces of work.
+
+    Holes closer than ``2 * margin`` form one component. A compact component
+    is one region. An elongated one (a scratch) whose bounds exceed ``tile``
+    is cut into tiles, each with enough context that every written pixel
+    sees everything the solver would use (hole depth plus the solver's
+    ``reach``): a long diagonal scratch would otherwise make the solver set
+    up a crop as large as the whole photo. Tiling changes what such holes are
+    filled with by at most a level or two.
 
     Parameters
     ----------
     mask : numpy.ndarray
         ``uint8 (H, W)``, non-zero = hole.
     margin : int
-        Context in pixels; holes closer than ``2 * margin`` share a region.
+        Context in pixels kept around every hole.
 
     Returns
     -------
     labels : numpy.ndarray
-        ``int32 (H, W)``; the region label of each pixel of the grown holes.
+        ``int32 (H, W)``; the component label of each pixel of the grown holes.
     regions : list of Region
-        Largest first, each with its crop rectangle (hole bounds plus margin).
+        Largest crop first.
     """
     import cv2
 
@@ -58,15 +73,36 @@ def find_regions(mask: np.ndarray, margin: int) -> tuple[np.ndarray, list[Region
     if not hole.any():
         return np.zeros(mask.shape, np.int32), []
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (2 * margin + 1, 2 * margin + 1))
-    grown = cv2.dilate(hole, kernel)
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(grown, connectivity=8)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(cv2.dilate(hole, kernel), connectivity=8)
+    # Per-component hole size and depth, from the hole pixels only (a few
+    # percent of the frame; scipy.ndimage's per-label max sorts the frame).
+    inside = np.flatnonzero(hole)
+    owner = labels.ravel()[inside]
+    own_pixels = np.bincount(owner, minlength=count)
+    deepest = np.zeros(count, np.float32)
+    np.maximum.at(deepest, owner, cv2.distanceTransform(hole, cv2.DIST_L2, 3).ravel()[inside])
     h, w = mask.shape
     regions = []
     for label in range(1, count):
-        x, y, bw, bh, area = (int(v) for v in stats[label])
-        regions.append(Region(Rect(x, y, x + bw, y + bh).clip(w, h), label, area))
+        x, y, bw, bh, _ = (int(v) for v in stats[label])
+        bounds = Rect(x, y, x + bw, y + bh).clip(w, h)
+        context = max(margin, int(np.ceil(deepest[label])) + reach + 2)
+        if max(bw, bh) > tile and context <= tile // 4:
+            regions.extend(_tiles(bounds, label, labels, hole, context, tile))
+        else:
+            regions.append(Region(bounds, bounds, label, int(own_pixels[label])))
     regions.sort(key=lambda r: -r.rect.width * r.rect.height)
     return labels, regions
+
+
+def _tiles(bounds: Rect, label: int, labels: np.ndarray, hole: np.ndarray, margin: int, tile: int):
+    h, w = hole.shape
+    for ty in range(bounds.y0 // tile * tile, bounds.y1, tile):
+        for tx in range(bounds.x0 // tile * tile, bounds.x1, tile):
+            core = Rect(tx, ty, tx + tile, ty + tile).intersect(bounds)
+            pixels = int(np.count_nonzero((labels[core.slices] == label) & (hole[core.slices] > 0)))
+            if pixels:
+                yield Region(core.grown(margin).clip(w, h), core, label, pixels)
 
 
 def fill_crop(pixels: np.ndarray, hole: np.ndarray, method: str, radius: int = 5) -> np.ndarray:

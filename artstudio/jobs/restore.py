@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Generator
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.inpaint import METHODS, blend_into, context_margin, fill_crop, find_regions
+from ..core.inpaint import METHODS, Region, blend_into, context_margin, fill_crop, find_regions
 from ..core.rect import Rect
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
 
@@ -32,12 +34,16 @@ class FillRequest:
         ``"telea"``, ``"ns"`` or ``"biharmonic"``.
     radius : int
         Neighbourhood radius in pixels for the OpenCV methods.
+    previews : bool
+        Yield intermediate images (a full copy each) for a viewer; the CLI
+        has none and turns them off.
     """
 
     image: np.ndarray
     mask: np.ndarray
     method: str = "telea"
     radius: int = 5
+    previews: bool = True
 
     @classmethod
     def snapshot(cls, image: np.ndarray, mask: np.ndarray, **options) -> "FillRequest":
@@ -66,33 +72,49 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
         raise JobError("The mask is empty: paint over the damage first.")
     start = time.perf_counter()
     yield Progress(0.0, f"{METHODS[request.method]}: finding damaged regions")
-    labels, regions = find_regions(request.mask, context_margin(request.method, request.radius))
+    labels, regions = find_regions(request.mask, context_margin(request.method, request.radius),
+                                   reach=request.radius)
     result = np.array(request.image, copy=True)
     if request.method == "biharmonic":
-        _check_biharmonic_size(request.mask, labels, regions)
+        _check_biharmonic_size(regions)
     total = sum(r.pixels for r in regions)
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
-    for index, region in enumerate(regions, start=1):
-        cancel.check()
-        crop = region.rect.slices
-        mask_crop = request.mask[crop]
-        filled = fill_crop(request.image[crop], mask_crop > 0, request.method, request.radius)
-        own = np.where(labels[crop] == region.label, mask_crop, 0).astype(np.uint8)
-        blend_into(result[crop], filled, own)
-        done += region.pixels
-        dirty, bounds = region.rect.union(dirty), region.rect.union(bounds)
-        yield Progress(done / total, f"{METHODS[request.method]}: region {index} of {len(regions)}")
-        if time.perf_counter() - last_preview >= PREVIEW_INTERVAL_S and index < len(regions):
-            last_preview = time.perf_counter()
-            yield Preview(result.copy(), dirty)
-            dirty = None
+    # The solvers release the GIL, so regions are filled on every core; this
+    # thread only pastes results back, checks for cancel and reports.
+    pool = ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1))
+    try:
+        futures = [pool.submit(_fill_region, request, labels, region) for region in regions]
+        for index, future in enumerate(as_completed(futures), start=1):
+            cancel.check()
+            region, filled, own = future.result()
+            blend_into(result[region.core.slices], filled, own)
+            done += region.pixels
+            dirty, bounds = region.core.union(dirty), region.core.union(bounds)
+            yield Progress(done / total, f"{METHODS[request.method]}: region {index} of {len(regions)}")
+            if request.previews and time.perf_counter() - last_preview >= PREVIEW_INTERVAL_S \
+                    and index < len(regions):
+                last_preview = time.perf_counter()
+                yield Preview(result.copy(), dirty)
+                dirty = None
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return FillResult(result, request.method, len(regions), time.perf_counter() - start, bounds)
 
 
-def _check_biharmonic_size(mask: np.ndarray, labels: np.ndarray, regions) -> None:
+def _fill_region(request: FillRequest, labels: np.ndarray, region: Region):
+    """Fill one region; returns it with the filled pixels and hole weights of its core."""
+    crop, core = region.rect, region.core
+    mask_crop = request.mask[crop.slices]
+    # Only this component's holes: others are beyond the context margin,
+    # and inpainting them here would be thrown away.
+    own = np.where(labels[crop.slices] == region.label, mask_crop, 0).astype(np.uint8)
+    filled = fill_crop(request.image[crop.slices], own > 0, request.method, request.radius)
+    inner = Rect(core.x0 - crop.x0, core.y0 - crop.y0, core.x1 - crop.x0, core.y1 - crop.y0)
+    return region, filled[inner.slices], own[inner.slices]
+
+
+def _check_biharmonic_size(regions: list[Region]) -> None:
     for region in regions:
-        crop = region.rect.slices
-        hole = int(np.count_nonzero((labels[crop] == region.label) & (mask[crop] > 0)))
-        if hole > BIHARMONIC_MAX_HOLE:
-            raise JobError(f"A masked area of {hole:,} pixels is too large for the biharmonic method "
+        if region.pixels > BIHARMONIC_MAX_HOLE:
+            raise JobError(f"A masked area of {region.pixels:,} pixels is too large for the biharmonic method "
                            f"(limit {BIHARMONIC_MAX_HOLE:,}); use Telea or Navier-Stokes for it.")
