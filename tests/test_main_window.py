@@ -250,3 +250,15 @@ def test_opened_files_appear_in_open_recent(qtbot, window, tmp_path, photo):
     assert entries[:2] == [str(second.resolve()), str(first.resolve())]
     window.recent_menu.actions()[1].trigger()
     assert window.restore.document.path.name == "first.png"
+
+
+def test_undoing_an_image_change_drops_a_stale_result(qtbot, demo):
+    doc = demo.restore.document
+    fill_and_wait(qtbot, demo)
+    demo.restore.apply()
+    applied = doc.image.copy()
+    fill_and_wait(qtbot, demo)                    # a second result, computed from `applied`
+    assert doc.proposal is not None
+    shortcut(qtbot, demo, "Ctrl+Z")               # the image under it changes back
+    assert doc.proposal is None and not demo.restore.canvas.comparing
+    assert not np.array_equal(doc.image, applied)

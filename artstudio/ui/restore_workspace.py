@@ -84,6 +84,9 @@ class RestoreWorkspace(QWidget):
 
     def set_document(self, document: Document | None) -> None:
         self.cancel_fill()
+        # Forget the job now: a result that races the cancel belongs to the old photo.
+        self._fill_job = None
+        self.panel.set_busy(False)
         self.canvas.set_document(document)
         self.panel.set_comparing(False)
         self.document_changed.emit()
@@ -117,6 +120,11 @@ class RestoreWorkspace(QWidget):
             self._after_patch(self.document.redo())
 
     def _after_patch(self, patch: Patch | None) -> None:
+        doc = self.document
+        if patch is not None and patch.layer == "image" and doc is not None and doc.proposal is not None:
+            # The result was computed from pixels that just changed under it.
+            doc.set_proposal(None)
+            self._end_compare()
         if patch is not None:
             self.canvas.refresh_rects(patch.rects)
             self.message.emit(patch.label)
