@@ -218,7 +218,8 @@ def test_closing_mid_job_cancels_and_ends_the_thread(qtbot, dialogs, tmp_path):
 
 
 def test_unsaved_changes_are_not_lost_on_close_without_consent(qtbot, demo, dialogs):
-    demo.restore.mask_operation("invert")
+    fill_and_wait(qtbot, demo)
+    demo.restore.apply()
     dialogs["answer"] = QMessageBox.StandardButton.Cancel
     assert not demo.close()
     assert demo.isVisible() and demo.runner.isRunning()
@@ -262,3 +263,28 @@ def test_undoing_an_image_change_drops_a_stale_result(qtbot, demo):
     shortcut(qtbot, demo, "Ctrl+Z")               # the image under it changes back
     assert doc.proposal is None and not demo.restore.canvas.comparing
     assert not np.array_equal(doc.image, applied)
+
+
+def test_the_painted_mask_comes_back_when_the_photo_is_reopened(qtbot, dialogs, tmp_path, photo, scratch):
+    path = tmp_path / "grandma.png"
+    save_image(path, photo)
+    first = app_module.create_window()
+    qtbot.addWidget(first)
+    first.open_path(path)
+    first.restore.replace_mask(scratch, "paint")
+    first._close_confirmed = True
+    first.close()
+    second = app_module.create_window()
+    qtbot.addWidget(second)
+    second.open_path(path)
+    assert np.array_equal(second.restore.document.mask, scratch)
+    assert not second.restore.document.modified
+    second.restore.mask_operation("clear")
+    second._close_confirmed = True
+    second.close()
+    third = app_module.create_window()
+    qtbot.addWidget(third)
+    third.open_path(path)
+    assert not third.restore.document.mask.any()
+    third._close_confirmed = True
+    third.close()

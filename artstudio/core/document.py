@@ -110,7 +110,8 @@ class Document:
     def _record(self, patch: Patch | None) -> None:
         if patch is not None:
             self.history.push(patch)
-            self.modified = True
+            # Masks are autosaved per photo; only pixel changes need saving.
+            self.modified = self.modified or patch.layer == "image"
 
     def _layer(self, name: str) -> np.ndarray:
         return self.mask if name == "mask" else self.image
@@ -119,8 +120,10 @@ class Document:
         if self._stroke is not None:
             self.end_stroke()
         patch = self.history.undo(self._layer)
-        self.modified = self.modified or patch is not None
+        self.modified = self.modified or (patch is not None and patch.layer == "image")
         return patch
 
     def redo(self) -> Patch | None:
-        return self.history.redo(self._layer)
+        patch = self.history.redo(self._layer)
+        self.modified = self.modified or (patch is not None and patch.layer == "image")
+        return patch

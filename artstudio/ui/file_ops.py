@@ -11,6 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
+from ..core.autosave import load_photo_mask, save_photo_mask
 from ..core.document import Document
 from ..core.imageio import READ_EXTENSIONS, ImageError, load_image, load_mask, save_image, save_mask
 from ..core.paths import resources_dir
@@ -44,6 +45,17 @@ def confirm_discard(window) -> bool:
     return answer == QMessageBox.StandardButton.Discard
 
 
+def autosave_mask(window) -> None:
+    """Keep the current photo's mask in the autosave folder (never raises)."""
+    doc = window.restore.document
+    if doc is None or doc.path is None:
+        return
+    try:
+        save_photo_mask(window.paths.autosave, doc.path, doc.mask)
+    except (ImageError, OSError) as exc:
+        window.status.showMessage(f"Could not autosave the mask: {exc}", 6000)
+
+
 def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
     """Open an image (and optionally its mask) as the current document."""
     if not confirm_discard(window):
@@ -53,6 +65,9 @@ def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
     try:
         loaded = load_image(path)
         mask = load_mask(mask_path, loaded.size) if mask_path is not None else None
+        restored = mask is None and (mask := load_photo_mask(window.paths.autosave, loaded.path,
+                                                             loaded.size)) is not None
+        autosave_mask(window)
         window.restore.set_document(Document(loaded.pixels, mask, loaded.path))
     except ImageError as exc:
         QApplication.restoreOverrideCursor()
@@ -66,6 +81,7 @@ def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
     window.settings.last_dir = str(Path(path).resolve().parent)
     window.settings.add_recent(str(Path(path).resolve()))
     note = " (16-bit source shown and saved as 8-bit)" if loaded.bit_depth == 16 else ""
+    note += "; restored the mask you painted on it last time" if restored else ""
     window.status.showMessage(f"Opened {Path(path).name}{note}", 6000)
     return True
 

@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         self.runner.shutdown()
+        file_ops.autosave_mask(self)
         try:
             self.settings.save(self.paths.settings_file)
         except OSError as exc:
