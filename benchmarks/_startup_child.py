@@ -5,10 +5,14 @@ way ``artstudio.ui.app.main`` does (QApplication, icon, dark theme,
 
 Options
 -------
---no-device-probe   diagnostic: replace the start-up device probe (the job that
-                    imports torch on the worker thread) with a no-op job.
+--no-device-probe   diagnostic: replace the device probe (the job that imports
+                    torch on the worker thread; MainWindow.showEvent submits it
+                    300 ms after show) with a no-op job.
 --wait-device       after the first paint, keep running until the device probe
-                    finishes and report when that was.
+                    finishes and report when it was submitted and finished.
+
+The child then closes the window normally (the job thread is shut down and
+the process exits with status 0).
 
 Run only by startup.py; QT_QPA_PLATFORM and ARTSTUDIO_HOME come from it.
 """
@@ -18,7 +22,6 @@ import time
 T_START = time.time()
 
 import json  # noqa: E402
-import os  # noqa: E402
 import sys  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -69,12 +72,17 @@ def main() -> None:
     result = {"torch_at_window_built": torch_state()}
 
     def finish(extra=None):
+        if "stamps" in result:         # already reported (e.g. the 60 s guard fired late)
+            return
         result.update(extra or {})
         result["stamps"] = stamps
         print(json.dumps(result), flush=True)
-        # The job thread may still be inside "import torch"; a normal Qt
-        # shutdown would wait for it (or abort on a running QThread).
-        os._exit(0)
+        # A normal shutdown, as when the user closes the window: closeEvent
+        # stops the job thread (waiting for a job in progress, such as a torch
+        # import that has already started), then the last window closing
+        # quits the event loop. The parent's figures end at the stamps above,
+        # so the teardown is not part of any timing.
+        window.close()
 
     def first_paint_done():
         stamps["first_paint"] = time.time()
@@ -103,6 +111,14 @@ def main() -> None:
     window.restore.canvas.installEventFilter(watcher)
 
     if wait_device:
+        submit_probe = window._probe_device
+
+        def probe_submitted(*args):
+            stamps["device_probe_submitted"] = time.time()
+            return submit_probe(*args)
+
+        window._probe_device = probe_submitted
+
         def on_finished(job_id, value):
             if job_id == window._device_job:
                 stamps["device_probe_done"] = time.time()

@@ -51,7 +51,7 @@ def find_regions(mask: np.ndarray, margin: int, tile: int = TILE,
     sees everything the solver would use (hole depth plus the solver's
     ``reach``): a long diagonal scratch would otherwise make the solver set
     up a crop as large as the whole photo. Tiling changes what such holes are
-    filled with by at most a level or two.
+    filled with by a few levels at most (3 measured, docs/BENCHMARKS.md).
 
     Parameters
     ----------
