@@ -86,10 +86,28 @@ def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
     return True
 
 
+def recipe_in(window, path: Path):
+    """The latent state embedded in an ArtStudio PNG, or None for any other file."""
+    from ..core.latent_state import LatentFileError
+    from ..core.recipe import read_recipe
+
+    if path.suffix.lower() != ".png" or not path.is_file():
+        return None
+    try:
+        state = read_recipe(path)
+    except (LatentFileError, OSError):
+        return None
+    if state is not None and state.model not in window.generate.specs:
+        window.status.showMessage(f"{path.name} was made with '{state.model}', which is not installed; "
+                                  "opening it as a photo.", 8000)
+        return None
+    return state
+
+
 def open_dialog(window) -> None:
     path, _ = QFileDialog.getOpenFileName(window, "Open image", _start_dir(window), OPEN_FILTER)
     if path:
-        open_path(window, Path(path))
+        window.open_path(Path(path))
 
 
 def open_demo(window) -> bool:

@@ -13,14 +13,17 @@ from .. import __version__
 from ..core.paths import AppPaths
 from ..core.settings import DEVICE_CHOICES, Settings
 from ..jobs.system import run_probe_device
-from . import file_ops
+from . import file_ops, generate_files
 from .job_runner import JobRunner
 from .placeholder_panel import PlaceholderPanel
+from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
 from .status_bar import StudioStatusBar
 
 WORKSPACES = ("Restore", "Generate", "Train")
 DEVICE_PROBE_DELAY_MS = 300
+# Jobs too short or too frequent (slider renders) to flash the progress bar for.
+QUIET_KINDS = {"device", "generate.render"}
 
 
 class MainWindow(QMainWindow):
@@ -34,9 +37,8 @@ class MainWindow(QMainWindow):
         self.restore = RestoreWorkspace(self.runner, settings)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.restore)
-        self.stack.addWidget(PlaceholderPanel("Generate", [
-            "sample a generator's latent space and move sliders along meaningful directions",
-            "breed and interpolate favourites, export at high resolution with the recipe"]))
+        self.generate = GenerateWorkspace(self.runner, paths, settings)
+        self.stack.addWidget(self.generate)
         self.stack.addWidget(PlaceholderPanel("Train", [
             "train GANs, VAEs and restoration networks on your own folder of images",
             "watch samples and loss curves improve live"]))
@@ -81,9 +83,28 @@ class MainWindow(QMainWindow):
             self.workspace_buttons.addButton(button, index)
             row.addWidget(button)
         self.workspace_buttons.button(0).setChecked(True)
-        self.workspace_buttons.idClicked.connect(self.stack.setCurrentIndex)
+        self.workspace_buttons.idClicked.connect(self.show_workspace)
         bar.addWidget(holder)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def show_workspace(self, index: int) -> None:
+        self.stack.setCurrentIndex(index)
+        self.workspace_buttons.button(index).setChecked(True)
+        if self.stack.currentWidget() is self.generate:
+            self.generate.activate()
+        self._on_document_changed()
+
+    def _in_generate(self, slot):
+        """Run ``slot`` only while the Generate workspace is shown (its keys are free elsewhere)."""
+        return lambda: slot() if self.stack.currentWidget() is self.generate else None
+
+    def _undo(self) -> None:
+        (self.generate if self.stack.currentWidget() is self.generate else self.restore).undo()
+        self._on_document_changed()
+
+    def _redo(self) -> None:
+        (self.generate if self.stack.currentWidget() is self.generate else self.restore).redo()
+        self._on_document_changed()
 
     def _action(self, menu, text: str, slot, *shortcuts: str) -> QAction:
         action = QAction(text, self)
@@ -111,8 +132,8 @@ class MainWindow(QMainWindow):
         self._action(m, "&Quit", self.close, "Ctrl+Q")
 
         m = mb.addMenu("&Edit")
-        self.undo_action = self._action(m, "&Undo", ws.undo, "Ctrl+Z")
-        self.redo_action = self._action(m, "&Redo", ws.redo, "Ctrl+Shift+Z", "Ctrl+Y")
+        self.undo_action = self._action(m, "&Undo", self._undo, "Ctrl+Z")
+        self.redo_action = self._action(m, "&Redo", self._redo, "Ctrl+Shift+Z", "Ctrl+Y")
         m.addSeparator()
         self._action(m, "&Clear Mask", lambda: ws.mask_operation("clear"), "Ctrl+Shift+A")
         self._action(m, "&Invert Mask", lambda: ws.mask_operation("invert"), "Ctrl+I")
@@ -136,6 +157,15 @@ class MainWindow(QMainWindow):
         self._action(m, "&Swap Brush/Eraser", canvas.swap_tool, "X")
         self._action(m, "Brush &Larger", lambda: canvas.resize_brush(1.2), "]")
         self._action(m, "Brush S&maller", lambda: canvas.resize_brush(1 / 1.2), "[")
+
+        g, gen = mb.addMenu("&Generate"), self.generate
+        self._action(g, "&Randomize Seed", self._in_generate(gen.randomize), "R")
+        self._action(g, "Add to &Favourites", self._in_generate(gen.add_favourite), "F")
+        g.addSeparator()
+        self._action(g, "&Save Latent…", self._in_generate(lambda: generate_files.save_latent_dialog(gen)))
+        self._action(g, "&Load Latent…", self._in_generate(lambda: generate_files.load_latent_dialog(gen)))
+        self._action(g, "&Export PNG with Recipe…", self._in_generate(lambda: generate_files.export_png_dialog(gen)))
+        self._action(g, "&Project a Picture…", self._in_generate(lambda: generate_files.project_picture_dialog(gen)))
 
         m = mb.addMenu("&Settings")
         device_menu = m.addMenu("Compute &Device")
@@ -163,10 +193,12 @@ class MainWindow(QMainWindow):
         ws.document_changed.connect(self._on_document_changed)
         ws.message.connect(lambda text: self.status.showMessage(text, 6000))
         ws.canvas.view_changed.connect(self.status.set_zoom)
+        self.generate.message.connect(lambda text: self.status.showMessage(text, 6000))
+        self.generate.history_changed.connect(self._on_document_changed)
 
     # -- job thread -------------------------------------------------------------------------
     def _on_runner_started(self, job_id: int, kind: str) -> None:
-        if kind != "device":
+        if kind not in QUIET_KINDS:
             self.status.set_busy(True)
 
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
@@ -189,6 +221,13 @@ class MainWindow(QMainWindow):
 
     # -- document state ---------------------------------------------------------------------------
     def _on_document_changed(self) -> None:
+        if self.stack.currentWidget() is self.generate:
+            history = self.generate.history
+            self.undo_action.setEnabled(history.can_undo)
+            self.redo_action.setEnabled(history.can_redo)
+            self.undo_action.setText("&Undo")
+            self.redo_action.setText("&Redo")
+            return
         doc = self.restore.document
         self.undo_action.setEnabled(bool(doc and doc.history.can_undo))
         self.redo_action.setEnabled(bool(doc and doc.history.can_redo))
@@ -210,7 +249,19 @@ class MainWindow(QMainWindow):
         self.recent_menu.setEnabled(bool(self.settings.recent_files))
 
     def open_path(self, path: Path) -> bool:
-        return file_ops.open_path(self, Path(path))
+        """Open a photo, a latent file, or a PNG carrying an ArtStudio recipe."""
+        path = Path(path)
+        if path.suffix.lower() == ".npz":
+            self.show_workspace(1)
+            return generate_files.load_latent_file(self.generate, path)
+        state = file_ops.recipe_in(self, path)
+        if state is not None:
+            self.show_workspace(1)
+            self.generate.open_state(state)
+            self.status.showMessage(f"Restored the recipe of {path.name}", 6000)
+            return True
+        self.show_workspace(0)
+        return file_ops.open_path(self, path)
 
     def _about(self) -> None:
         QMessageBox.about(self, "About ArtStudio",

@@ -1,0 +1,134 @@
+"""Files and long jobs of the Generate workspace: latents, PNG export with the
+recipe, animation export, and projecting a picture into the latent space."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+
+from .. import __version__
+from ..core.imageio import READ_EXTENSIONS, ImageError, load_image
+from ..core.latent_state import LatentFileError, load_latent, save_latent
+from ..jobs.explore import AnimationRequest, PngExportRequest, run_animation, run_export_png
+from ..jobs.generate import ProjectRequest, run_project
+
+EXPORT_KIND, ANIMATION_KIND, PROJECT_KIND = "generate.export", "generate.animation", "generate.project"
+MAX_EXPORT_SIDE = 16384
+
+
+def _warn(ws, text: str) -> None:
+    ws.message.emit(text)
+    QMessageBox.warning(ws, "ArtStudio", text)
+
+
+def _start_dir(ws) -> str:
+    return ws.settings.last_dir or str(Path.home())
+
+
+def save_latent_dialog(ws) -> None:
+    if ws.state is None:
+        return
+    path, _ = QFileDialog.getSaveFileName(ws, "Save latent", str(Path(_start_dir(ws)) / f"{ws.state.model}-{ws.state.seed}.npz"),
+                                          "ArtStudio latent (*.npz)")
+    if path:
+        try:
+            written = save_latent(Path(path), ws.state)
+        except (OSError, LatentFileError) as exc:
+            _warn(ws, f"Could not save the latent: {exc}")
+            return
+        ws.message.emit(f"Saved {written.name}")
+
+
+def load_latent_dialog(ws) -> None:
+    path, _ = QFileDialog.getOpenFileName(ws, "Load latent", _start_dir(ws), "ArtStudio latent (*.npz)")
+    if path:
+        load_latent_file(ws, Path(path))
+
+
+def load_latent_file(ws, path: Path) -> bool:
+    try:
+        state = load_latent(path)
+    except LatentFileError as exc:
+        _warn(ws, str(exc))
+        return False
+    if state.model not in ws.specs:
+        _warn(ws, f"'{path.name}' needs the model '{state.model}', which is not installed.")
+        return False
+    ws.open_state(state)
+    return True
+
+
+def export_png_dialog(ws) -> None:
+    if ws.state is None or ws.info is None:
+        return
+    native = ws.info.native_size if ws.info.kind != "cppn" else 2048
+    size, ok = QInputDialog.getInt(ws, "Export PNG", "Size in pixels (square):", max(native, 512), 16,
+                                   MAX_EXPORT_SIDE)
+    if not ok:
+        return
+    path, _ = QFileDialog.getSaveFileName(ws, "Export PNG", str(Path(_start_dir(ws)) / f"{ws.state.model}-{ws.state.seed}.png"),
+                                          "PNG with recipe (*.png)")
+    if path:
+        export_png(ws, Path(path), size)
+
+
+def export_png(ws, path: Path, size: int) -> int:
+    request = PngExportRequest(ws.state, ws.state.effective(ws.info.vectors), size, path, __version__,
+                               ws.paths.models, ws.settings.device)
+    return ws.submit(EXPORT_KIND, lambda token: run_export_png(request, token), latest_wins=False)
+
+
+def export_animation_dialog(ws, frames: int, fps: float, loop: bool, size: int) -> None:
+    if len(ws.favourites) < 2:
+        return
+    path, _ = QFileDialog.getSaveFileName(ws, "Export animation", str(Path(_start_dir(ws)) / "interpolation.gif"),
+                                          "GIF (*.gif);;Animated PNG (*.png);;WebP (*.webp)")
+    if path:
+        export_animation(ws, Path(path), frames, fps, loop, size)
+
+
+def export_animation(ws, path: Path, frames: int, fps: float, loop: bool, size: int) -> int:
+    request = AnimationRequest(ws.state.model, ws.animation_latents(frames, loop), size, fps, loop, path,
+                               ws.paths.models, ws.settings.device)
+    return ws.submit(ANIMATION_KIND, lambda token: run_animation(request, token), latest_wins=False)
+
+
+def project_picture_dialog(ws) -> None:
+    if ws.info is None:
+        return
+    filters = "Images ({})".format(" ".join(f"*{e}" for e in READ_EXTENSIONS))
+    path, _ = QFileDialog.getOpenFileName(ws, "Project a picture", _start_dir(ws), filters)
+    if not path:
+        return
+    try:
+        picture = load_image(Path(path)).pixels[..., :3]
+    except ImageError as exc:
+        _warn(ws, str(exc))
+        return
+    project(ws, picture, None)
+
+
+def square_fit(picture: np.ndarray, mask: np.ndarray | None, size: int):
+    """Centre-crop to a square and resize to the model's size (mask: nearest)."""
+    from PIL import Image
+
+    h, w = picture.shape[:2]
+    side = min(h, w)
+    y, x = (h - side) // 2, (w - side) // 2
+    crop = np.ascontiguousarray(picture[y:y + side, x:x + side])
+    target = np.asarray(Image.fromarray(crop).resize((size, size), Image.LANCZOS))
+    if mask is not None:
+        m = np.ascontiguousarray(mask[y:y + side, x:x + side])
+        mask = np.asarray(Image.fromarray(m).resize((size, size), Image.NEAREST))
+    return target, mask
+
+
+def project(ws, picture: np.ndarray, mask: np.ndarray | None, steps: int = 300) -> int:
+    """Find the latent that best reproduces ``picture`` (where ``mask`` is 255, if given)."""
+    size = ws.info.native_size if ws.info.kind != "cppn" else 128
+    target, mask = square_fit(picture[..., :3], mask, size)
+    request = ProjectRequest(ws.state.model, target, mask, steps, 0, ws.paths.models, ws.settings.device)
+    ws.message.emit("Projecting: watch the image converge; Esc stops.")
+    return ws.submit(PROJECT_KIND, lambda token: run_project(request, token), latest_wins=True)

@@ -1,0 +1,380 @@
+"""The Generate workspace: explore a generator's latent space.
+
+Every change of the latent (seed, slider, child, crossover) becomes a
+:class:`LatentState`; committed states go into an undo history. Renders go
+through the job thread as "latest wins" jobs, so a slider drag never queues
+frames; while dragging an expensive model a small preview is rendered, and
+the full size once the drag pauses.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+
+import numpy as np
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QIcon, QPixmap
+from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QSplitter,
+                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+
+from ..core.latent import apply_edits, breed, crossover, interpolation_path, sample_latent, truncate
+from ..core.latent_state import LatentHistory, LatentState
+from ..jobs.explore import ModelInfo, ModelInfoRequest, run_model_info
+from ..jobs.generate import RenderRequest, run_render
+from ..models.registry import list_models
+from . import generate_files
+from .animate_panel import AnimatePanel
+from .breed_grid import BreedGrid
+from .breed_panel import BreedPanel
+from .image_view import ImageView
+from .latent_panel import LatentPanel
+from .qimage import to_qimage
+
+DEFAULT_MODEL = "dcgan-faces"
+CPPN_FULL, CPPN_DRAG, CPPN_THUMB = 512, 128, 160
+SETTLE_MS = 180
+RENDER_KIND, INFO_KIND, BATCH_KIND = "generate.render", "generate.info", "generate.batch"
+CHILDREN = 12
+
+
+class GenerateWorkspace(QWidget):
+    message = Signal(str)
+    history_changed = Signal()
+
+    def __init__(self, runner, paths, settings, parent=None):
+        super().__init__(parent)
+        self.runner, self.paths, self.settings = runner, paths, settings
+        self.specs = {s.name: s for s in list_models(paths.models)}
+        self.info: ModelInfo | None = None
+        self.state: LatentState | None = None
+        self.history = LatentHistory()
+        self.favourites: list[LatentState] = []
+        self.last_image: np.ndarray | None = None
+        self._jobs: dict[int, str] = {}
+        self._latest: dict[str, int] = {}
+        self._after_info: LatentState | None = None
+        self._children: np.ndarray | None = None
+        self._frames: np.ndarray | None = None
+        self._frame_index = 0
+        self._build()
+        self._connect()
+
+    # -- construction --------------------------------------------------------------
+    def _build(self) -> None:
+        self.view = ImageView(placeholder="Loading the generator…")
+        self.grid = BreedGrid(CHILDREN)
+        self.center = QStackedWidget()
+        self.center.addWidget(self.view)
+        self.center.addWidget(self.grid)
+        self.favourite_list = QListWidget()
+        self.favourite_list.setViewMode(QListWidget.ViewMode.IconMode)
+        self.favourite_list.setFlow(QListWidget.Flow.LeftToRight)
+        self.favourite_list.setWrapping(False)
+        self.favourite_list.setIconSize(QSize(72, 72))
+        self.favourite_list.setFixedHeight(104)
+        self.favourite_list.setToolTip("Favourites: double-click to return to one")
+        actions = QHBoxLayout()
+        self.buttons = {}
+        for key, text in (("favourite", "♥ Favourite (F)"), ("save", "Save latent…"), ("load", "Load latent…"),
+                          ("export", "Export PNG…"), ("project", "Project a picture…")):
+            button = QPushButton(text)
+            self.buttons[key] = button
+            actions.addWidget(button)
+        actions.addStretch(1)
+        left = QWidget()
+        column = QVBoxLayout(left)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.center, 1)
+        column.addLayout(actions)
+        column.addWidget(self.favourite_list)
+        self.latent_panel, self.breed_panel, self.animate_panel = LatentPanel(), BreedPanel(), AnimatePanel()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.latent_panel, "Explore")
+        self.tabs.addTab(self.breed_panel, "Breed")
+        self.tabs.addTab(self.animate_panel, "Animate")
+        self.tabs.setMinimumWidth(330)
+        self.tabs.setMaximumWidth(440)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(self.tabs)
+        splitter.setStretchFactor(0, 1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(splitter)
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self._player = QTimer(self)
+        entries = [(s.name, f"{s.name}  ({s.kind}, {s.resolution} px)") for s in self.specs.values()]
+        self.latent_panel.set_models(entries, DEFAULT_MODEL)
+
+    def _connect(self) -> None:
+        lp, bp, ap = self.latent_panel, self.breed_panel, self.animate_panel
+        lp.model_selected.connect(self.select_model)
+        lp.seed_changed.connect(self.set_seed)
+        lp.randomize_requested.connect(self.randomize)
+        lp.truncation_changed.connect(lambda v, drag: self._change(truncation=float(v), dragging=drag))
+        lp.edit_changed.connect(self.set_edit)
+        lp.reset_requested.connect(lambda: self._change(edits=()))
+        lp.direction_renamed.connect(self.rename_direction)
+        lp.raw_changed.connect(self.set_raw)
+        bp.breed_requested.connect(self.breed_children)
+        bp.cross_requested.connect(self.cross)
+        ap.preview_requested.connect(self.preview_animation)
+        ap.stop_requested.connect(self.stop_animation)
+        self.grid.child_chosen.connect(self.adopt_child)
+        self.tabs.currentChanged.connect(self._on_tabs_changed)
+        self.favourite_list.itemDoubleClicked.connect(
+            lambda item: self.commit(self.favourites[self.favourite_list.row(item)]))
+        self.buttons["favourite"].clicked.connect(self.add_favourite)
+        self.buttons["save"].clicked.connect(lambda: generate_files.save_latent_dialog(self))
+        self.buttons["load"].clicked.connect(lambda: generate_files.load_latent_dialog(self))
+        self.buttons["export"].clicked.connect(lambda: generate_files.export_png_dialog(self))
+        self.buttons["project"].clicked.connect(lambda: generate_files.project_picture_dialog(self))
+        ap.export_requested.connect(lambda *args: generate_files.export_animation_dialog(self, *args))
+        self._settle.timeout.connect(lambda: self.render(final=True))
+        self._player.timeout.connect(self._on_player_tick)
+        r = self.runner
+        r.job_finished.connect(self._on_runner_finished)
+        r.job_preview.connect(self._on_runner_preview)
+        r.job_failed.connect(self._on_runner_ended)
+        r.job_cancelled.connect(self._on_runner_ended)
+
+    # -- jobs ------------------------------------------------------------------------
+    def submit(self, kind: str, factory, *, latest_wins: bool = True) -> int:
+        job_id = self.runner.submit(kind, factory, latest_wins=latest_wins)
+        self._jobs[job_id] = kind
+        self._latest[kind] = job_id
+        return job_id
+
+    def _on_runner_finished(self, job_id: int, result) -> None:
+        kind = self._jobs.pop(job_id, None)
+        if kind is None or self._latest.get(kind) != job_id:
+            return  # not ours, or stale
+        handler = getattr(self, "_on_" + kind.replace("generate.", "") + "_done", None)
+        if handler is not None:
+            handler(result)
+
+    def _on_runner_preview(self, job_id: int, preview) -> None:
+        if job_id in self._jobs and preview.image.ndim == 3:
+            self.view.set_image(preview.image)
+
+    def _on_runner_ended(self, job_id: int, *_args) -> None:
+        self._jobs.pop(job_id, None)
+
+    @property
+    def spec(self):
+        return self.specs.get(self.state.model if self.state else DEFAULT_MODEL)
+
+    def _render_size(self, final: bool, thumb: bool = False) -> int | None:
+        if self.info is None or self.info.kind != "cppn":
+            return None
+        return CPPN_THUMB if thumb else (CPPN_FULL if final else CPPN_DRAG)
+
+    def _render_factory(self, latents: np.ndarray, size: int | None):
+        request = RenderRequest(self.state.model, np.ascontiguousarray(latents, np.float32), size,
+                                self.paths.models, self.settings.device)
+        return lambda token: run_render(request, token)
+
+    # -- model and state ---------------------------------------------------------------
+    def activate(self) -> None:
+        """Load the default model the first time the workspace is shown."""
+        if self.info is None and not any(k == INFO_KIND for k in self._jobs.values()):
+            self.select_model(self.latent_panel.model_combo.currentData() or DEFAULT_MODEL)
+
+    def select_model(self, name: str, then: LatentState | None = None) -> None:
+        self._after_info = then
+        self.view.set_image(None)
+        request = ModelInfoRequest(name, self.paths.models, self.paths.cache, self.settings.device)
+        self.submit(INFO_KIND, lambda token: run_model_info(request, token))
+
+    def _on_info_done(self, info: ModelInfo) -> None:
+        self.info = info
+        state, self._after_info = self._after_info, None
+        names = dict(state.names) if state else {}
+        self.latent_panel.set_directions(len(info.vectors), names)
+        self.latent_panel.set_raw_dim(info.latent_dim)
+        self.latent_panel.set_gan_controls(info.kind == "gan")
+        spec = self.specs.get(info.model)
+        if spec is not None:
+            self.latent_panel.model_info.setText(f"{spec.description or spec.kind} — {spec.licence}")
+            index = self.latent_panel.model_combo.findData(info.model)
+            self.latent_panel.model_combo.setCurrentIndex(index)
+        if state is None:
+            seed = random.randrange(0, 2**31 - 1)
+            state = LatentState(info.model, info.model_hash, seed, sample_latent(info.latent_dim, seed))
+        self.history = LatentHistory()
+        self.commit(dataclasses.replace(state, model_hash=info.model_hash))
+
+    def commit(self, state: LatentState, record: bool = True) -> None:
+        """Make ``state`` current, record it for undo and render it at full size."""
+        self.state = state
+        if record:
+            self.history.push(state)
+            self.history_changed.emit()
+        self._show_state()
+        self.render(final=True)
+
+    def _show_state(self) -> None:
+        s = self.state
+        self.latent_panel.show_state(s.seed, s.truncation, dict(s.edits), dict(s.names), s.latent)
+
+    def render(self, final: bool) -> None:
+        if self.state is None or self.info is None:
+            return
+        latent = self.state.effective(self.info.vectors)
+        self.submit(RENDER_KIND, self._render_factory(latent[None], self._render_size(final)))
+
+    def _on_render_done(self, images: np.ndarray) -> None:
+        self.last_image = images[0]
+        if self._frames is None:
+            self.view.set_image(images[0])
+
+    def _change(self, dragging: bool = False, **fields) -> None:
+        if self.state is None:
+            return
+        state = dataclasses.replace(self.state, **fields)
+        if dragging:
+            self.state = state
+            self.render(final=False)
+            if self.info is not None and self.info.kind == "cppn":
+                self._settle.start()
+        else:
+            self.commit(state)
+
+    def set_seed(self, seed: int) -> None:
+        if self.info is not None:
+            self._change(seed=int(seed), latent=sample_latent(self.info.latent_dim, int(seed)), edits=())
+
+    def randomize(self) -> None:
+        self.set_seed(random.randrange(0, 2**31 - 1))
+
+    def set_edit(self, index: int, sigma: float, dragging: bool) -> None:
+        if self.state is None:
+            return
+        edits = dict(self.state.edits)
+        edits[index] = round(float(sigma), 4)
+        edits = tuple(sorted((i, v) for i, v in edits.items() if v != 0.0))
+        if edits != self.state.edits or not dragging:
+            self._change(dragging=dragging, edits=edits)
+
+    def set_raw(self, index: int, value: float, dragging: bool) -> None:
+        if self.state is not None:
+            latent = self.state.latent.copy()
+            latent[index] = value
+            self._change(dragging=dragging, latent=latent)
+
+    def rename_direction(self, index: int, name: str) -> None:
+        if self.state is not None:
+            names = dict(self.state.names)
+            names[index] = name
+            self._change(names=tuple(sorted(names.items())))
+
+    def undo(self) -> None:
+        state = self.history.undo()
+        if state is not None:
+            self.commit(state, record=False)
+            self.history_changed.emit()
+
+    def redo(self) -> None:
+        state = self.history.redo()
+        if state is not None:
+            self.commit(state, record=False)
+            self.history_changed.emit()
+
+    def open_state(self, state: LatentState) -> None:
+        """Restore a saved state (from a latent file or a PNG recipe), loading its model."""
+        if self.info is not None and self.info.model == state.model:
+            self.latent_panel.set_directions(len(self.info.vectors), dict(state.names))
+            self.commit(state)
+        else:
+            self.select_model(state.model, then=state)
+
+    # -- favourites, breeding, crossover ---------------------------------------------------
+    def add_favourite(self) -> None:
+        if self.state is None or self.last_image is None:
+            return
+        self.favourites.append(self.state)
+        icon = QIcon(QPixmap.fromImage(to_qimage(self.last_image)))
+        item = QListWidgetItem(icon, f"#{len(self.favourites)}")
+        item.setToolTip(f"seed {self.state.seed}")
+        self.favourite_list.addItem(item)
+        labels = [f"#{i + 1} (seed {s.seed})" for i, s in enumerate(self.favourites)]
+        self.breed_panel.set_favourites(labels)
+        self.animate_panel.set_key_count(len(self.favourites))
+        self.message.emit(f"Added favourite #{len(self.favourites)}")
+
+    def _edited(self, state: LatentState) -> np.ndarray:
+        return apply_edits(state.latent, self.info.vectors, dict(state.edits))
+
+    def breed_children(self, strength: float) -> None:
+        if self.state is None or self.info is None:
+            return
+        self._children = breed(self._edited(self.state), CHILDREN, strength, random.randrange(2**31 - 1))
+        latents = truncate(self._children, self.state.truncation)
+        self.tabs.setCurrentWidget(self.breed_panel)
+        self.grid.set_children(None)
+        self.submit(BATCH_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
+
+    def _on_batch_done(self, images: np.ndarray) -> None:
+        if self._frames is not None:
+            self._start_player(images)
+        else:
+            self.grid.set_children(images)
+
+    def adopt_child(self, index: int) -> None:
+        if self._children is not None and index < len(self._children):
+            self.commit(dataclasses.replace(self.state, latent=self._children[index].astype(np.float32),
+                                            edits=()))
+            self.tabs.setCurrentWidget(self.latent_panel)
+
+    def cross(self, a: int, b: int, blend: float, mode: str) -> None:
+        if self.info is None or max(a, b) >= len(self.favourites):
+            return
+        za, zb = self._edited(self.favourites[a]), self._edited(self.favourites[b])
+        child = crossover(za, zb, blend, mode, seed=random.randrange(2**31 - 1))
+        self.commit(dataclasses.replace(self.state, latent=child.astype(np.float32), edits=()))
+
+    # -- animation preview ---------------------------------------------------------------------
+    def animation_latents(self, frames: int, loop: bool) -> np.ndarray:
+        keys = np.stack([self._edited(s) for s in self.favourites])
+        return truncate(interpolation_path(keys, frames, loop), self.state.truncation)
+
+    def preview_animation(self, frames: int, loop: bool) -> None:
+        if len(self.favourites) < 2 or self.info is None:
+            return
+        self._frames = np.zeros((0,), np.uint8)  # marks "waiting for frames"
+        self.tabs.setCurrentWidget(self.animate_panel)
+        latents = self.animation_latents(frames, loop)
+        self.submit(BATCH_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
+
+    def _start_player(self, frames: np.ndarray) -> None:
+        self._frames, self._frame_index = frames, 0
+        self._player.start(int(1000 / max(self.animate_panel.fps.value(), 1)))
+
+    def _on_player_tick(self) -> None:
+        if self._frames is None or len(self._frames) == 0:
+            return
+        self.view.set_image(self._frames[self._frame_index % len(self._frames)])
+        self._frame_index += 1
+
+    def stop_animation(self) -> None:
+        self._player.stop()
+        self._frames = None
+        if self.last_image is not None:
+            self.view.set_image(self.last_image)
+
+    # -- results of long jobs -----------------------------------------------------------------
+    def _on_export_done(self, path) -> None:
+        self.message.emit(f"Exported {path.name} with its recipe embedded")
+
+    def _on_animation_done(self, path) -> None:
+        self.message.emit(f"Exported {path.name}")
+
+    def _on_project_done(self, latent: np.ndarray) -> None:
+        self.commit(dataclasses.replace(self.state, latent=np.asarray(latent, np.float32), edits=()))
+        self.message.emit("Projection finished: the sliders now start from your picture")
+
+    def _on_tabs_changed(self, index: int) -> None:
+        self.center.setCurrentWidget(self.grid if self.tabs.widget(index) is self.breed_panel else self.view)
+        if self.tabs.widget(index) is not self.animate_panel and self._frames is not None:
+            self.stop_animation()

@@ -1,0 +1,179 @@
+"""The Explore tab: model, seed, truncation, named direction sliders, raw latent values."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout, QInputDialog, QLabel,
+                               QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget)
+from superqt import QLabeledDoubleSlider
+
+SIGMA_RANGE = 3.0
+MAX_SEED = 2**31 - 1
+RAW_LATENT_MAX_DIM = 16
+
+
+def _sigma_slider(lo: float = -SIGMA_RANGE, hi: float = SIGMA_RANGE) -> QLabeledDoubleSlider:
+    slider = QLabeledDoubleSlider(Qt.Orientation.Horizontal)
+    slider.setRange(lo, hi)
+    slider.setDecimals(2)
+    slider.setValue(0.0)
+    return slider
+
+
+class _SliderRow(QWidget):
+    """A named slider; ``changed(index, value, dragging)``."""
+
+    changed = Signal(int, float, bool)
+    rename_requested = Signal(int)
+
+    def __init__(self, index: int, name: str, lo: float, hi: float, parent=None):
+        super().__init__(parent)
+        self.index = index
+        row = QHBoxLayout(self)
+        row.setContentsMargins(0, 0, 0, 0)
+        self.label = QPushButton(name)
+        self.label.setFlat(True)
+        self.label.setFixedWidth(96)
+        self.label.setToolTip("Click to rename this direction")
+        self.label.clicked.connect(lambda: self.rename_requested.emit(self.index))
+        self.slider = _sigma_slider(lo, hi)
+        self.slider.valueChanged.connect(
+            lambda v: self.changed.emit(self.index, float(v), self.slider.isSliderDown()))
+        self.slider.sliderReleased.connect(
+            lambda: self.changed.emit(self.index, float(self.slider.value()), False))
+        row.addWidget(self.label)
+        row.addWidget(self.slider, 1)
+
+    def show_value(self, value: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(value)
+        self.slider.blockSignals(False)
+
+
+class LatentPanel(QWidget):
+    """Controls that move through one model's latent space."""
+
+    model_selected = Signal(str)
+    seed_changed = Signal(int)
+    randomize_requested = Signal()
+    truncation_changed = Signal(float, bool)
+    edit_changed = Signal(int, float, bool)          # direction index, sigma, dragging
+    reset_requested = Signal()
+    direction_renamed = Signal(int, str)
+    raw_changed = Signal(int, float, bool)           # component index, value, dragging
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._build_source())
+        self.directions_box = QGroupBox("Directions (σ)")
+        self.directions_layout = QVBoxLayout(self.directions_box)
+        reset = QPushButton("Reset all")
+        reset.clicked.connect(self.reset_requested)
+        self.directions_layout.addWidget(reset)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        self._rows_host = QWidget()
+        self._rows = QVBoxLayout(self._rows_host)
+        self._rows.setSpacing(0)
+        scroll.setWidget(self._rows_host)
+        self.directions_layout.addWidget(scroll)
+        layout.addWidget(self.directions_box, 2)
+        self.raw_box = QGroupBox("Latent values")
+        self._raw_layout = QVBoxLayout(self.raw_box)
+        layout.addWidget(self.raw_box, 1)
+        self.direction_rows: list[_SliderRow] = []
+        self.raw_rows: list[_SliderRow] = []
+
+    def _build_source(self) -> QGroupBox:
+        box = QGroupBox("Generator")
+        form = QFormLayout(box)
+        self.model_combo = QComboBox()
+        self.model_combo.activated.connect(lambda _i: self.model_selected.emit(self.model_combo.currentData()))
+        form.addRow("Model", self.model_combo)
+        self.model_info = QLabel("")
+        self.model_info.setObjectName("hint")
+        self.model_info.setWordWrap(True)
+        form.addRow(self.model_info)
+        self.seed_spin = QSpinBox()
+        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setKeyboardTracking(False)
+        self.seed_spin.valueChanged.connect(self.seed_changed)
+        randomize = QPushButton("Randomize")
+        randomize.setToolTip("A new random seed (R)")
+        randomize.clicked.connect(self.randomize_requested)
+        seed_row = QHBoxLayout()
+        seed_row.addWidget(self.seed_spin, 1)
+        seed_row.addWidget(randomize)
+        form.addRow("Seed", seed_row)
+        self.truncation = _sigma_slider(0.1, 1.0)
+        self.truncation.setValue(1.0)
+        self.truncation.setToolTip("Pull the latent towards the average: lower is tamer, 1 is off")
+        self.truncation.valueChanged.connect(
+            lambda v: self.truncation_changed.emit(float(v), self.truncation.isSliderDown()))
+        self.truncation.sliderReleased.connect(
+            lambda: self.truncation_changed.emit(float(self.truncation.value()), False))
+        self.truncation_label = QLabel("Truncation")
+        form.addRow(self.truncation_label, self.truncation)
+        return box
+
+    # -- filling in ------------------------------------------------------------------
+    def set_models(self, entries: list[tuple[str, str]], current: str) -> None:
+        """``entries``: (name, label) pairs."""
+        self.model_combo.clear()
+        for name, label in entries:
+            self.model_combo.addItem(label, name)
+        index = self.model_combo.findData(current)
+        self.model_combo.setCurrentIndex(max(index, 0))
+
+    def set_directions(self, count: int, names: dict[int, str]) -> None:
+        for row in self.direction_rows:
+            row.deleteLater()
+        self.direction_rows = []
+        for i in range(count):
+            row = _SliderRow(i, names.get(i, f"Direction {i + 1}"), -SIGMA_RANGE, SIGMA_RANGE)
+            row.changed.connect(self.edit_changed)
+            row.rename_requested.connect(self._ask_rename)
+            self._rows.addWidget(row)
+            self.direction_rows.append(row)
+        self._rows.addStretch(1)
+
+    def set_raw_dim(self, dim: int) -> None:
+        for row in self.raw_rows:
+            row.deleteLater()
+        self.raw_rows = []
+        self.raw_box.setVisible(dim <= RAW_LATENT_MAX_DIM)
+        if dim > RAW_LATENT_MAX_DIM:
+            return
+        for i in range(dim):
+            row = _SliderRow(i, f"z[{i}]", -SIGMA_RANGE, SIGMA_RANGE)
+            row.label.setEnabled(False)
+            row.changed.connect(self.raw_changed)
+            self._raw_layout.addWidget(row)
+            self.raw_rows.append(row)
+
+    def show_state(self, seed: int, truncation: float, edits: dict[int, float],
+                   names: dict[int, str], raw) -> None:
+        """Reflect a latent state without emitting change signals."""
+        self.seed_spin.blockSignals(True)
+        self.seed_spin.setValue(seed)
+        self.seed_spin.blockSignals(False)
+        self.truncation.blockSignals(True)
+        self.truncation.setValue(truncation)
+        self.truncation.blockSignals(False)
+        for row in self.direction_rows:
+            row.show_value(edits.get(row.index, 0.0))
+            row.label.setText(names.get(row.index, f"Direction {row.index + 1}"))
+        for row in self.raw_rows:
+            row.show_value(float(raw[row.index]))
+
+    def set_gan_controls(self, is_gan: bool) -> None:
+        self.truncation.setVisible(is_gan)
+        self.truncation_label.setVisible(is_gan)
+
+    def _ask_rename(self, index: int) -> None:
+        current = self.direction_rows[index].label.text()
+        name, ok = QInputDialog.getText(self, "Name this direction",
+                                        "What does this slider change (e.g. smile, hair)?", text=current)
+        if ok and name.strip():
+            self.direction_renamed.emit(index, name.strip()[:40])
