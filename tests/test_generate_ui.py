@@ -93,11 +93,10 @@ def test_breeding_fills_the_grid_and_a_child_can_be_adopted(qtbot, gen):
     gen.breed_children(0.4)
     wait_for(qtbot, gen, "generate.batch")
     assert all(v.has_image() for v in gen.grid.views)
-    assert gen.center.currentWidget() is gen.grid
+    assert gen.grid.isVisible() and gen.view.isVisible()
     child = gen._children[5].copy()
     gen.grid.views[5].clicked.emit()
     assert np.array_equal(gen.state.latent, child)
-    assert gen.center.currentWidget() is gen.view
 
 
 def test_favourites_crossover_and_animation_export(qtbot, gen, tmp_path):
@@ -173,3 +172,12 @@ def test_cppn_shows_raw_latents_and_previews_small_while_dragging(qtbot, gen):
     gen.set_raw(0, 1.5, dragging=True)
     qtbot.waitUntil(lambda: shown[-1:] == [512], timeout=TIMEOUT)
     assert shown[0] == 128                       # the drag preview came first
+
+
+def test_switching_models_rebuilds_the_sliders_without_leftovers(qtbot, gen):
+    layout = gen.latent_panel._rows
+    gen.select_model("cppn")
+    qtbot.waitUntil(lambda: gen.info.model == "cppn", timeout=TIMEOUT)
+    gen.select_model("dcgan-faces")
+    qtbot.waitUntil(lambda: gen.info.model == "dcgan-faces", timeout=TIMEOUT)
+    assert layout.count() == len(gen.latent_panel.direction_rows) + 1      # rows + one stretch

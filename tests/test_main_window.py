@@ -288,3 +288,10 @@ def test_the_painted_mask_comes_back_when_the_photo_is_reopened(qtbot, dialogs, 
     assert not third.restore.document.mask.any()
     third._close_confirmed = True
     third.close()
+
+
+def test_alt_number_switches_workspaces(qtbot, window):
+    shortcut(qtbot, window, "Alt+3")
+    assert window.stack.currentIndex() == 2 and window.workspace_buttons.button(2).isChecked()
+    shortcut(qtbot, window, "Alt+1")
+    assert window.stack.currentIndex() == 0

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QGridLayout, QWidget
 
 from .image_view import ImageView
 
-COLUMNS = 4
+COLUMNS = 3
 
 
 class BreedGrid(QWidget):

@@ -16,7 +16,7 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QIcon, QPixmap
 from PySide6.QtWidgets import (QHBoxLayout, QListWidget, QListWidgetItem, QPushButton, QSplitter,
-                               QStackedWidget, QTabWidget, QVBoxLayout, QWidget)
+                               QTabWidget, QVBoxLayout, QWidget)
 
 from ..core.latent import apply_edits, breed, crossover, interpolation_path, sample_latent, truncate
 from ..core.latent_state import LatentHistory, LatentState
@@ -64,9 +64,12 @@ class GenerateWorkspace(QWidget):
     def _build(self) -> None:
         self.view = ImageView(placeholder="Loading the generator…")
         self.grid = BreedGrid(CHILDREN)
-        self.center = QStackedWidget()
+        self.grid.setVisible(False)           # until the first children are bred
+        self.center = QSplitter(Qt.Orientation.Horizontal)
         self.center.addWidget(self.view)
         self.center.addWidget(self.grid)
+        self.center.setStretchFactor(0, 3)
+        self.center.setStretchFactor(1, 2)
         self.favourite_list = QListWidget()
         self.favourite_list.setViewMode(QListWidget.ViewMode.IconMode)
         self.favourite_list.setFlow(QListWidget.Flow.LeftToRight)
@@ -311,8 +314,12 @@ class GenerateWorkspace(QWidget):
             return
         self._children = breed(self._edited(self.state), CHILDREN, strength, random.randrange(2**31 - 1))
         latents = truncate(self._children, self.state.truncation)
-        self.tabs.setCurrentWidget(self.breed_panel)
         self.grid.set_children(None)
+        if not self.grid.isVisible():
+            self.grid.setVisible(True)
+            total = sum(self.center.sizes())
+            grid_width = min(total // 2, self.center.height() * 3 // 4)  # 3 x 4 square-ish cells
+            self.center.setSizes([total - grid_width, grid_width])
         self.submit(BATCH_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
 
     def _on_batch_done(self, images: np.ndarray) -> None:
@@ -325,7 +332,6 @@ class GenerateWorkspace(QWidget):
         if self._children is not None and index < len(self._children):
             self.commit(dataclasses.replace(self.state, latent=self._children[index].astype(np.float32),
                                             edits=()))
-            self.tabs.setCurrentWidget(self.latent_panel)
 
     def cross(self, a: int, b: int, blend: float, mode: str) -> None:
         if self.info is None or max(a, b) >= len(self.favourites):
@@ -375,6 +381,5 @@ class GenerateWorkspace(QWidget):
         self.message.emit("Projection finished: the sliders now start from your picture")
 
     def _on_tabs_changed(self, index: int) -> None:
-        self.center.setCurrentWidget(self.grid if self.tabs.widget(index) is self.breed_panel else self.view)
         if self.tabs.widget(index) is not self.animate_panel and self._frames is not None:
             self.stop_animation()

@@ -127,8 +127,10 @@ class LatentPanel(QWidget):
         self.model_combo.setCurrentIndex(max(index, 0))
 
     def set_directions(self, count: int, names: dict[int, str]) -> None:
-        for row in self.direction_rows:
-            row.deleteLater()
+        while self._rows.count():  # rows and the trailing stretch of the previous model
+            item = self._rows.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
         self.direction_rows = []
         for i in range(count):
             row = _SliderRow(i, names.get(i, f"Direction {i + 1}"), -SIGMA_RANGE, SIGMA_RANGE)

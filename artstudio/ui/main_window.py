@@ -50,6 +50,7 @@ class MainWindow(QMainWindow):
         self._connect()
         self.runner.start()
         self._device_job: int | None = None
+        self._quiet_job: int | None = None
         self._close_confirmed = False
 
     def showEvent(self, event) -> None:
@@ -79,7 +80,6 @@ class MainWindow(QMainWindow):
             button.setText(name)
             button.setCheckable(True)
             button.setToolTip(f"{name} workspace (Alt+{index + 1})")
-            button.setShortcut(QKeySequence(f"Alt+{index + 1}"))
             self.workspace_buttons.addButton(button, index)
             row.addWidget(button)
         self.workspace_buttons.button(0).setChecked(True)
@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self._action(m, "Zoom &Out", lambda: canvas.zoom_by(1 / 1.25), "Ctrl+-")
         self._action(m, "&Fit to Window", canvas.fit, "Ctrl+0")
         self._action(m, "&Actual Pixels (100%)", canvas.actual_size, "Ctrl+1")
+        m.addSeparator()
+        for index, name in enumerate(WORKSPACES):
+            self._action(m, f"{name} Workspace", lambda _=False, i=index: self.show_workspace(i), f"Alt+{index + 1}")
 
         m = mb.addMenu("&Tools")
         self._action(m, "&Brush", lambda: canvas.set_tool("paint"), "B")
@@ -198,11 +201,13 @@ class MainWindow(QMainWindow):
 
     # -- job thread -------------------------------------------------------------------------
     def _on_runner_started(self, job_id: int, kind: str) -> None:
+        self._quiet_job = job_id if kind in QUIET_KINDS else None
         if kind not in QUIET_KINDS:
             self.status.set_busy(True)
 
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
-        self.status.set_progress(fraction, message)
+        if job_id != self._quiet_job:
+            self.status.set_progress(fraction, message)
 
     def _on_runner_finished(self, job_id: int, result) -> None:
         if job_id == self._device_job:
@@ -221,6 +226,9 @@ class MainWindow(QMainWindow):
 
     # -- document state ---------------------------------------------------------------------------
     def _on_document_changed(self) -> None:
+        in_restore = self.stack.currentWidget() is self.restore
+        self.status.size_label.setVisible(in_restore)
+        self.status.zoom_label.setVisible(in_restore)
         if self.stack.currentWidget() is self.generate:
             history = self.generate.history
             self.undo_action.setEnabled(history.can_undo)

@@ -43,4 +43,4 @@ class StudioStatusBar(QStatusBar):
     def set_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(fraction * 1000)))
         if message:
-            self.showMessage(message)
+            self.showMessage(message, 4000)  # fades once the job stops reporting
