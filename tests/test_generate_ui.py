@@ -181,3 +181,27 @@ def test_switching_models_rebuilds_the_sliders_without_leftovers(qtbot, gen):
     gen.select_model("dcgan-faces")
     qtbot.waitUntil(lambda: gen.info.model == "dcgan-faces", timeout=TIMEOUT)
     assert layout.count() == len(gen.latent_panel.direction_rows) + 1      # rows + one stretch
+
+
+def test_projecting_the_restore_photo_counts_only_the_painted_area(qtbot, window, gen, monkeypatch):
+    import artstudio.ui.generate_files as gf
+    from artstudio.core.document import Document
+
+    seen, latent = [], gen.state.latent.copy()
+
+    def fake_run_project(request, token):
+        seen.append(request)
+        return latent
+        yield  # a generator that returns at once
+
+    monkeypatch.setattr(gf, "run_project", fake_run_project)
+    image = np.zeros((100, 200, 3), np.uint8)
+    mask = np.zeros((100, 200), np.uint8)
+    mask[20:60, 80:120] = 128                       # a soft stroke still counts
+    gf.project_restore_photo(gen, Document(image, mask))
+    qtbot.waitUntil(lambda: bool(seen), timeout=TIMEOUT)
+    request = seen[0]
+    assert request.target.shape == (64, 64, 3)
+    counted = request.mask > 0
+    assert counted.any() and not counted.all()
+    assert set(np.unique(request.mask)) <= {0, 255}

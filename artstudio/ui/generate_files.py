@@ -110,6 +110,14 @@ def project_picture_dialog(ws) -> None:
     project(ws, picture, None)
 
 
+def project_restore_photo(ws, document) -> int | None:
+    """Project the photo open in Restore; where a mask is painted, only those pixels count."""
+    if ws.info is None or document is None:
+        return None
+    mask = np.where(document.mask > 0, np.uint8(255), np.uint8(0)) if document.mask.any() else None
+    return project(ws, document.image[..., :3], mask)
+
+
 def square_fit(picture: np.ndarray, mask: np.ndarray | None, size: int):
     """Centre-crop to a square and resize to the model's size (mask: nearest)."""
     from PIL import Image

@@ -169,6 +169,8 @@ class MainWindow(QMainWindow):
         self._action(g, "&Load Latent…", self._in_generate(lambda: generate_files.load_latent_dialog(gen)))
         self._action(g, "&Export PNG with Recipe…", self._in_generate(lambda: generate_files.export_png_dialog(gen)))
         self._action(g, "&Project a Picture…", self._in_generate(lambda: generate_files.project_picture_dialog(gen)))
+        self._action(g, "Project the &Restore Photo (painted area counts)",
+                     self._in_generate(lambda: generate_files.project_restore_photo(gen, self.restore.document)))
 
         m = mb.addMenu("&Settings")
         device_menu = m.addMenu("Compute &Device")
