@@ -120,3 +120,17 @@ def test_shutdown_mid_job_ends_the_thread(qtbot):
     assert not runner.isRunning()
     assert time.perf_counter() - start < 1.0
     runner.shutdown()  # idempotent
+
+
+def test_latest_wins_can_let_the_running_render_finish(qtbot, runner):
+    """During a slider drag every finished render is shown; only queued requests are dropped."""
+    log = record(runner)
+    with qtbot.waitSignal(runner.job_progress, timeout=5000):
+        first = runner.submit("render", steps(5, delay=0.05, result="first"), latest_wins=True,
+                              cancel_running=False)
+    second = runner.submit("render", steps(1, result="second"), latest_wins=True, cancel_running=False)
+    with qtbot.waitSignal(runner.job_finished, timeout=5000, check_params_cb=lambda i, r: r == "third"):
+        third = runner.submit("render", steps(1, result="third"), latest_wins=True, cancel_running=False)
+    finished = [e[1] for e in log if e[0] == "finished"]
+    assert finished == [first, third]
+    assert ("cancelled", second) in log

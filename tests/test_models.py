@@ -252,3 +252,15 @@ def test_cppn_directions_live_in_its_small_latent_and_a_bad_cache_is_recomputed(
         path.write_bytes(b"not an npz")
     again = cppn.directions(20, cache_dir=tmp_path)
     assert np.array_equal(again.vectors, directions.vectors)
+
+
+def test_a_damaged_direction_cache_is_recomputed_not_fatal(tmp_path):
+    from artstudio.models.generators import load_generator
+    from artstudio.models.registry import find_model
+
+    generator = load_generator(find_model("cppn"), device="cpu")
+    first = generator.directions(4, cache_dir=tmp_path)
+    for cached in tmp_path.glob("*.npz"):
+        cached.write_bytes(cached.read_bytes()[:40])          # truncated mid-write
+    again = generator.directions(4, cache_dir=tmp_path)
+    assert np.allclose(again.vectors, first.vectors)

@@ -27,6 +27,8 @@ class Settings:
     fill_method: str = "telea"
     last_dir: str = ""
     recent_files: list[str] = field(default_factory=list)
+    # Names the user gave to latent directions: {model hash: {index: name}}.
+    direction_names: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

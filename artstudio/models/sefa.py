@@ -63,7 +63,7 @@ def load_cached(cache_dir: Path, model_hash: str, count: int, latent_dim: int) -
             if int(data["version"]) != CACHE_VERSION:
                 return None
             values, vectors = data["values"], data["vectors"]
-    except (OSError, KeyError, ValueError):
+    except Exception:  # truncated or foreign file (BadZipFile, EOFError, ...): recompute it
         return None
     if vectors.ndim != 2 or vectors.shape[1] != latent_dim or values.shape != (vectors.shape[0],):
         return None
@@ -78,5 +78,7 @@ def save_cached(cache_dir: Path, model_hash: str, count: int, directions: Direct
     with open(partial, "wb") as handle:
         np.savez(handle, values=directions.values, vectors=directions.vectors,
                  version=np.int64(CACHE_VERSION))
+        handle.flush()
+        os.fsync(handle.fileno())
     os.replace(partial, path)
     return path

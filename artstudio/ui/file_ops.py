@@ -87,21 +87,20 @@ def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
 
 
 def recipe_in(window, path: Path):
-    """The latent state embedded in an ArtStudio PNG, or None for any other file."""
+    """``(state, note)``: the latent state embedded in an ArtStudio PNG (None for
+    any other file) and, when a recipe is present but unusable, why."""
     from ..core.latent_state import LatentFileError
     from ..core.recipe import read_recipe
 
     if path.suffix.lower() != ".png" or not path.is_file():
-        return None
+        return None, ""
     try:
         state = read_recipe(path)
-    except (LatentFileError, OSError):
-        return None
+    except (LatentFileError, OSError) as exc:
+        return None, f"Its ArtStudio recipe could not be read ({exc}); opened as a photo."
     if state is not None and state.model not in window.generate.specs:
-        window.status.showMessage(f"{path.name} was made with '{state.model}', which is not installed; "
-                                  "opening it as a photo.", 8000)
-        return None
-    return state
+        return None, f"It was made with '{state.model}', which is not installed; opened as a photo."
+    return state, ""
 
 
 def open_dialog(window) -> None:

@@ -34,7 +34,10 @@ from .qimage import to_qimage
 DEFAULT_MODEL = "dcgan-faces"
 CPPN_FULL, CPPN_DRAG, CPPN_THUMB = 512, 128, 160
 SETTLE_MS = 180
-RENDER_KIND, INFO_KIND, BATCH_KIND = "generate.render", "generate.info", "generate.batch"
+RENDER_KIND, INFO_KIND = "generate.render", "generate.info"
+BREED_KIND, FRAMES_KIND = "generate.breed", "generate.frames"
+DIRECTIONS = 20      # the CLI's --edit uses the same count, so recipes agree
+GENERATOR_KINDS = ("gan", "cppn", "vae")
 CHILDREN = 12
 
 
@@ -45,11 +48,13 @@ class GenerateWorkspace(QWidget):
     def __init__(self, runner, paths, settings, parent=None):
         super().__init__(parent)
         self.runner, self.paths, self.settings = runner, paths, settings
-        self.specs = {s.name: s for s in list_models(paths.models)}
+        self.specs = {}
+        self._refresh_specs()
         self.info: ModelInfo | None = None
         self.state: LatentState | None = None
         self.history = LatentHistory()
-        self.favourites: list[LatentState] = []
+        self._favourites: dict[str, list[tuple[LatentState, np.ndarray]]] = {}
+        self._shown_render = 0
         self.last_image: np.ndarray | None = None
         self._jobs: dict[int, str] = {}
         self._latest: dict[str, int] = {}
@@ -107,8 +112,16 @@ class GenerateWorkspace(QWidget):
         layout.addWidget(splitter)
         self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
         self._player = QTimer(self)
+        self._fill_model_combo()
+
+    def _refresh_specs(self) -> None:
+        """Re-read the registry: a model trained meanwhile appears without a restart."""
+        self.specs = {s.name: s for s in list_models(self.paths.models) if s.kind in GENERATOR_KINDS}
+
+    def _fill_model_combo(self) -> None:
+        current = self.state.model if self.state else DEFAULT_MODEL
         entries = [(s.name, f"{s.name}  ({s.kind}, {s.resolution} px)") for s in self.specs.values()]
-        self.latent_panel.set_models(entries, DEFAULT_MODEL)
+        self.latent_panel.set_models(entries, current)
 
     def _connect(self) -> None:
         lp, bp, ap = self.latent_panel, self.breed_panel, self.animate_panel
@@ -143,15 +156,30 @@ class GenerateWorkspace(QWidget):
         r.job_cancelled.connect(self._on_runner_ended)
 
     # -- jobs ------------------------------------------------------------------------
-    def submit(self, kind: str, factory, *, latest_wins: bool = True) -> int:
-        job_id = self.runner.submit(kind, factory, latest_wins=latest_wins)
+    def submit(self, kind: str, factory, *, latest_wins: bool = True) -> int | None:
+        try:
+            # A slider render is one short step: let the running one finish
+            # (its frame is shown) and drop only the queued ones.
+            job_id = self.runner.submit(kind, factory, latest_wins=latest_wins,
+                                        cancel_running=kind != RENDER_KIND)
+        except RuntimeError:  # the window is closing
+            return None
         self._jobs[job_id] = kind
         self._latest[kind] = job_id
         return job_id
 
+    def shutdown(self) -> None:
+        """Stop timers before the job thread goes away."""
+        self._settle.stop()
+        self._player.stop()
+
     def _on_runner_finished(self, job_id: int, result) -> None:
         kind = self._jobs.pop(job_id, None)
-        if kind is None or self._latest.get(kind) != job_id:
+        if kind == RENDER_KIND:
+            if job_id < self._shown_render:
+                return  # an older frame finished after a newer one
+            self._shown_render = job_id
+        elif kind is None or self._latest.get(kind) != job_id:
             return  # not ours, or stale
         handler = getattr(self, "_on_" + kind.replace("generate.", "") + "_done", None)
         if handler is not None:
@@ -180,20 +208,27 @@ class GenerateWorkspace(QWidget):
 
     # -- model and state ---------------------------------------------------------------
     def activate(self) -> None:
-        """Load the default model the first time the workspace is shown."""
+        """Refresh the model list; load the default model the first time."""
+        self._refresh_specs()
+        self._fill_model_combo()
         if self.info is None and not any(k == INFO_KIND for k in self._jobs.values()):
             self.select_model(self.latent_panel.model_combo.currentData() or DEFAULT_MODEL)
 
     def select_model(self, name: str, then: LatentState | None = None) -> None:
         self._after_info = then
         self.view.set_image(None)
-        request = ModelInfoRequest(name, self.paths.models, self.paths.cache, self.settings.device)
+        request = ModelInfoRequest(name, self.paths.models, self.paths.cache, self.settings.device,
+                                   directions=DIRECTIONS)
         self.submit(INFO_KIND, lambda token: run_model_info(request, token))
 
     def _on_info_done(self, info: ModelInfo) -> None:
         self.info = info
         state, self._after_info = self._after_info, None
-        names = dict(state.names) if state else {}
+        if state is not None:
+            state = self._fit_state(state, info)
+        names = {**self._saved_names(info.model_hash), **(dict(state.names) if state else {})}
+        if state is not None:
+            state = dataclasses.replace(state, names=tuple(sorted(names.items())))
         self.latent_panel.set_directions(len(info.vectors), names)
         self.latent_panel.set_raw_dim(info.latent_dim)
         self.latent_panel.set_gan_controls(info.kind == "gan")
@@ -204,9 +239,31 @@ class GenerateWorkspace(QWidget):
             self.latent_panel.model_combo.setCurrentIndex(index)
         if state is None:
             seed = random.randrange(0, 2**31 - 1)
-            state = LatentState(info.model, info.model_hash, seed, sample_latent(info.latent_dim, seed))
-        self.history = LatentHistory()
+            state = LatentState(info.model, info.model_hash, seed, sample_latent(info.latent_dim, seed),
+                                names=tuple(sorted(names.items())))
+        if self.state is None or self.state.model != info.model:
+            self.history = LatentHistory()
+        self._show_favourites(info.model)
         self.commit(dataclasses.replace(state, model_hash=info.model_hash))
+
+    def _fit_state(self, state: LatentState, info: ModelInfo) -> LatentState | None:
+        """Check a saved state against the loaded model; say what does not fit."""
+        if state.latent.size != info.latent_dim:
+            self.message.emit(f"That latent has {state.latent.size} values but {info.model} takes "
+                              f"{info.latent_dim}; starting from a random seed instead.")
+            return None
+        kept = tuple((i, v) for i, v in state.edits if i < len(info.vectors))
+        if len(kept) != len(state.edits):
+            self.message.emit(f"Ignored edits along directions this window does not show "
+                              f"(it shows {len(info.vectors)}).")
+        if state.model_hash and state.model_hash != info.model_hash:
+            self.message.emit(f"Note: saved with a different version of {info.model}; "
+                              "the picture may differ.")
+        return dataclasses.replace(state, edits=kept)
+
+    def _saved_names(self, model_hash: str) -> dict[int, str]:
+        names = self.settings.direction_names.get(model_hash, {})
+        return {int(i): str(n) for i, n in names.items() if str(i).isdigit()}
 
     def commit(self, state: LatentState, record: bool = True) -> None:
         """Make ``state`` current, record it for undo and render it at full size."""
@@ -226,6 +283,9 @@ class GenerateWorkspace(QWidget):
             return
         latent = self.state.effective(self.info.vectors)
         self.submit(RENDER_KIND, self._render_factory(latent[None], self._render_size(final)))
+
+    def _can_use(self, state: LatentState) -> bool:
+        return self.info is not None and state.model == self.info.model
 
     def _on_render_done(self, images: np.ndarray) -> None:
         self.last_image = images[0]
@@ -267,9 +327,12 @@ class GenerateWorkspace(QWidget):
             self._change(dragging=dragging, latent=latent)
 
     def rename_direction(self, index: int, name: str) -> None:
-        if self.state is not None:
+        """Name a direction; the name is kept for this model across sessions."""
+        if self.state is not None and self.info is not None:
             names = dict(self.state.names)
             names[index] = name
+            saved = self.settings.direction_names.setdefault(self.info.model_hash, {})
+            saved[str(index)] = name
             self._change(names=tuple(sorted(names.items())))
 
     def undo(self) -> None:
@@ -287,24 +350,36 @@ class GenerateWorkspace(QWidget):
     def open_state(self, state: LatentState) -> None:
         """Restore a saved state (from a latent file or a PNG recipe), loading its model."""
         if self.info is not None and self.info.model == state.model:
-            self.latent_panel.set_directions(len(self.info.vectors), dict(state.names))
-            self.commit(state)
+            fitted = self._fit_state(state, self.info)
+            if fitted is not None:
+                self.latent_panel.set_directions(len(self.info.vectors), dict(fitted.names))
+                self.commit(fitted)
         else:
             self.select_model(state.model, then=state)
 
     # -- favourites, breeding, crossover ---------------------------------------------------
+    @property
+    def favourites(self) -> list[LatentState]:
+        """The current model's favourites (each model keeps its own)."""
+        model = self.info.model if self.info else ""
+        return [state for state, _ in self._favourites.get(model, [])]
+
     def add_favourite(self) -> None:
-        if self.state is None or self.last_image is None:
+        if self.state is None or self.last_image is None or not self._can_use(self.state):
             return
-        self.favourites.append(self.state)
-        icon = QIcon(QPixmap.fromImage(to_qimage(self.last_image)))
-        item = QListWidgetItem(icon, f"#{len(self.favourites)}")
-        item.setToolTip(f"seed {self.state.seed}")
-        self.favourite_list.addItem(item)
-        labels = [f"#{i + 1} (seed {s.seed})" for i, s in enumerate(self.favourites)]
-        self.breed_panel.set_favourites(labels)
-        self.animate_panel.set_key_count(len(self.favourites))
+        self._favourites.setdefault(self.state.model, []).append((self.state, self.last_image.copy()))
+        self._show_favourites(self.state.model)
         self.message.emit(f"Added favourite #{len(self.favourites)}")
+
+    def _show_favourites(self, model: str) -> None:
+        entries = self._favourites.get(model, [])
+        self.favourite_list.clear()
+        for i, (state, image) in enumerate(entries):
+            item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(image))), f"#{i + 1}")
+            item.setToolTip(f"seed {state.seed}")
+            self.favourite_list.addItem(item)
+        self.breed_panel.set_favourites([f"#{i + 1} (seed {s.seed})" for i, (s, _) in enumerate(entries)])
+        self.animate_panel.set_key_count(len(entries))
 
     def _edited(self, state: LatentState) -> np.ndarray:
         return apply_edits(state.latent, self.info.vectors, dict(state.edits))
@@ -314,19 +389,20 @@ class GenerateWorkspace(QWidget):
             return
         self._children = breed(self._edited(self.state), CHILDREN, strength, random.randrange(2**31 - 1))
         latents = truncate(self._children, self.state.truncation)
+        self.submit(BREED_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
         self.grid.set_children(None)
         if not self.grid.isVisible():
             self.grid.setVisible(True)
             total = sum(self.center.sizes())
             grid_width = min(total // 2, self.center.height() * 3 // 4)  # 3 x 4 square-ish cells
             self.center.setSizes([total - grid_width, grid_width])
-        self.submit(BATCH_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
 
-    def _on_batch_done(self, images: np.ndarray) -> None:
+    def _on_breed_done(self, images: np.ndarray) -> None:
+        self.grid.set_children(images)
+
+    def _on_frames_done(self, frames: np.ndarray) -> None:
         if self._frames is not None:
-            self._start_player(images)
-        else:
-            self.grid.set_children(images)
+            self._start_player(frames)
 
     def adopt_child(self, index: int) -> None:
         if self._children is not None and index < len(self._children):
@@ -351,7 +427,7 @@ class GenerateWorkspace(QWidget):
         self._frames = np.zeros((0,), np.uint8)  # marks "waiting for frames"
         self.tabs.setCurrentWidget(self.animate_panel)
         latents = self.animation_latents(frames, loop)
-        self.submit(BATCH_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
+        self.submit(FRAMES_KIND, self._render_factory(latents, self._render_size(True, thumb=True)))
 
     def _start_player(self, frames: np.ndarray) -> None:
         self._frames, self._frame_index = frames, 0

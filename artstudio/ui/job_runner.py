@@ -80,8 +80,15 @@ class JobRunner(QThread):
         self._ids = itertools.count(1)
 
     # -- GUI thread API ----------------------------------------------------------
-    def submit(self, kind: str, factory: JobFactory, *, latest_wins: bool = False) -> int:
-        """Queue ``factory(cancel_token)``; returns the job id."""
+    def submit(self, kind: str, factory: JobFactory, *, latest_wins: bool = False,
+               cancel_running: bool = True) -> int:
+        """Queue ``factory(cancel_token)``; returns the job id.
+
+        ``latest_wins`` drops queued jobs of the same kind and, with
+        ``cancel_running``, cancels the running one. Short single-step jobs
+        (a slider render) pass ``cancel_running=False``: the running render is
+        nearly done, and showing it keeps frames flowing during a drag.
+        """
         job = _Job(next(self._ids), kind, factory)
         with self._lock:
             if self._stopping:
@@ -91,7 +98,7 @@ class JobRunner(QThread):
                 for j in dropped:
                     self._queue.remove(j)
                     self.job_cancelled.emit(j.id)
-                if self._current is not None and self._current.kind == kind:
+                if cancel_running and self._current is not None and self._current.kind == kind:
                     self._current.token.cancel()
             self._queue.append(job)
             self._lock.notify()

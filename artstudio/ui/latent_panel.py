@@ -158,7 +158,7 @@ class LatentPanel(QWidget):
                    names: dict[int, str], raw) -> None:
         """Reflect a latent state without emitting change signals."""
         self.seed_spin.blockSignals(True)
-        self.seed_spin.setValue(seed)
+        self.seed_spin.setValue(min(int(seed), MAX_SEED))  # CLI seeds can exceed a spin box
         self.seed_spin.blockSignals(False)
         self.truncation.blockSignals(True)
         self.truncation.setValue(truncation)

@@ -51,6 +51,7 @@ class MainWindow(QMainWindow):
         self.runner.start()
         self._device_job: int | None = None
         self._quiet_job: int | None = None
+        self._loud_job: int | None = None
         self._close_confirmed = False
 
     def showEvent(self, event) -> None:
@@ -93,6 +94,10 @@ class MainWindow(QMainWindow):
         if self.stack.currentWidget() is self.generate:
             self.generate.activate()
         self._on_document_changed()
+
+    def _in_restore(self, slot):
+        """Canvas keys act only while the Restore canvas is shown."""
+        return lambda: slot() if self.stack.currentWidget() is self.restore else None
 
     def _in_generate(self, slot):
         """Run ``slot`` only while the Generate workspace is shown (its keys are free elsewhere)."""
@@ -146,20 +151,20 @@ class MainWindow(QMainWindow):
         self._action(m, "Cancel &Job", self.runner.cancel, "Esc")
 
         m = mb.addMenu("&View")
-        self._action(m, "Zoom &In", lambda: canvas.zoom_by(1.25), "Ctrl+=", "Ctrl++")
-        self._action(m, "Zoom &Out", lambda: canvas.zoom_by(1 / 1.25), "Ctrl+-")
-        self._action(m, "&Fit to Window", canvas.fit, "Ctrl+0")
-        self._action(m, "&Actual Pixels (100%)", canvas.actual_size, "Ctrl+1")
+        self._action(m, "Zoom &In", self._in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++")
+        self._action(m, "Zoom &Out", self._in_restore(lambda: canvas.zoom_by(1 / 1.25)), "Ctrl+-")
+        self._action(m, "&Fit to Window", self._in_restore(canvas.fit), "Ctrl+0")
+        self._action(m, "&Actual Pixels (100%)", self._in_restore(canvas.actual_size), "Ctrl+1")
         m.addSeparator()
         for index, name in enumerate(WORKSPACES):
             self._action(m, f"{name} Workspace", lambda _=False, i=index: self.show_workspace(i), f"Alt+{index + 1}")
 
         m = mb.addMenu("&Tools")
-        self._action(m, "&Brush", lambda: canvas.set_tool("paint"), "B")
-        self._action(m, "&Eraser", lambda: canvas.set_tool("erase"), "E")
-        self._action(m, "&Swap Brush/Eraser", canvas.swap_tool, "X")
-        self._action(m, "Brush &Larger", lambda: canvas.resize_brush(1.2), "]")
-        self._action(m, "Brush S&maller", lambda: canvas.resize_brush(1 / 1.2), "[")
+        self._action(m, "&Brush", self._in_restore(lambda: canvas.set_tool("paint")), "B")
+        self._action(m, "&Eraser", self._in_restore(lambda: canvas.set_tool("erase")), "E")
+        self._action(m, "&Swap Brush/Eraser", self._in_restore(canvas.swap_tool), "X")
+        self._action(m, "Brush &Larger", self._in_restore(lambda: canvas.resize_brush(1.2)), "]")
+        self._action(m, "Brush S&maller", self._in_restore(lambda: canvas.resize_brush(1 / 1.2)), "[")
 
         g, gen = mb.addMenu("&Generate"), self.generate
         self._action(g, "&Randomize Seed", self._in_generate(gen.randomize), "R")
@@ -192,7 +197,7 @@ class MainWindow(QMainWindow):
         r.job_progress.connect(self._on_runner_progress)
         r.job_finished.connect(self._on_runner_finished)
         r.job_failed.connect(self._on_runner_failed)
-        r.job_cancelled.connect(lambda _id: self.status.showMessage("Cancelled", 4000))
+        r.job_cancelled.connect(self._on_runner_cancelled)
         r.idle.connect(lambda: self.status.set_busy(False))
         self.status.cancel_requested.connect(self.runner.cancel)
         ws.document_changed.connect(self._on_document_changed)
@@ -204,8 +209,13 @@ class MainWindow(QMainWindow):
     # -- job thread -------------------------------------------------------------------------
     def _on_runner_started(self, job_id: int, kind: str) -> None:
         self._quiet_job = job_id if kind in QUIET_KINDS else None
+        self._loud_job = None if kind in QUIET_KINDS else job_id
         if kind not in QUIET_KINDS:
             self.status.set_busy(True)
+
+    def _on_runner_cancelled(self, job_id: int) -> None:
+        if job_id == self._loud_job:  # dropped slider renders are routine, not news
+            self.status.showMessage("Cancelled", 4000)
 
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
         if job_id != self._quiet_job:
@@ -264,14 +274,17 @@ class MainWindow(QMainWindow):
         if path.suffix.lower() == ".npz":
             self.show_workspace(1)
             return generate_files.load_latent_file(self.generate, path)
-        state = file_ops.recipe_in(self, path)
+        state, note = file_ops.recipe_in(self, path)
         if state is not None:
             self.show_workspace(1)
             self.generate.open_state(state)
             self.status.showMessage(f"Restored the recipe of {path.name}", 6000)
             return True
         self.show_workspace(0)
-        return file_ops.open_path(self, path)
+        opened = file_ops.open_path(self, path)
+        if opened and note:
+            self.status.showMessage(f"{path.name}: {note}", 10000)
+        return opened
 
     def _about(self) -> None:
         QMessageBox.about(self, "About ArtStudio",
@@ -292,6 +305,7 @@ class MainWindow(QMainWindow):
         if not self._close_confirmed and not file_ops.confirm_discard(self):
             event.ignore()
             return
+        self.generate.shutdown()
         self.runner.shutdown()
         file_ops.autosave_mask(self)
         try:
