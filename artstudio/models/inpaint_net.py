@@ -1,0 +1,157 @@
+"""A light gated-convolution U-Net that fills holes in photos (scratches, dust, strokes, boxes).
+
+Tensor contract
+---------------
+image   ``float32 (N, 3, H, W)`` RGB in [0, 1]. Pixels under the mask may hold
+        anything: the network zeroes them itself before looking.
+mask    ``float32 (N, 1, H, W)``, 1 = hole (fill), 0 = keep. Binarise soft masks
+        (``> 0.5``) before calling; fractional values are treated as holes.
+output  ``float32 (N, 3, H, W)`` in [0, 1]. Outside the mask the output *is*
+        the input tensor (a ``torch.where``), so after ``uint8 -> /255 -> *255
+        -> round`` those pixels come back bit-identical.
+size    Any H, W >= 8: the input is reflect-padded to a multiple of
+        :data:`MULTIPLE` inside ``forward`` and cropped back.
+dtype   fp32 on CPU. bf16/fp16 on a GPU are fine for the convolutions (all
+        activations are bounded by the gates and the [0, 1] image), but the
+        shipped weights were measured in fp32.
+eval    No BatchNorm or dropout: train and eval modes compute the same thing.
+
+How it fills
+------------
+A parameter-free multigrid "push-pull" pass first fills the holes with a
+smooth, nearly biharmonic fill (:func:`push_pull_fill`).
+The U-Net sees ``[guess, mask]`` and predicts a correction: texture and edges
+that the smooth guess lacks. The encoder's gated convolutions (Yu et al.
+2019, "Free-Form Image Inpainting with Gated Convolution") learn per pixel
+how much to trust what is under the mask; three dilated gated convolutions
+at 1/8 scale give a receptive field of ~250 px, enough for 96 px boxes.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+MULTIPLE = 8
+ARCHITECTURE = "gated-unet-v4"
+
+
+class GatedConv(nn.Module):
+    """``features * sigmoid(gate)`` from one convolution with twice the channels."""
+
+    def __init__(self, c_in: int, c_out: int, kernel: int = 3, stride: int = 1, dilation: int = 1):
+        super().__init__()
+        self.conv = nn.Conv2d(c_in, 2 * c_out, kernel, stride, dilation * (kernel // 2), dilation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        features, gate = self.conv(x).chunk(2, dim=1)
+        return F.leaky_relu(features, 0.2) * torch.sigmoid(gate)
+
+
+def _conv(c_in: int, c_out: int) -> nn.Sequential:
+    return nn.Sequential(nn.Conv2d(c_in, c_out, 3, 1, 1), nn.LeakyReLU(0.2, inplace=True))
+
+
+# Jacobi weights of the 13-point biharmonic stencil (centre 20 moved to the left side).
+_BIHARMONIC = torch.tensor([[0, 0, -1, 0, 0], [0, -2, 8, -2, 0], [-1, 8, 0, 8, -1],
+                            [0, -2, 8, -2, 0], [0, 0, -1, 0, 0]], dtype=torch.float32) / 20.0
+
+
+def push_pull_fill(image: torch.Tensor, known: torch.Tensor, levels: int = 9, harmonic: int = 4,
+                   biharmonic: int = 32, omega: float = 0.5) -> torch.Tensor:
+    """Fill unknown pixels with a multigrid biharmonic fill (no parameters).
+
+    Push: a mask-weighted average pyramid. Pull: from the coarsest level
+    down, each level takes its own average where it has data and the
+    upsampled coarser fill elsewhere, then smooths inside the holes with
+    ``harmonic`` Jacobi steps of the Laplace equation and ``biharmonic``
+    damped Jacobi steps (``omega`` < 0.625 converges) of the biharmonic one.
+    Per level the steps reach a few pixels; over the pyramid they reach
+    across any hole. The result is close to scikit-image's
+    ``inpaint_biharmonic`` (within ~0.2 dB on thin scratches and dust,
+    measured on the held-out photos) at a fraction of its cost.
+
+    ``image`` ``(N, C, H, W)`` with holes zeroed, ``known`` ``(N, 1, H, W)`` in
+    {0, 1}. Known pixels come back unchanged.
+    """
+    pyramid = [(image * known, known)]
+    for _ in range(levels):
+        value, weight = pyramid[-1]
+        if min(value.shape[-2:]) < 2:
+            break
+        pyramid.append((F.avg_pool2d(value, 2, ceil_mode=True), F.avg_pool2d(weight, 2, ceil_mode=True)))
+    channels = image.shape[1]
+    kernel = _BIHARMONIC.to(image.device, image.dtype).view(1, 1, 5, 5).repeat(channels, 1, 1, 1)
+    filled = None
+    for value, weight in reversed(pyramid):
+        mean = value / weight.clamp_min(1e-6)
+        if filled is None:
+            trust = (weight > 0).to(value.dtype)
+            filled = mean
+        else:
+            # A partly known coarse pixel trusts its own average in proportion.
+            trust = (weight * 4.0).clamp(max=1.0)
+            up = F.interpolate(filled, size=value.shape[-2:], mode="bilinear", align_corners=False)
+            filled = mean * trust + up * (1.0 - trust)
+        fixed, free = filled * trust, 1.0 - trust
+        for _ in range(harmonic):
+            smooth = F.avg_pool2d(F.pad(filled, (1, 1, 1, 1), mode="replicate"), 3, 1)
+            filled = fixed + smooth * free
+        if min(filled.shape[-2:]) >= 3:
+            for _ in range(biharmonic):
+                jacobi = F.conv2d(F.pad(filled, (2, 2, 2, 2), mode="replicate"), kernel, groups=channels)
+                filled = filled + (jacobi - filled) * (free * omega)
+    return image * known + filled * (1.0 - known)
+
+
+class InpaintNet(nn.Module):
+    """See the module docstring. ``width`` scales every layer (32: ~0.9 M parameters)."""
+
+    def __init__(self, width: int = 32) -> None:
+        super().__init__()
+        w1, w2, w3, w4 = width // 2, width, 2 * width, 3 * width
+        self.width = width
+        self.enc0 = GatedConv(4, w1, 5)
+        self.enc1 = GatedConv(w1, w2, 3, stride=2)
+        self.enc2 = GatedConv(w2, w3, 3, stride=2)
+        self.enc3 = GatedConv(w3, w4, 3, stride=2)
+        self.middle = nn.Sequential(*[GatedConv(w4, w4, 3, dilation=d) for d in (2, 4, 8, 1)])
+        self.dec2 = _conv(w4 + w3, w3)
+        self.dec1 = _conv(w3 + w2, w2)
+        self.dec0 = _conv(w2 + w1, w1)
+        self.out = nn.Conv2d(w1, 3, 3, 1, 1)
+        # Start as the parameter-free fill: a random correction only hurts,
+        # and unlearning it costs hundreds of CPU training steps.
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h, w = image.shape[-2:]
+        hole = (mask > 0).to(image.dtype)
+        pad_h, pad_w = -h % MULTIPLE, -w % MULTIPLE
+        x, m = image, hole
+        if pad_h or pad_w:
+            mode = "reflect" if min(h, w) > max(pad_h, pad_w) else "replicate"
+            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+            m = F.pad(m, (0, pad_w, 0, pad_h), mode=mode)
+        known = 1.0 - m
+        guess = push_pull_fill(x * known, known)
+        e0 = self.enc0(torch.cat([guess, m], 1) * 2.0 - 1.0)
+        e1 = self.enc1(e0)
+        e2 = self.enc2(e1)
+        e3 = self.middle(self.enc3(e2))
+        d2 = self.dec2(torch.cat([_up(e3, e2), e2], 1))
+        d1 = self.dec1(torch.cat([_up(d2, e1), e1], 1))
+        d0 = self.dec0(torch.cat([_up(d1, e0), e0], 1))
+        filled = (guess + self.out(d0)).clamp(0.0, 1.0)[..., :h, :w]
+        return torch.where(hole > 0, filled, image)
+
+
+def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return F.interpolate(x, size=like.shape[-2:], mode="bilinear", align_corners=False)
+
+
+def build(config: dict) -> InpaintNet:
+    """The network a model card's ``config`` describes."""
+    return InpaintNet(width=int(config.get("width", 32)))

@@ -1,0 +1,187 @@
+"""Restoration networks: contracts, safe loading, the shipped weights; damage and impulse noise."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from artstudio.core.damage import (MASK_KINDS, add_gaussian_noise, add_salt_and_pepper, bicubic_downscale,
+                                   damage_mask)
+from artstudio.core.noise import detect_impulses, looks_like_salt_and_pepper, remove_impulses
+
+torch = pytest.importorskip("torch")
+
+from safetensors.torch import save_file  # noqa: E402
+
+from artstudio.models.denoise_net import DenoiseNet  # noqa: E402
+from artstudio.models.inpaint_net import InpaintNet  # noqa: E402
+from artstudio.models.registry import ModelError, sha256_file  # noqa: E402
+from artstudio.models.restore_models import load_restore_net, shipped_restore_models  # noqa: E402
+from artstudio.models.sr_net import SRNet  # noqa: E402
+
+TINY = {
+    "inpaint": (lambda: InpaintNet(width=8), {"architecture": "gated-unet-v4", "width": 8}),
+    "denoise": (lambda: DenoiseNet(width=8), {"architecture": "unshuffle-resunet-v1", "width": 8}),
+    "sr": (lambda: SRNet(width=8, depth=1), {"architecture": "espcn-residual-v1", "width": 8, "depth": 1}),
+}
+
+
+def save_tiny(folder, task, seed=0):
+    """A random tiny network saved as checkpoint + card, as training writes them."""
+    torch.manual_seed(seed)
+    make, config = TINY[task]
+    net = make()
+    weights = folder / f"tiny-{task}.safetensors"
+    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(weights))
+    card = {"name": f"tiny-{task}", "task": task, "config": config, "sha256": sha256_file(weights)}
+    weights.with_suffix(".json").write_text(json.dumps(card))
+    return net.eval(), weights
+
+
+def to_tensor(image):
+    return torch.from_numpy(image.astype(np.float32) / 255).permute(2, 0, 1)[None]
+
+
+def to_uint8(tensor):
+    return (tensor[0].permute(1, 2, 0).numpy() * 255 + 0.5).clip(0, 255).astype(np.uint8)
+
+
+@pytest.mark.parametrize("task", ["inpaint", "denoise", "sr"])
+def test_tiny_models_round_trip_through_safetensors(tmp_path, task):
+    net, weights = save_tiny(tmp_path, task)
+    loaded = load_restore_net(weights, "cpu")
+    assert not loaded.training and loaded.spec.task == task
+    x = torch.rand(1, 3, 32, 32)
+    with torch.inference_mode():
+        if task == "inpaint":
+            mask = (torch.rand(1, 1, 32, 32) > 0.8).float()
+            assert torch.equal(net(x, mask), loaded(x, mask))
+        elif task == "denoise":
+            assert torch.equal(net(x), loaded(x))
+        else:
+            assert torch.equal(net(x, 4), loaded(x, 4))
+
+
+def test_tampered_file_gives_a_one_line_error_naming_it(tmp_path):
+    _, weights = save_tiny(tmp_path, "denoise")
+    data = bytearray(weights.read_bytes())
+    data[-5] ^= 0xFF
+    weights.write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="tiny-denoise.safetensors.*checksum") as info:
+        load_restore_net(weights)
+    assert "\n" not in str(info.value)
+
+
+def test_wrong_architecture_and_missing_card_are_clear_errors(tmp_path):
+    _, weights = save_tiny(tmp_path, "sr")
+    card = json.loads(weights.with_suffix(".json").read_text())
+    card["config"]["width"] = 16             # checksum fine, shapes wrong
+    weights.with_suffix(".json").write_text(json.dumps(card))
+    with pytest.raises(ModelError, match="tiny-sr.safetensors.*does not match.*wrong shape"):
+        load_restore_net(weights)
+    weights.with_suffix(".json").unlink()
+    with pytest.raises(ModelError, match="no card"):
+        load_restore_net(weights)
+    garbage = tmp_path / "garbage.safetensors"
+    garbage.write_bytes(b"not a safetensors file")
+    garbage.with_suffix(".json").write_text(json.dumps(
+        {"task": "denoise", "config": TINY["denoise"][1], "sha256": sha256_file(garbage)}))
+    with pytest.raises(ModelError, match="garbage.safetensors.*not a readable safetensors"):
+        load_restore_net(garbage)
+
+
+def test_inpaint_keeps_outside_pixels_bit_identical(photo, scratch):
+    torch.manual_seed(1)
+    net = InpaintNet(width=8).eval()
+    image = photo[:45, :61]                   # odd size: padded inside and cropped back
+    hole = scratch[:45, :61] > 0
+    damaged = image.copy()
+    damaged[hole] = 0
+    with torch.inference_mode():
+        out = net(to_tensor(damaged), torch.from_numpy(hole[None, None].astype(np.float32)))
+    assert out.shape == (1, 3, 45, 61) and 0 <= out.min() and out.max() <= 1
+    result = to_uint8(out)
+    assert np.array_equal(result[~hole], image[~hole])
+    assert not np.array_equal(result[hole], damaged[hole])
+
+
+def test_denoise_and_sr_shapes_and_ranges():
+    torch.manual_seed(2)
+    x = torch.rand(2, 3, 23, 37)
+    with torch.inference_mode():
+        assert DenoiseNet(width=8).eval()(x).shape == x.shape
+        sr = SRNet(width=8, depth=1).eval()
+        for scale in (2, 4):
+            y = sr(x, scale)
+            assert y.shape == (2, 3, 23 * scale, 37 * scale) and 0 <= y.min() and y.max() <= 1
+    with pytest.raises(ValueError, match="Scale"):
+        sr(x, 3)
+
+
+def test_shipped_list_needs_no_torch():
+    code = ("import sys; from artstudio.models.restore_models import shipped_restore_models as s; "
+            "names = [m.task for m in s()]; assert 'torch' not in sys.modules, 'torch'; print(names)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stderr
+    assert "inpaint" in out.stdout and "denoise" in out.stdout and "sr" in out.stdout
+
+
+@pytest.mark.parametrize("spec", shipped_restore_models(), ids=lambda s: s.name)
+def test_shipped_weights_load_and_restore(spec, photo):
+    if not spec.sha256:
+        pytest.skip("weights not exported yet")
+    net = load_restore_net(spec.name)
+    clean = photo[:64, :64]
+    with torch.inference_mode():
+        if spec.task == "sr":
+            assert net(to_tensor(clean[::2, ::2]), 2).shape == (1, 3, 64, 64)
+        elif spec.task == "denoise":
+            noisy = add_gaussian_noise(clean, 25, 0)
+            error = np.abs(to_uint8(net(to_tensor(noisy))).astype(float) - clean).mean()
+            assert error < np.abs(noisy.astype(float) - clean).mean()
+        else:
+            hole = damage_mask("scratches", (64, 64), 0) > 0
+            out = to_uint8(net(to_tensor(clean), torch.from_numpy(hole[None, None].astype(np.float32))))
+            assert np.array_equal(out[~hole], clean[~hole])
+
+
+# --- numpy damage and impulse noise ----------------------------------------------
+
+@pytest.mark.parametrize("kind", MASK_KINDS)
+def test_damage_masks_are_seeded_and_plausible(kind):
+    first = damage_mask(kind, (256, 192), seed=5)
+    assert first.shape == (192, 256) and first.dtype == np.uint8
+    assert np.array_equal(first, damage_mask(kind, (256, 192), seed=5))
+    assert not np.array_equal(first, damage_mask(kind, (256, 192), seed=6))
+    assert 0 < (first > 0).mean() < 0.25
+
+
+def test_noise_and_downscale_helpers(photo):
+    noisy = add_gaussian_noise(photo, 25, seed=0)
+    assert abs(float((noisy.astype(float) - photo).std()) - 25) < 3
+    assert np.array_equal(noisy, add_gaussian_noise(photo, 25, seed=0))
+    sp = add_salt_and_pepper(photo, 0.05, seed=0)
+    changed = sp != photo
+    assert 0.03 < changed.mean() < 0.06 and set(np.unique(sp[changed])) <= {0, 255}
+    assert bicubic_downscale(photo, 4).shape == (24, 32, 3)
+
+
+def test_impulses_are_found_and_removed_without_touching_the_rest(photo):
+    image = photo.copy()
+    image[:10] = 255                          # a saturated band is not noise
+    sp = add_salt_and_pepper(image, 0.05, seed=1)
+    found = detect_impulses(sp)
+    truth = sp != image
+    assert found[truth].mean() > 0.9 and found[~truth].mean() < 0.001
+    assert looks_like_salt_and_pepper(sp) and not looks_like_salt_and_pepper(image)
+    cleaned = remove_impulses(sp)
+    assert np.array_equal(cleaned[~found], sp[~found])
+    import cv2
+
+    def error(x):
+        return np.abs(x.astype(float) - image).mean()
+    assert error(cleaned) < 0.5 * error(cv2.medianBlur(sp, 3))
