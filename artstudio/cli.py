@@ -1,5 +1,9 @@
 """The headless command line: ``artstudio restore ...`` and friends. No Qt here.
 
+``restore``, ``denoise`` and ``upscale`` run the restoration jobs
+(jobs.restore, jobs.restore_net, jobs.dip); ``train`` trains a restoration
+network into the user's models folder (jobs.train_restore).
+
 Every failure prints one line to stderr and exits non-zero without writing
 any output file. torch is imported only inside the commands that render, so
 ``--help``, ``restore`` and ``models`` start fast.
@@ -17,8 +21,11 @@ from pathlib import Path
 from . import __version__
 from .core.inpaint import METHODS
 from .jobs.base import Progress, run_sync
+from .jobs.restore_net import DENOISE_METHODS, NOISE_KINDS, UPSCALE_FACTORS, UPSCALE_METHODS
 
-COMMANDS = ("restore", "generate", "interpolate", "models")
+COMMANDS = ("restore", "denoise", "upscale", "train", "generate", "interpolate", "models")
+RESTORE_METHODS = {"net": "the neural fill", "dip": "Deep Image Prior", **METHODS}
+TRAIN_TASKS = ("inpaint", "denoise", "sr")
 EXIT_USAGE, EXIT_FAILURE = 2, 1
 MIN_SIZE, MAX_SIZE = 8, 16384
 MAX_FRAMES = 2000
@@ -51,18 +58,79 @@ def build_parser() -> argparse.ArgumentParser:
                          help="mask image of the same size: white = fill, black = keep")
     restore.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
                          help="where to write the result (.png, .jpg, .tif, .webp)")
-    restore.add_argument("--method", default="telea", choices=list(METHODS),
-                         help="fill algorithm (default: telea)")
+    restore.add_argument("--method", default="net", choices=list(RESTORE_METHODS),
+                         help="net: the trained inpainting network (default); dip: Deep Image Prior "
+                              "(slow: minutes); telea, ns, biharmonic: classical fills")
     restore.add_argument("--radius", type=int, default=5,
                          help="neighbourhood radius in pixels for telea and ns (default: 5)")
-    restore.add_argument("--overwrite", action="store_true",
-                         help="allow OUT to be the input photo itself")
-    restore.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+    _add_restore_options(restore)
+    _add_denoise(sub)
+    _add_upscale(sub)
+    _add_train(sub)
     _add_generate(sub)
     _add_interpolate(sub)
     sub.add_parser("models", help="list the generators ArtStudio can use",
                    description="List the built-in generators and the models found in your models folder.")
     return parser
+
+
+def _add_restore_options(command) -> None:
+    command.add_argument("--model", metavar="NAME|PATH",
+                         help="the network for --method net: a shipped name or a trained .safetensors "
+                              "(default: the shipped one)")
+    command.add_argument("--iterations", type=int, metavar="N",
+                         help="most Deep Image Prior iterations for --method dip (it usually stops earlier)")
+    command.add_argument("--overwrite", action="store_true",
+                         help="allow OUT to be the input photo itself")
+    command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+
+def _add_denoise(sub) -> None:
+    denoise = sub.add_parser("denoise", help="remove noise from a photo",
+                             description="Remove gaussian or salt-and-pepper noise from IN and write OUT.")
+    denoise.add_argument("input", metavar="IN", type=Path, help="the noisy photo")
+    denoise.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    denoise.add_argument("--method", default="net", choices=list(DENOISE_METHODS),
+                         help="net: the trained denoiser (default); nlmeans: OpenCV non-local means; "
+                              "median: 3x3 median; dip: Deep Image Prior (slow)")
+    denoise.add_argument("--noise", default="auto", choices=list(NOISE_KINDS),
+                         help="the kind of noise; auto (default) detects salt-and-pepper by itself")
+    _add_restore_options(denoise)
+
+
+def _add_upscale(sub) -> None:
+    upscale = sub.add_parser("upscale", help="enlarge a photo 2x or 4x",
+                             description="Upscale IN by --scale and write OUT.")
+    upscale.add_argument("input", metavar="IN", type=Path, help="the photo to enlarge")
+    upscale.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    upscale.add_argument("--scale", required=True, type=int, choices=list(UPSCALE_FACTORS),
+                         help="the factor: 2 or 4")
+    upscale.add_argument("--method", default="net", choices=list(UPSCALE_METHODS),
+                         help="net: the trained super-resolution network (default); lanczos; "
+                              "dip: Deep Image Prior (slow)")
+    _add_restore_options(upscale)
+
+
+def _add_train(sub) -> None:
+    train = sub.add_parser(
+        "train", help="train a restoration network on a folder of photos",
+        description="Train an inpainting, denoising or super-resolution network on random crops of "
+                    "the photos in DIR, damaged on the fly, and save it as NAME in your models "
+                    "folder (NAME.safetensors, its card NAME.json, and NAME.train.safetensors to resume).")
+    train.add_argument("task", choices=TRAIN_TASKS, help="what the network learns to undo")
+    train.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder of training photos")
+    train.add_argument("--out", required=True, metavar="NAME", help="model name (letters, digits, - _ .)")
+    train.add_argument("--steps", type=int, default=2000, metavar="N", help="optimiser steps (default: 2000)")
+    train.add_argument("--size", type=int, default=128, metavar="PX",
+                       help="training crop side in pixels (default: 128)")
+    train.add_argument("--batch", type=int, default=8, metavar="B", help="crops per step (default: 8)")
+    train.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default: 0)")
+    train.add_argument("--resume", type=Path, metavar="CKPT",
+                       help="continue from a checkpoint written by this command (a .safetensors "
+                            "path, or the NAME of one in your models folder)")
+    train.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
 def _add_generate(sub) -> None:
@@ -157,30 +225,168 @@ def _progress_printer(quiet: bool):
 
 
 def cmd_restore(args) -> int:
-    from .core.imageio import ImageError, load_image, load_mask, save_image
-    from .jobs.base import JobError
+    from .core.imageio import load_mask
     from .jobs.restore import FillRequest, run_fill
 
     if args.radius < 1:
         raise CliError("--radius must be at least 1.")
+    _check_in_out(args)
+    show, interactive = _progress_printer(args.quiet)
+    with _user_errors(interactive):
+        image = _load(args.input)
+        mask = load_mask(args.mask, image.size)
+        if args.method == "net":
+            from .jobs.restore_net import NetFillRequest, run_net_fill
+
+            request = NetFillRequest(image.pixels, mask, previews=False, **_model(args))
+            result = run_sync(run_net_fill(request, _NeverCancel()), show)
+        elif args.method == "dip":
+            from .jobs.dip import DipRequest, run_dip
+
+            request = DipRequest(image.pixels, "inpaint", mask=mask, iterations=args.iterations, previews=False)
+            result = run_sync(run_dip(_announce_dip(request, args.quiet), _NeverCancel()), show)
+        else:
+            request = FillRequest(image.pixels, mask, method=args.method, radius=args.radius, previews=False)
+            result = run_sync(run_fill(request, _NeverCancel()), show)
+        _save(args.output, result.image)
+    if not args.quiet:
+        if args.method == "dip":
+            done = f"in {result.iterations} iterations ({result.stop_reason})"
+        else:
+            done = f"{result.regions} region(s)"
+        print(f"Filled {done} with {RESTORE_METHODS[args.method]} in {result.seconds:.2f} s; wrote {args.output}")
+    return 0
+
+
+def cmd_denoise(args) -> int:
+    from .jobs.restore_net import DenoiseRequest, run_denoise
+
+    _check_in_out(args)
+    show, interactive = _progress_printer(args.quiet)
+    with _user_errors(interactive):
+        image = _load(args.input)
+        request = DenoiseRequest(image.pixels, method=args.method, noise=args.noise, previews=False,
+                                 dip_iterations=args.iterations, **_model(args))
+        if args.method == "dip":
+            _announce_dip(_dip_request_for(request), args.quiet)
+        result = run_sync(run_denoise(request, _NeverCancel()), show)
+        _save(args.output, result.image)
+    if not args.quiet:
+        detected = " (detected)" if args.noise == "auto" else ""
+        print(f"Denoised {result.noise}{detected} noise with {DENOISE_METHODS[args.method]} "
+              f"in {result.seconds:.2f} s; wrote {args.output}")
+    return 0
+
+
+def cmd_upscale(args) -> int:
+    from .jobs.restore_net import UpscaleRequest, run_upscale
+
+    _check_in_out(args)
+    show, interactive = _progress_printer(args.quiet)
+    with _user_errors(interactive):
+        image = _load(args.input)
+        if args.method == "dip":
+            from .jobs.dip import DipRequest
+
+            _announce_dip(DipRequest(image.pixels, "sr", scale=args.scale, iterations=args.iterations),
+                          args.quiet)
+        request = UpscaleRequest(image.pixels, scale=args.scale, method=args.method, previews=False,
+                                 dip_iterations=args.iterations, **_model(args))
+        result = run_sync(run_upscale(request, _NeverCancel()), show)
+        _save(args.output, result.image)
+    if not args.quiet:
+        h, w = result.image.shape[:2]
+        print(f"Upscaled x{args.scale} to {w}x{h} with {UPSCALE_METHODS[args.method]} "
+              f"in {result.seconds:.2f} s; wrote {args.output}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from .jobs.train_restore import TrainRestoreRequest, run_train_restore
+
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", args.out):
+        raise CliError(f"'{args.out}' is not a usable model name: use letters, digits, '-', '_' and '.', "
+                       "starting with a letter or digit.")
+    if args.steps < 1 or args.batch < 1:
+        raise CliError("--steps and --batch must be at least 1.")
+    if not 16 <= args.size <= 2048:
+        raise CliError(f"--size must be from 16 to 2048 pixels, not {args.size}.")
+    if not args.data.is_dir():
+        raise CliError(f"Training data folder '{args.data}' does not exist.")
+    models = _app_paths().models
+    resume = _resume_path(args.resume, models) if args.resume is not None else None
+    request = TrainRestoreRequest(task=args.task, data=args.data, out=models, name=args.out, steps=args.steps,
+                                  size=args.size, batch=args.batch, seed=args.seed, resume=resume,
+                                  device="auto", preview_every=0)
+    show, interactive = _progress_printer(args.quiet)
+    try:
+        with _user_errors(interactive):
+            result = run_sync(run_train_restore(request, _NeverCancel()), show)
+    except KeyboardInterrupt:
+        weights = models / f"{args.out}.safetensors"
+        where = f"; the last checkpoint is {weights} (continue with --resume {args.out})" \
+            if weights.exists() else "; nothing was written"
+        print(f"artstudio train: stopped{where}.", file=sys.stderr)
+        return 130
+    if not args.quiet:
+        print(f"Trained {args.task} network '{args.out}' for {result.step} steps on {result.images} photo(s) "
+              f"in {result.seconds:.0f} s (loss {result.loss:.4f}); wrote {result.weights}")
+    return 0
+
+
+def _resume_path(value: Path, models: Path) -> Path:
+    """A checkpoint path, or the name of one in the models folder."""
+    for candidate in (value, value.with_suffix(".safetensors"), models / value, models / f"{value}.safetensors"):
+        if candidate.suffix == ".safetensors" and candidate.is_file():
+            return candidate
+    raise CliError(f"Checkpoint '{value}' not found (neither a file nor a model in {models}).")
+
+
+def _check_in_out(args) -> None:
+    """Refuse a bad OUT, or OUT = IN, before any (slow) work."""
+    from .core.imageio import WRITE_EXTENSIONS
+
+    if getattr(args, "iterations", None) is not None and args.iterations < 1:
+        raise CliError("--iterations must be at least 1.")
     if args.output.resolve() == args.input.resolve() and not args.overwrite:
         raise CliError(f"Refusing to overwrite the input photo '{args.input}'; "
                        "choose another -o or pass --overwrite.")
-    try:
-        image = load_image(args.input)
-        mask = load_mask(args.mask, image.size)
-        request = FillRequest(image.pixels, mask, method=args.method, radius=args.radius, previews=False)
-        show, interactive = _progress_printer(args.quiet)
-        result = run_sync(run_fill(request, _NeverCancel()), show)
-        if interactive:
-            sys.stderr.write("\n")
-        save_image(args.output, result.image)
-    except (ImageError, JobError) as exc:
-        raise CliError(str(exc)) from None
-    if not args.quiet:
-        print(f"Filled {result.regions} region(s) with {METHODS[args.method]} "
-              f"in {result.seconds:.2f} s; wrote {args.output}")
-    return 0
+    if args.output.suffix.lower() not in WRITE_EXTENSIONS:
+        raise CliError(f"Cannot write '{args.output.name}': the name must end in one of "
+                       f"{', '.join(WRITE_EXTENSIONS)}.")
+    _check_output(args.output, WRITE_EXTENSIONS, "")
+
+
+def _load(path: Path):
+    from .core.imageio import load_image
+
+    return load_image(path)
+
+
+def _save(path: Path, pixels) -> None:
+    from .core.imageio import save_image
+
+    save_image(path, pixels)
+
+
+def _model(args) -> dict:
+    return {} if args.model is None else {"model": args.model}
+
+
+def _dip_request_for(request):
+    from .jobs.dip import DipRequest
+
+    return DipRequest(request.image, "denoise", iterations=request.dip_iterations)
+
+
+def _announce_dip(request, quiet: bool):
+    """Tell the user how long Deep Image Prior may take, before it starts."""
+    from .jobs.dip import estimate_dip_seconds
+
+    estimate = estimate_dip_seconds(request)
+    if not quiet:
+        print(f"Deep Image Prior: {estimate.describe()}.", file=sys.stderr, flush=True)
+    return request
 
 
 def cmd_generate(args) -> int:
@@ -361,7 +567,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"restore": cmd_restore, "generate": cmd_generate,
+    handlers = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "train": cmd_train,
+                "generate": cmd_generate,
                 "interpolate": cmd_interpolate, "models": cmd_models}
     try:
         return handlers[args.command](args)
