@@ -37,6 +37,7 @@ def window(qtbot, dialogs):
 @pytest.fixture
 def demo(window):
     assert file_ops.open_demo(window)
+    window.restore.panel.set_method("telea")  # classical: fast, and needs no trained weights
     return window
 
 
@@ -295,3 +296,41 @@ def test_alt_number_switches_workspaces(qtbot, window):
     assert window.stack.currentIndex() == 2 and window.workspace_buttons.button(2).isChecked()
     shortcut(qtbot, window, "Alt+1")
     assert window.stack.currentIndex() == 0
+
+
+def wait_job(qtbot, window):
+    qtbot.waitUntil(lambda: window.restore._fill_job is None and not window.runner.busy, timeout=60000)
+
+
+def test_upscale_compares_at_the_new_size_and_apply_is_undoable(qtbot, demo):
+    doc = demo.restore.document
+    original, mask = doc.image.copy(), doc.mask.copy()
+    demo.restore.upscale(2, "lanczos")
+    wait_job(qtbot, demo)
+    assert doc.proposal.shape == (1024, 1024, 3) and demo.restore.canvas.comparing
+    assert doc.image.shape == (512, 512, 3)                     # nothing applied yet
+    demo.restore.apply()
+    assert doc.image.shape == (1024, 1024, 3) and doc.mask.shape == (1024, 1024)
+    assert demo.status.size_label.text() == "1024 × 1024 px"
+    shortcut(qtbot, demo, "Ctrl+Z")
+    assert np.array_equal(doc.image, original) and np.array_equal(doc.mask, mask)
+    assert demo.status.size_label.text() == "512 × 512 px"
+    shortcut(qtbot, demo, "Ctrl+Y")
+    assert doc.image.shape == (1024, 1024, 3)
+
+
+def test_median_denoise_removes_specks_and_can_be_reverted(qtbot, window, tmp_path, photo):
+    noisy = photo.copy()
+    rng = np.random.default_rng(3)
+    specks = rng.random(photo.shape[:2]) < 0.05
+    noisy[specks] = 255
+    path = tmp_path / "specks.png"
+    save_image(path, noisy)
+    window.open_path(path)
+    window.restore.denoise("median", "saltpepper")
+    wait_job(qtbot, window)
+    result = window.restore.document.proposal
+    at_specks = np.abs(result[specks].astype(int) - photo[specks]).mean()
+    assert at_specks < np.abs(noisy[specks].astype(int) - photo[specks]).mean() / 4
+    window.restore.revert()
+    assert np.array_equal(window.restore.document.image, noisy)

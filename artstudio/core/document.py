@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from .brush import Brush, PointerEvent, paint_segment
-from .history import History, Patch, TileRecorder, diff_patch
+from .history import History, Patch, Swap, TileRecorder, diff_patch
 from .rect import Rect
 
 
@@ -91,14 +91,17 @@ class Document:
         return patch
 
     def set_proposal(self, result: np.ndarray | None) -> None:
-        if result is not None and result.shape != self.image.shape:
-            raise ValueError(f"result must be {self.image.shape}, got {result.shape}")
+        """A result to compare; another size than the image means an upscale."""
+        if result is not None and (result.ndim != 3 or result.shape[2] != self.image.shape[2]):
+            raise ValueError(f"result must have {self.image.shape[2]} channels, got {result.shape}")
         self.proposal = result
 
     def apply_proposal(self, label: str = "Fill") -> Patch | None:
         """Keep the proposed result as one undoable image change."""
         if self.proposal is None:
             return None
+        if self.proposal.shape != self.image.shape:
+            return self._apply_resized(label)
         patch = diff_patch("image", self.image, self.proposal, label)
         self.proposal = None
         if patch is not None:
@@ -106,24 +109,45 @@ class Document:
             self._record(patch)
         return patch
 
+    def _apply_resized(self, label: str) -> Swap:
+        import cv2
+
+        h, w = self.proposal.shape[:2]
+        mask = cv2.resize(self.mask, (w, h), interpolation=cv2.INTER_NEAREST)
+        return self.replace_all(self.proposal, mask, label)
+
     # -- history ---------------------------------------------------------------
     def _record(self, patch: Patch | None) -> None:
         if patch is not None:
             self.history.push(patch)
             # Masks are autosaved per photo; only pixel changes need saving.
-            self.modified = self.modified or patch.layer == "image"
+            self.modified = self.modified or patch.layer != "mask"
 
-    def _layer(self, name: str) -> np.ndarray:
-        return self.mask if name == "mask" else self.image
+    def _apply(self, patch, side: str) -> None:
+        if isinstance(patch, Swap):
+            self.image, self.mask = (a.copy() for a in getattr(patch, side))
+            self.proposal = None
+        else:
+            patch.write(self.mask if patch.layer == "mask" else self.image, side)
+
+    def replace_all(self, image: np.ndarray, mask: np.ndarray, label: str) -> Swap:
+        """Replace image and mask, possibly with another size (upscaling), undoably."""
+        if mask.shape != image.shape[:2]:
+            raise ValueError(f"mask {mask.shape} does not fit image {image.shape}")
+        swap = Swap((self.image, self.mask), (image.copy(), mask.copy()), label)
+        self.image, self.mask = np.ascontiguousarray(image), np.ascontiguousarray(mask)
+        self.proposal = None
+        self._record(swap)
+        return swap
 
     def undo(self) -> Patch | None:
         if self._stroke is not None:
             self.end_stroke()
-        patch = self.history.undo(self._layer)
-        self.modified = self.modified or (patch is not None and patch.layer == "image")
+        patch = self.history.undo(self._apply)
+        self.modified = self.modified or (patch is not None and patch.layer != "mask")
         return patch
 
     def redo(self) -> Patch | None:
-        patch = self.history.redo(self._layer)
-        self.modified = self.modified or (patch is not None and patch.layer == "image")
+        patch = self.history.redo(self._apply)
+        self.modified = self.modified or (patch is not None and patch.layer != "mask")
         return patch

@@ -56,6 +56,29 @@ class Patch:
             target[tile.rect.slices] = getattr(tile, side)
 
 
+@dataclass(frozen=True)
+class Swap:
+    """A change of the whole document, e.g. an upscale that changes its size:
+    the image and mask before and after (tiles cannot describe a resize)."""
+
+    before: tuple[np.ndarray, np.ndarray]
+    after: tuple[np.ndarray, np.ndarray]
+    label: str
+    layer: str = "document"
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.before + self.after)
+
+    @property
+    def rects(self) -> list[Rect]:
+        return [Rect.of_array(self.after[1])]
+
+    @property
+    def rect(self) -> Rect:
+        return self.rects[0]
+
+
 def _tile_rects(shape: tuple[int, ...]):
     h, w = shape[:2]
     for ty in range(0, h, TILE):
@@ -139,20 +162,20 @@ class History:
     def redo_label(self) -> str:
         return self._redo[-1].label if self._redo else ""
 
-    def undo(self, layers: Callable[[str], np.ndarray]) -> Patch | None:
-        """Pop the last patch and restore its ``before`` pixels into ``layers(name)``."""
+    def undo(self, apply: Callable[[Patch | Swap, str], None]) -> Patch | Swap | None:
+        """Pop the last change and restore its ``before`` side through ``apply``."""
         if not self._undo:
             return None
         patch = self._undo.pop()
-        patch.write(layers(patch.layer), "before")
+        apply(patch, "before")
         self._redo.append(patch)
         return patch
 
-    def redo(self, layers: Callable[[str], np.ndarray]) -> Patch | None:
+    def redo(self, apply: Callable[[Patch | Swap, str], None]) -> Patch | Swap | None:
         if not self._redo:
             return None
         patch = self._redo.pop()
-        patch.write(layers(patch.layer), "after")
+        apply(patch, "after")
         self._undo.append(patch)
         return patch
 

@@ -48,6 +48,10 @@ class CanvasWidget(QWidget):
         self._compare: DisplayPyramid | None = None
         self._base_images: list = []
         self._compare_images: list = []
+        # When a result has another size (an upscale), "before" is the original
+        # resized to it, and the view works in the result's pixel coordinates.
+        self._before: DisplayPyramid | None = None
+        self._before_images: list = []
         self._split = 0.5
         self._scale, self._offset = 1.0, QPointF(0, 0)
         self._overlay = ((255, 40, 80), 0.5)
@@ -60,8 +64,8 @@ class CanvasWidget(QWidget):
     # -- document and layers -------------------------------------------------
     def set_document(self, document: Document | None) -> None:
         self.document = document
-        self._compare = None
-        self._compare_images = []
+        self._compare, self._compare_images = None, []
+        self._before, self._before_images = None, []
         if document is None:
             self._base, self._base_images = None, []
         else:
@@ -90,16 +94,24 @@ class CanvasWidget(QWidget):
             self._base.update(rect)
             self.update(self._widget_rect(rect))
 
-    def set_compare(self, image: np.ndarray | None, dirty: Rect | None = None) -> None:
+    def set_compare(self, image: np.ndarray | None, dirty: Rect | None = None,
+                    before: np.ndarray | None = None) -> None:
         """Show ``image`` right of the split line ("after"); None ends comparing.
 
         When already comparing an image of the same size, only ``dirty`` (the
         part that changed; None: all) is recomposited, so streaming previews
-        of a 24 MP job stays cheap.
+        of a 24 MP job stays cheap. ``before`` (same size as ``image``) replaces
+        the document on the left, for results of another size.
         """
+        was_resized = self._before is not None
+        if before is not None:
+            self._before = DisplayPyramid(before, None)
+            self._before_images = [wrap_rgbx(level) for level in self._before.levels]
+        elif image is None or image.shape[:2] != tuple(reversed(self.document.size)):
+            self._before, self._before_images = None, []
         if image is None:
             self._compare, self._compare_images = None, []
-        elif self._compare is not None and self._compare.image.shape == image.shape:
+        elif before is None and self._compare is not None and self._compare.image.shape == image.shape:
             self._compare.image = image
             self._compare.update(dirty)
             if dirty is not None:
@@ -108,6 +120,8 @@ class CanvasWidget(QWidget):
         else:
             self._compare = DisplayPyramid(image, None)
             self._compare_images = [wrap_rgbx(level) for level in self._compare.levels]
+        if was_resized != (self._before is not None):
+            self.fit()  # the view's pixel coordinates changed
         self.update()
 
     @property
@@ -158,10 +172,13 @@ class CanvasWidget(QWidget):
     def widget_pos(self, image_pos: QPointF) -> QPointF:
         return QPointF(image_pos) * self._scale + self._offset
 
+    def _display_size(self) -> tuple[int, int]:
+        return self._before.size if self._before is not None else self.document.size
+
     def fit(self) -> None:
         if self.document is None:
             return
-        w, h = self.document.size
+        w, h = self._display_size()
         scale = min(self.width() / w, self.height() / h) * 0.97
         self._set_view(scale, QPointF((self.width() - w * scale) / 2, (self.height() - h * scale) / 2))
 
@@ -193,7 +210,7 @@ class CanvasWidget(QWidget):
         return QRectF(tl, br).toAlignedRect().adjusted(-2, -2, 2, 2)
 
     def _split_x(self) -> float:
-        w = self.document.size[0] if self.document else 0
+        w = self._display_size()[0] if self.document else 0
         return self._offset.x() + self._split * w * self._scale
 
     # -- painting the widget ------------------------------------------------------------
@@ -213,7 +230,10 @@ class CanvasWidget(QWidget):
                 split = self._split_x()
                 painter.save()
                 painter.setClipRect(QRectF(-1e6, -1e6, split + 1e6, 2e6))
-                self._draw_layer(painter, self._base, self._base_images, visible)
+                if self._before is not None:
+                    self._draw_layer(painter, self._before, self._before_images, visible)
+                else:
+                    self._draw_layer(painter, self._base, self._base_images, visible)
                 painter.setClipRect(QRectF(split, -1e6, 2e6, 2e6))
                 self._draw_layer(painter, self._compare, self._compare_images, visible)
                 painter.restore()
@@ -224,7 +244,7 @@ class CanvasWidget(QWidget):
     def _visible_image_rect(self, widget_rect: QRect) -> Rect:
         tl = self.image_pos(QPointF(widget_rect.topLeft()))
         br = self.image_pos(QPointF(widget_rect.bottomRight()) + QPointF(1, 1))
-        w, h = self.document.size
+        w, h = self._display_size()
         return Rect(math.floor(tl.x()), math.floor(tl.y()), math.ceil(br.x()), math.ceil(br.y())).clip(w, h)
 
     def _draw_layer(self, painter: QPainter, pyramid: DisplayPyramid, images: list, rect: Rect) -> None:
@@ -278,7 +298,7 @@ class CanvasWidget(QWidget):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif button == Qt.MouseButton.LeftButton and self.comparing and abs(pos.x() - self._split_x()) <= SPLIT_GRAB_PX:
             self._mode = "split"
-        elif button == Qt.MouseButton.LeftButton:
+        elif button == Qt.MouseButton.LeftButton and self._before is None:  # not on a resized preview
             self._mode = "paint"
             self._damage(self.document.begin_stroke(self._pointer(pos, pressure), self.brush))
 
@@ -290,7 +310,7 @@ class CanvasWidget(QWidget):
             self.pan_by(delta.x(), delta.y())
             return
         if self._mode == "split" and self.document is not None:
-            w = self.document.size[0] * self._scale
+            w = self._display_size()[0] * self._scale
             self.set_split((pos.x() - self._offset.x()) / w)
         elif self._mode == "paint" and self.document is not None:
             self._damage(self.document.continue_stroke(self._pointer(pos, pressure)))

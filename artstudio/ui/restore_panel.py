@@ -10,6 +10,12 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 from ..core.brush import ERASE, PAINT
 from ..core.inpaint import METHODS
 
+FILL_METHODS = {"net": "Neural fill", **METHODS, "dip": "Deep Image Prior"}
+DENOISE_METHODS = {"net": "Neural denoiser", "nlmeans": "Non-local means", "median": "Median 3x3",
+                   "dip": "Deep Image Prior"}
+NOISE_KINDS = {"auto": "Detect", "gaussian": "Grain (gaussian)", "saltpepper": "Specks (salt & pepper)"}
+UPSCALE_METHODS = {"net": "Neural upscaler", "lanczos": "Lanczos", "dip": "Deep Image Prior"}
+
 
 def _row(*widgets) -> QHBoxLayout:
     row = QHBoxLayout()
@@ -27,6 +33,8 @@ class RestorePanel(QWidget):
     opacity_changed = Signal(float)
     mask_op_requested = Signal(str, int)     # "clear" | "invert" | "grow" | "shrink", pixels
     fill_requested = Signal(str, int)        # method, radius
+    denoise_requested = Signal(str, str)     # method, noise kind
+    upscale_requested = Signal(int, str)     # scale, method
     apply_requested = Signal()
     revert_requested = Signal()
     split_changed = Signal(float)
@@ -38,6 +46,7 @@ class RestorePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_mask_group())
         layout.addWidget(self._build_fill_group())
+        layout.addWidget(self._build_enhance_group())
         layout.addWidget(self._build_compare_group())
         layout.addStretch(1)
         self.set_comparing(False)
@@ -88,7 +97,7 @@ class RestorePanel(QWidget):
         box = QGroupBox("Fill")
         form = QFormLayout(box)
         self.method_combo = QComboBox()
-        for key, label in METHODS.items():
+        for key, label in FILL_METHODS.items():
             self.method_combo.addItem(label, key)
         self.method_combo.currentIndexChanged.connect(self._on_method_changed)
         form.addRow("Method", self.method_combo)
@@ -104,6 +113,34 @@ class RestorePanel(QWidget):
         self.fill_button.clicked.connect(
             lambda: self.fill_requested.emit(self.method(), self.radius_spin.value()))
         form.addRow(self.fill_button)
+        return box
+
+    @staticmethod
+    def _combo(items: dict[str, str]) -> QComboBox:
+        combo = QComboBox()
+        for key, label in items.items():
+            combo.addItem(label, key)
+        return combo
+
+    def _build_enhance_group(self) -> QGroupBox:
+        box = QGroupBox("Denoise and upscale (whole photo)")
+        form = QFormLayout(box)
+        self.denoise_method, self.noise_kind = self._combo(DENOISE_METHODS), self._combo(NOISE_KINDS)
+        self.denoise_button = QPushButton("Denoise")
+        self.denoise_button.clicked.connect(lambda: self.denoise_requested.emit(
+            self.denoise_method.currentData(), self.noise_kind.currentData()))
+        form.addRow("Method", self.denoise_method)
+        form.addRow("Noise", self.noise_kind)
+        form.addRow(self.denoise_button)
+        self.upscale_method = self._combo(UPSCALE_METHODS)
+        self.upscale_factor = QComboBox()
+        self.upscale_factor.addItem("×2", 2)
+        self.upscale_factor.addItem("×4", 4)
+        self.upscale_button = QPushButton("Upscale")
+        self.upscale_button.clicked.connect(lambda: self.upscale_requested.emit(
+            self.upscale_factor.currentData(), self.upscale_method.currentData()))
+        form.addRow("Method", self.upscale_method)
+        form.addRow(_row(self.upscale_factor, self.upscale_button))
         return box
 
     def _build_compare_group(self) -> QGroupBox:
@@ -145,7 +182,8 @@ class RestorePanel(QWidget):
         self.compare_hint.setVisible(comparing)
 
     def set_busy(self, busy: bool) -> None:
-        self.fill_button.setEnabled(not busy)
+        for button in (self.fill_button, self.denoise_button, self.upscale_button):
+            button.setEnabled(not busy)
 
     def show_brush(self, size: float, hardness: float, mode: str) -> None:
         """Reflect the canvas brush without re-emitting change signals."""

@@ -5,19 +5,25 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QSplitter, QWidget
 
 from ..core import mask as mask_ops
 from ..core.brush import Brush
 from ..core.document import Document
 from ..core.history import Patch
 from ..core.settings import Settings
-from ..jobs.restore import FillRequest, FillResult, run_fill
+from ..jobs.base import readonly_copy
+from ..jobs.dip import DipEstimate, DipRequest, run_dip
+from ..jobs.estimate import run_estimate_dip
+from ..jobs.restore import FillRequest, run_fill
+from ..jobs.restore_net import (DenoiseRequest, NetFillRequest, UpscaleRequest, run_denoise,
+                                run_net_fill, run_upscale)
 from .canvas import CanvasWidget
 from .job_runner import JobRunner
 from .restore_panel import RestorePanel
 
 FILL_KIND = "restore.fill"
+ESTIMATE_KIND = "restore.estimate"
 
 
 class RestoreWorkspace(QWidget):
@@ -40,13 +46,20 @@ class RestoreWorkspace(QWidget):
         self.panel = RestorePanel()
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.canvas)
-        splitter.addWidget(self.panel)
+        side = QScrollArea()  # the panel is taller than small screens
+        side.setWidget(self.panel)
+        side.setWidgetResizable(True)
+        side.setMinimumWidth(self.panel.minimumWidth() + 16)
+        side.setMaximumWidth(self.panel.maximumWidth() + 16)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
         splitter.setCollapsible(0, False)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(splitter)
         self._fill_job: int | None = None
+        self._job_label = "Fill"
+        self._pending_dip = None
         self._fill_method = settings.fill_method
         self._apply_settings(settings)
         self._connect()
@@ -65,6 +78,8 @@ class RestoreWorkspace(QWidget):
         p.opacity_changed.connect(self._on_panel_opacity)
         p.mask_op_requested.connect(self.mask_operation)
         p.fill_requested.connect(self.fill)
+        p.denoise_requested.connect(self.denoise)
+        p.upscale_requested.connect(self.upscale)
         p.apply_requested.connect(self.apply)
         p.revert_requested.connect(self.revert)
         p.split_changed.connect(c.set_split)
@@ -121,18 +136,26 @@ class RestoreWorkspace(QWidget):
 
     def _after_patch(self, patch: Patch | None) -> None:
         doc = self.document
-        if patch is not None and patch.layer == "image" and doc is not None and doc.proposal is not None:
+        if patch is not None and patch.layer != "mask" and doc is not None and doc.proposal is not None:
             # The result was computed from pixels that just changed under it.
             doc.set_proposal(None)
             self._end_compare()
+        if patch is not None and patch.layer == "document":
+            self.canvas.set_document(doc)       # the size changed (upscale undone or redone)
+            self.message.emit(patch.label)
+            self.document_changed.emit()
+            return
         if patch is not None:
             self.canvas.refresh_rects(patch.rects)
             self.message.emit(patch.label)
         self.document_changed.emit()
 
-    # -- fill ----------------------------------------------------------------------
+    # -- jobs: fill, denoise, upscale ------------------------------------------------
     def fill(self, method: str | None = None, radius: int | None = None) -> int | None:
-        """Start a fill job; returns its id, or None when there is nothing to fill."""
+        """Start filling the mask; returns the job id, or None when there is nothing to fill.
+
+        Deep Image Prior first measures this machine and asks before a long run.
+        """
         doc = self.document
         if doc is None:
             return None
@@ -142,15 +165,64 @@ class RestoreWorkspace(QWidget):
         method = method or self.panel.method()
         radius = radius or self.panel.radius_spin.value()
         self._fill_method = self.settings.fill_method = method
-        request = FillRequest.snapshot(doc.image, doc.mask, method=method, radius=radius)
+        image, mask = readonly_copy(doc.image), readonly_copy(doc.mask)
+        if method == "net":
+            request = NetFillRequest(image, mask, device=self.settings.device)
+            return self._start(lambda token: run_net_fill(request, token), f"Neural fill")
+        if method == "dip":
+            return self._estimate_dip(DipRequest(image, "inpaint", mask, device=self.settings.device))
+        request = FillRequest(image, mask, method=method, radius=radius)
+        return self._start(lambda token: run_fill(request, token), f"Fill ({method})")
+
+    def denoise(self, method: str, noise: str) -> int | None:
+        doc = self.document
+        if doc is None:
+            return None
+        request = DenoiseRequest(readonly_copy(doc.image), method, noise, device=self.settings.device)
+        if method == "dip":
+            return self._estimate_dip(DipRequest(request.image, "denoise", device=self.settings.device),
+                                      lambda token: run_denoise(request, token), "Denoise (DIP)")
+        return self._start(lambda token: run_denoise(request, token), f"Denoise ({method})")
+
+    def upscale(self, scale: int, method: str) -> int | None:
+        doc = self.document
+        if doc is None:
+            return None
+        request = UpscaleRequest(readonly_copy(doc.image), scale, method, device=self.settings.device)
+        if method == "dip":
+            return self._estimate_dip(DipRequest(request.image, "sr", scale=scale, device=self.settings.device),
+                                      lambda token: run_upscale(request, token), f"Upscale ×{scale} (DIP)")
+        return self._start(lambda token: run_upscale(request, token), f"Upscale ×{scale} ({method})")
+
+    def _start(self, factory, label: str) -> int:
         # A new fill starts from the document, not from an unapplied result;
         # its previews must not be drawn over the old result's pixels.
-        doc.set_proposal(None)
-        self._end_compare()
-        self._fill_job = self.runner.submit(FILL_KIND, lambda token: run_fill(request, token),
+        if self.document.proposal is not None:
+            self.document.set_proposal(None)
+            self._end_compare()
+        self._job_label = label
+        self._fill_job = self.runner.submit(FILL_KIND, factory, latest_wins=True)
+        self.panel.set_busy(True)
+        return self._fill_job
+
+    def _estimate_dip(self, dip: DipRequest, factory=None, label: str = "Fill (Deep Image Prior)") -> int:
+        self._pending_dip = (dip, factory or (lambda token: run_dip(dip, token)), label)
+        self._fill_job = self.runner.submit(ESTIMATE_KIND, lambda token: run_estimate_dip(dip, token),
                                             latest_wins=True)
         self.panel.set_busy(True)
         return self._fill_job
+
+    def _confirm_dip(self, estimate) -> None:
+        dip, factory, label = self._pending_dip
+        w, h = estimate.work_size
+        answer = QMessageBox.question(
+            self, "Deep Image Prior",
+            f"Deep Image Prior optimises a network for this photo alone: about {estimate.seconds:.0f} s "
+            f"here ({estimate.iterations} iterations on {w}×{h} px; it may stop earlier). Start?",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Yes)
+        if answer == QMessageBox.StandardButton.Yes:
+            self._start(factory, label)
 
     def cancel_fill(self) -> None:
         if self._fill_job is not None:
@@ -160,36 +232,53 @@ class RestoreWorkspace(QWidget):
         doc = self.document
         if doc is None or doc.proposal is None:
             return
-        patch = doc.apply_proposal(f"Fill ({self._fill_method})")
+        resized = doc.proposal.shape != doc.image.shape
+        patch = doc.apply_proposal(self._job_label)
         self._end_compare()
+        if resized:
+            self.canvas.set_document(doc)
         self._after_patch(patch)
 
     def revert(self) -> None:
         if self.document is not None and self.document.proposal is not None:
             self.document.set_proposal(None)
             self._end_compare()
-            self.message.emit("Fill result discarded")
+            self.message.emit("Result discarded")
 
     def _end_compare(self) -> None:
         self.canvas.set_compare(None)
         self.panel.set_comparing(False)
 
     def _on_runner_preview(self, job_id: int, preview) -> None:
-        if job_id == self._fill_job:
+        doc = self.document
+        if job_id == self._fill_job and doc is not None and preview.image.shape == doc.image.shape:
             self.canvas.set_compare(preview.image, preview.dirty)
 
     def _on_runner_finished(self, job_id: int, result) -> None:
-        if job_id != self._fill_job or not isinstance(result, FillResult):
+        if job_id != self._fill_job:
             return
         self._fill_job = None
         self.panel.set_busy(False)
-        if self.document is None or result.image.shape != self.document.image.shape:
+        doc = self.document
+        if doc is None:
             return
-        self.document.set_proposal(np.array(result.image))
-        self.canvas.set_compare(self.document.proposal, result.bounds)
+        if isinstance(result, DipEstimate):
+            self._confirm_dip(result)
+            return
+        image = getattr(result, "image", None)
+        if not isinstance(image, np.ndarray) or image.shape[2] != doc.image.shape[2]:
+            return
+        doc.set_proposal(np.array(image))
+        if image.shape == doc.image.shape:
+            self.canvas.set_compare(doc.proposal, getattr(result, "bounds", None))
+        else:  # upscaled: compare with the original enlarged the plain way
+            import cv2
+
+            before = cv2.resize(doc.image, image.shape[1::-1], interpolation=cv2.INTER_LANCZOS4)
+            self.canvas.set_compare(doc.proposal, before=before)
         self.panel.set_comparing(True)
-        self.message.emit(f"Filled {result.regions} region(s) in {result.seconds:.2f} s. "
-                          "Compare, then Apply or Revert.")
+        seconds = getattr(result, "seconds", 0.0)
+        self.message.emit(f"{self._job_label}: done in {seconds:.1f} s. Compare, then Apply or Revert.")
         self.document_changed.emit()
 
     def _on_runner_ended(self, job_id: int, *_args) -> None:
