@@ -89,3 +89,13 @@ def readonly_copy(array: np.ndarray) -> np.ndarray:
     copy = np.array(array, copy=True)
     copy.flags.writeable = False
     return copy
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (affinity-aware), not all of the host's."""
+    import os
+
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)

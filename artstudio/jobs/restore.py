@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from collections.abc import Generator
@@ -12,7 +11,7 @@ import numpy as np
 
 from ..core.inpaint import METHODS, Region, blend_into, context_margin, fill_crop, find_regions
 from ..core.rect import Rect
-from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
+from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy, usable_cpus
 
 PREVIEW_INTERVAL_S = 0.25
 # scikit-image's biharmonic solve grows much faster than linearly with the
@@ -81,7 +80,7 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
     # The solvers release the GIL, so regions are filled on every core; this
     # thread only pastes results back, checks for cancel and reports.
-    pool = ThreadPoolExecutor(max_workers=_usable_cpus())
+    pool = ThreadPoolExecutor(max_workers=usable_cpus())
     try:
         futures = [pool.submit(_fill_region, request, labels, region) for region in regions]
         for index, future in enumerate(as_completed(futures), start=1):
@@ -119,10 +118,3 @@ def _check_biharmonic_size(regions: list[Region]) -> None:
             raise JobError(f"A masked area of {region.pixels:,} pixels is too large for the biharmonic method "
                            f"(limit {BIHARMONIC_MAX_HOLE:,}); use Telea or Navier-Stokes for it.")
 
-
-def _usable_cpus() -> int:
-    """CPUs this process may run on (affinity-aware), not all of the host's."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # macOS, Windows
-        return max(1, os.cpu_count() or 1)

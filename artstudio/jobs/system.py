@@ -7,14 +7,25 @@ from collections.abc import Generator
 from .base import CancelToken, Event, Progress
 
 
-def run_probe_device(preference: str, cancel: CancelToken) -> Generator[Event, None, str]:
+def run_probe_device(preference: str, cancel: CancelToken,
+                     reserve_gui_core: bool = True) -> Generator[Event, None, str]:
     """Import torch off the GUI thread and describe the chosen device.
 
-    Returns a label such as ``"CPU (2 threads)"``. The window submits this
+    Returns a label such as ``"CPU (1 thread)"``. The window submits this
     after it has painted, so start-up never waits for torch.
+
+    With ``reserve_gui_core``, torch gets one CPU fewer than the process may
+    use: when torch's threads fill every core, the GUI thread is starved and
+    slider renders stall (on 2 cores: 27 fps with p95 118 ms at 2 threads
+    against 106 fps with p95 20 ms at 1, benchmarks/latent_fps.py).
     """
     yield Progress(0.0, "Loading PyTorch…")
-    from ..models.device import choose_device, describe_device
+    import torch
 
+    from ..models.device import choose_device, describe_device
+    from .base import usable_cpus
+
+    if reserve_gui_core:
+        torch.set_num_threads(max(1, usable_cpus() - 1))
     cancel.check()
     return describe_device(choose_device(preference))

@@ -36,4 +36,5 @@ def describe_device(device) -> str:
         return f"CUDA: {props.name} ({props.total_memory / 2**30:.0f} GB)"
     if device.type == "mps":
         return "Apple GPU (MPS)"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    threads = torch.get_num_threads()
+    return f"CPU ({threads} thread{'s' if threads != 1 else ''})"
