@@ -172,6 +172,7 @@ class RestorePanel(QWidget):
         index = self.method_combo.findData(key)
         if index >= 0:
             self.method_combo.setCurrentIndex(index)
+        self._on_method_changed()  # also when the index did not change
 
     def _on_method_changed(self) -> None:
         self.radius_spin.setEnabled(self.method() in ("telea", "ns"))
