@@ -198,6 +198,9 @@ def _seed_list(text: str) -> list[int]:
     return seeds
 
 
+MAX_EDIT_SIGMA = 10.0           # latents are standard normal: beyond this is noise
+MAX_ANIMATION_SIDE = 2048       # frames are rendered whole, not tiled
+
 _EDIT = re.compile(r"^\s*(\d+)\s*=\s*([-+]?[0-9.eE+-]+)\s*$")
 
 
@@ -207,8 +210,9 @@ def _edit(text: str) -> tuple[int, float]:
         index, sigma = int(match.group(1)), float(match.group(2))
     except (AttributeError, ValueError):
         raise argparse.ArgumentTypeError(f"invalid edit '{text}': use INDEX=SIGMA, e.g. 3=1.5") from None
-    if not math.isfinite(sigma):
-        raise argparse.ArgumentTypeError(f"invalid edit '{text}': SIGMA must be a finite number")
+    if not (math.isfinite(sigma) and abs(sigma) <= MAX_EDIT_SIGMA):
+        raise argparse.ArgumentTypeError(
+            f"invalid edit '{text}': SIGMA must be a number from -{MAX_EDIT_SIGMA:g} to {MAX_EDIT_SIGMA:g}")
     return index, sigma
 
 
@@ -228,8 +232,8 @@ def cmd_restore(args) -> int:
     from .core.imageio import load_mask
     from .jobs.restore import FillRequest, run_fill
 
-    if args.radius < 1:
-        raise CliError("--radius must be at least 1.")
+    if not 1 <= args.radius <= 100:
+        raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
     _check_in_out(args)
     show, interactive = _progress_printer(args.quiet)
     with _user_errors(interactive):
@@ -422,6 +426,8 @@ def cmd_interpolate(args) -> int:
     from .core.latent import interpolation_path, sample_latent, truncate
 
     _check_common(args)
+    if args.size is not None and args.size > MAX_ANIMATION_SIDE:
+        raise CliError(f"--size for an animation must be at most {MAX_ANIMATION_SIDE} pixels, not {args.size}.")
     if not len(args.seeds) <= args.frames <= MAX_FRAMES:
         raise CliError(f"--frames must be from {len(args.seeds)} (one per seed) to {MAX_FRAMES}, "
                        f"not {args.frames}.")

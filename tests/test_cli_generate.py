@@ -120,7 +120,7 @@ def test_models_lists_builtins_and_user_models(capsys, _isolated_home):
     (["generate", "--model", "nope", "--seed", "1"], "Unknown model 'nope'. Available: dcgan-faces, cppn"),
     (["generate", "--model", "cppn", "--seed", "1", "--edit", "3:2"], "invalid edit '3:2'"),
     (["generate", "--model", "cppn", "--seed", "1", "--edit", "a=1"], "invalid edit 'a=1'"),
-    (["generate", "--model", "cppn", "--seed", "1", "--edit", "1=1e999"], "SIGMA must be a finite number"),
+    (["generate", "--model", "cppn", "--seed", "1", "--edit", "1=1e999"], "SIGMA must be a number"),
     (["generate", "--model", "cppn", "--seed", "1", "--edit", "8=1"], "Direction 8 does not exist"),
     (["generate", "--model", "cppn", "--seed", "1", "--edit", "1=1", "--edit", "1=2"], "edited once"),
     (["generate", "--model", "cppn", "--seed", "1", "--size", "4"], "--size must be from 8"),
@@ -169,3 +169,22 @@ def test_generate_runs_without_qt_and_models_without_torch(tmp_path):
     listing = subprocess.run([sys.executable, "-c", code, "models"], capture_output=True, text=True, env=env)
     assert listing.returncode == 0, listing.stderr
     assert "dcgan-faces" in listing.stdout and "NOTORCH" in listing.stdout
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["restore", "IN", "--mask", "M", "-o", "OUT.png", "--radius", "100000", "--method", "telea"], "--radius"),
+    (["generate", "--model", "cppn", "--seed", "1", "-o", "OUT.png", "--edit", "1=1e39"], "SIGMA must be"),
+    (["interpolate", "--model", "cppn", "--seeds", "1,2", "--frames", "4", "-o", "OUT.gif", "--size", "16384"],
+     "at most 2048"),
+])
+def test_out_of_range_numbers_are_refused_before_any_work(tmp_path, capsys, argv, expected):
+    from artstudio.__main__ import main
+
+    argv = [str(tmp_path / a) if a in ("IN", "M", "OUT.png", "OUT.gif") else a for a in argv]
+    try:
+        code = main(argv)
+    except SystemExit as exit_:
+        code = exit_.code
+    assert code not in (0, None)
+    assert expected in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
