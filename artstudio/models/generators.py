@@ -284,20 +284,9 @@ def _read_safetensors(path: Path) -> dict:
 
 def _load_strict(net, state: dict, path: Path) -> None:
     """Every key and shape must match; BatchNorm's step counters are optional."""
-    import torch
+    from .weights import load_strict
 
-    expected = {k: v for k, v in net.state_dict().items() if not k.endswith("num_batches_tracked")}
-    state = {k: v for k, v in state.items() if not k.endswith("num_batches_tracked")}
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(state) if tuple(expected[k].shape) != tuple(state[k].shape))
-    if missing or unexpected or wrong:
-        parts = [f"{label} {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
-                 for label, keys in (("missing", missing), ("unexpected", unexpected),
-                                     ("wrong shape", wrong)) if keys]
-        raise ModelError(f"Model file '{path.name}' does not match its card's architecture: "
-                         f"{'; '.join(parts)}.")
-    net.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
+    load_strict(net, state, path, "its card's architecture")
 
 
 def _to_uint8(image) -> np.ndarray:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from ..core.paths import resources_dir
 from .registry import ModelError, sha256_file
+from .weights import load_strict
 
 RESTORE_TASKS = ("inpaint", "denoise", "sr")
 _ARCHITECTURES = {"inpaint": "gated-unet-v4", "denoise": "unshuffle-resunet-v1", "sr": "espcn-residual-v1"}
@@ -125,8 +126,6 @@ def load_restore_net(name_or_path: str | Path | RestoreModelSpec, device="cpu"):
         One line naming the file: missing, checksum mismatch, not
         safetensors, or keys/shapes that do not fit the architecture.
     """
-    import torch
-
     spec = name_or_path if isinstance(name_or_path, RestoreModelSpec) else resolve_restore_model(name_or_path)
     path = Path(spec.weights)
     if not path.is_file():
@@ -135,16 +134,7 @@ def load_restore_net(name_or_path: str | Path | RestoreModelSpec, device="cpu"):
         raise ModelError(f"Model file '{path.name}' is damaged or not the one expected (checksum mismatch).")
     net = _build(spec)
     state = _read(path)
-    expected = net.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong = sorted(k for k in set(expected) & set(state) if tuple(expected[k].shape) != tuple(state[k].shape))
-    if missing or unexpected or wrong:
-        parts = [f"{label} {', '.join(keys[:3])}{' ...' if len(keys) > 3 else ''}"
-                 for label, keys in (("missing", missing), ("unexpected", unexpected),
-                                     ("wrong shape", wrong)) if keys]
-        raise ModelError(f"Model file '{path.name}' does not match the {spec.task} network: {'; '.join(parts)}.")
-    net.load_state_dict({k: v.to(torch.float32) for k, v in state.items()})
+    load_strict(net, state, path, f"the {spec.task} network")
     net.requires_grad_(False)
     net.spec = spec
     return net.to(device).eval()
