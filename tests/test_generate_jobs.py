@@ -106,12 +106,31 @@ def test_cppn_export_can_be_cancelled_mid_way():
         run_sync(run_export(ExportRequest("cppn", latents(1, 8)[0], 512, tile=128), token), token.tick)
 
 
-def test_gan_export_upscales_the_native_render_with_lanczos(tiny):
+def test_gan_export_without_a_super_resolution_network_uses_lanczos(tiny, monkeypatch):
+    import artstudio.jobs.restore_net as restore_net
+
+    def not_installed(request, cancel):
+        raise JobError("The super-resolution network is not installed")
+        yield
+
+    monkeypatch.setattr(restore_net, "run_upscale", not_installed)
     z = latents(1, 16, first_seed=2)[0]
     image, _ = collect(run_export(ExportRequest("tiny", z, 100, user_dir=tiny), CancelToken()))
     native = get_generator("tiny", tiny).render(z[None])[0]
     expected = np.asarray(Image.fromarray(native).resize((100, 100), Image.LANCZOS))
     assert image.shape == (100, 100, 3) and np.array_equal(image, expected)
+
+
+def test_gan_export_enlarges_with_the_super_resolution_network(tiny):
+    from artstudio.jobs.restore_net import UpscaleRequest, run_upscale
+
+    z = latents(1, 16, first_seed=2)[0]
+    native = get_generator("tiny", tiny).render(z[None])[0]
+    side = native.shape[0] * 4
+    image, events = collect(run_export(ExportRequest("tiny", z, side, user_dir=tiny), CancelToken()))
+    assert any("super-resolution" in e.message for e in events)
+    expected, _ = collect(run_upscale(UpscaleRequest(native, 4, "net", previews=False), CancelToken()))
+    assert image.shape == (side, side, 3) and np.array_equal(image, expected.image)
 
 
 def test_export_refuses_impossible_sizes():
