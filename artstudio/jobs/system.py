@@ -15,9 +15,10 @@ def run_probe_device(preference: str, cancel: CancelToken,
     after it has painted, so start-up never waits for torch.
 
     With ``reserve_gui_core``, torch gets one CPU fewer than the process may
-    use: when torch's threads fill every core, the GUI thread is starved and
-    slider renders stall (on 2 cores: 27 fps with p95 118 ms at 2 threads
-    against 106 fps with p95 20 ms at 1, benchmarks/latent_fps.py).
+    use. On a quiet 2-core machine two threads render faster (119 against 89
+    fps for slider drags), but as soon as anything else takes a core, torch's
+    second thread stalls the renders (27 fps, p95 118 ms, against 106 fps at
+    one thread); docs/BENCHMARKS.md section 4.
     """
     yield Progress(0.0, "Loading PyTorch…")
     import torch
