@@ -15,8 +15,8 @@ def run_probe_device(preference: str, cancel: CancelToken,
     after it has painted, so start-up never waits for torch.
 
     With ``reserve_gui_core``, torch gets one CPU fewer than the process may
-    use. On a quiet 2-core machine two threads render faster (119 against 89
-    fps for slider drags), but as soon as anything else takes a core, torch's
+    use. On a quiet 2-core machine both settings give similar slider fps (two
+    threads render faster), but when other processes use a core, torch's
     second thread stalls the renders (27 fps, p95 118 ms, against 106 fps at
     one thread); docs/BENCHMARKS.md section 4.
     """

@@ -267,6 +267,7 @@ class GenerateWorkspace(QWidget):
 
     def commit(self, state: LatentState, record: bool = True) -> None:
         """Make ``state`` current, record it for undo and render it at full size."""
+        self._settle.stop()  # this render is the full-size one the timer would repeat
         self.state = state
         if record:
             self.history.push(state)
