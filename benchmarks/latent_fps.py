@@ -335,8 +335,8 @@ def run_child(mode: str, threads: int) -> dict:
 
 
 def summarize(data: dict) -> dict:
-    drag_recs, lat, painted, parts = [], [], [], {k: [] for k in
-                                                  ("input", "queue", "render", "deliver", "show", "paint")}
+    lat, painted = [], []
+    parts = {k: [] for k in ("input", "queue", "render", "deliver", "show", "paint")}
     duration = submitted = displayed = discarded = never_started = 0
     cancelled, messages = 0, []
     intervals, release_lat, release_renders, sizes, all_render = [], [], [], set(), []
@@ -460,9 +460,10 @@ def main() -> int:
         rows.append([mode, thread_label(data), ms(rl, median), ms(rl, max),
                      "/".join(map(str, s["release_renders"])), str(s["cancelled"]),
                      " / ".join(repr(m) for m in sorted(set(s["messages"])))])
-    print("After release (sliderReleased -> commit): release -> first frame shown; renders run after release, "
-          "per drag; job_cancelled signals during the drags; status-bar message just before release")
-    print(table(["mode", "torch threads", "release -> frame median ms", "max ms", "renders after release",
+    print("After release (sliderReleased -> commit, which renders at full size): release -> that frame shown; "
+          "renders run after release, per drag (the commit's, plus any from the settle timer); job_cancelled "
+          "signals during the drags; status-bar message just before release")
+    print(table(["mode", "torch threads", "release -> commit frame median ms", "max ms", "renders after release",
                  "job_cancelled", "status bar while dragging"], rows, "llrrrrl"))
     print()
 
