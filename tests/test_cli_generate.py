@@ -16,19 +16,9 @@ from artstudio.core.imageio import load_image
 from artstudio.core.latent import sample_latent
 from artstudio.core.recipe import read_recipe
 
-
-def run_cli(*args) -> int:
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:  # argparse usage errors
-        return exit_.code
+from cli_helpers import one_error_line, run_cli
 
 
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def test_generate_cppn_is_deterministic_and_embeds_the_recipe(tmp_path, capsys):

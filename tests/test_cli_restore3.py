@@ -13,6 +13,8 @@ from artstudio.core.damage import add_gaussian_noise, add_salt_and_pepper
 from artstudio.core.imageio import load_image, save_image, save_mask
 from artstudio.core.paths import resources_dir
 
+from cli_helpers import one_error_line, run_cli
+
 SHIPPED = {task: resources_dir() / "models" / f"restore-{task}.safetensors" for task in ("inpaint", "denoise", "sr")}
 
 
@@ -22,18 +24,6 @@ def shipped(task: str, present: bool = True):
     return pytest.mark.skipif(there != present, reason=f"restore-{task} weights {'absent' if present else 'present'}")
 
 
-def run_cli(*args) -> int:
-    try:
-        return main([str(a) for a in args])
-    except SystemExit as exit_:  # argparse usage errors
-        return exit_.code
-
-
-def one_error_line(capsys) -> str:
-    err = capsys.readouterr().err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    return lines[0]
 
 
 def _psnr(a, b) -> float:

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .imageio import ImageError, _atomic_save  # one atomic writer for every image file
+from .imageio import ImageError, atomic_save
 
 __all__ = ["ANIMATION_EXTENSIONS", "frame_duration_ms", "save_animation"]
 
@@ -102,7 +102,7 @@ def save_animation(path, frames, fps: float, loop: bool = True) -> Path:
         options = {"loop": 0 if loop else 1}
         options.update({"quality": 90, "method": 4} if fmt == "WEBP" else {"compress_level": 3})
     options.update(save_all=True, append_images=images[1:], duration=duration)
-    return _atomic_save(path, images[0], fmt, options)
+    return atomic_save(path, images[0], fmt, options)
 
 
 def _check_frames(frames) -> np.ndarray:

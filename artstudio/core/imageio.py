@@ -266,7 +266,7 @@ def save_image(path, pixels: np.ndarray, *, quality: int = 95) -> Path:
     elif fmt == "TIFF" and features.check_codec("libtiff"):
         options["compression"] = "tiff_lzw"
     image = Image.fromarray(np.ascontiguousarray(pixels))
-    return _atomic_save(path, image, fmt, options)
+    return atomic_save(path, image, fmt, options)
 
 
 def save_mask(path, mask: np.ndarray) -> Path:
@@ -302,7 +302,7 @@ def save_mask(path, mask: np.ndarray) -> Path:
     elif mask.dtype != np.uint8:
         raise ValueError(f"mask must be uint8 or bool, not {mask.dtype}")
     image = Image.fromarray(np.ascontiguousarray(mask))
-    return _atomic_save(path, image, "PNG", {"compress_level": 3})
+    return atomic_save(path, image, "PNG", {"compress_level": 3})
 
 
 def _check_source(path: Path, name: str) -> None:
@@ -432,8 +432,11 @@ def _save_format(path: Path) -> str:
     return fmt
 
 
-def _atomic_save(path: Path, image: Image.Image, fmt: str,
+def atomic_save(path: Path, image: Image.Image, fmt: str,
                  options: dict) -> Path:
+    """Save ``image`` with Pillow to a temporary file beside ``path``, then
+    rename it over ``path``: a failed save leaves the old file intact.
+    Used for every image ArtStudio writes (photos, masks, recipes, animations)."""
     name = path.name
     # os.replace would swap a symlink for a plain file; write its target.
     target = path.resolve() if path.is_symlink() else path

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from .imageio import ImageError, _atomic_save  # one atomic writer for every image file
+from .imageio import ImageError, atomic_save
 from .latent_state import LatentFileError, LatentState, state_from_metadata, state_metadata
 
 __all__ = ["RECIPE_KEY", "read_recipe", "recipe_dict", "write_png_with_recipe"]
@@ -86,7 +86,7 @@ def write_png_with_recipe(path, image: np.ndarray, state: LatentState, app_versi
     info.add_text("Software", f"ArtStudio {app_version}")
     info.add_itxt(RECIPE_KEY, text, zip=True)
     pil = Image.fromarray(np.ascontiguousarray(image))
-    return _atomic_save(path, pil, "PNG", {"pnginfo": info, "compress_level": 3})
+    return atomic_save(path, pil, "PNG", {"pnginfo": info, "compress_level": 3})
 
 
 def read_recipe(path) -> LatentState | None:
