@@ -95,8 +95,6 @@ class TrainGenRequest:
 
 def run_train_gen(request: TrainGenRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume) a GAN or a VAE; see the module docstring."""
-    import torch
-
     _check(request)
     yield Progress(0.0, f"Reading images from {request.data}…")
     try:
@@ -173,7 +171,7 @@ class _Run:
                     yield Preview(self._grid())
                 if self.done % request.checkpoint_every == 0:
                     yield from self._checkpoint(began)
-        except (Cancelled, GeneratorExit):
+        except (Cancelled, GeneratorExit, KeyboardInterrupt):
             if self.done > self.saved_step and self.done > self.start:
                 self._save(began)     # closing mid-run keeps everything up to the last step
             raise
@@ -368,7 +366,10 @@ def _distributed(device):
         return 0, 1, None
     from torch.nn.parallel import DistributedDataParallel
 
-    ids = [device.index if device.index is not None else 0] if device.type == "cuda" else None
+    import torch
+
+    ids = [device.index if device.index is not None else torch.cuda.current_device()] \
+        if device.type == "cuda" else None
     return dist.get_rank(), dist.get_world_size(), lambda m: DistributedDataParallel(m, device_ids=ids)
 
 

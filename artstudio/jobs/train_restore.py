@@ -3,7 +3,8 @@
 ``run_train_restore(request, cancel)`` is a job (see :mod:`.base`): it yields
 :class:`Progress` (loss and images/s in the message) and now and then a
 :class:`Preview` strip ``[damaged | restored | clean]``, and returns a
-:class:`TrainRestoreResult`.
+:class:`~.train_common.TrainResult`; it also yields TrainStats and TrainLog
+events (see :mod:`.train_common`).
 
 Recipe
 ------
@@ -31,7 +32,7 @@ import math
 import platform
 import time
 from collections.abc import Generator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -39,7 +40,10 @@ import numpy as np
 
 from ..core.damage import MASK_KINDS, damage_mask
 from ..core.imageio import READ_EXTENSIONS, ImageError, load_image
-from .base import CancelToken, Event, JobError, Preview, Progress
+from ..core.dataset import DatasetError, scan_images
+from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress
+from .train_checkpoint import atomic_write
+from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, TrainStats
 
 TASKS = ("inpaint", "denoise", "sr")
 DEFAULTS = {   # task: (lr, config)
@@ -51,6 +55,8 @@ MASK_MIX = (("scratches", 0.35), ("dust", 0.2), ("strokes", 0.25), ("box", 0.05)
 SIGMA_MAX = 55.0
 WARMUP = 100
 MIN_LR_FRACTION = 0.02
+INITS = ("scratch", "shipped")
+FINETUNE_LR_FACTOR = 0.25
 
 assert {k for k, _ in MASK_MIX} <= set(MASK_KINDS)
 
@@ -65,7 +71,10 @@ class TrainRestoreRequest:
     has both x2 and x4 heads on one shared body (one file; on a CPU budget the
     shared features see twice the data); the default trains both.
     ``resume``: a ``NAME.safetensors`` (or its ``.json`` card) written by this
-    job; training continues from its step up to ``steps``.
+    job; training continues from its step up to ``steps``. ``init``:
+    ``"shipped"`` fine-tunes the network ArtStudio ships for the task (at a
+    quarter of the default learning rate unless ``lr`` is given), ``"scratch"``
+    starts from random weights. ``control``: ask for a clean stop.
     """
 
     task: str
@@ -83,88 +92,125 @@ class TrainRestoreRequest:
     checkpoint_every: int = 500
     preview_every: int = 200
     config: dict = field(default_factory=dict)
+    init: str = "scratch"
+    control: TrainControl | None = None
 
 
-@dataclass(frozen=True)
-class TrainRestoreResult:
-    weights: Path
-    card: Path
-    step: int
-    loss: float
-    seconds: float
-    images: int
-    skipped: tuple[str, ...]
-
-
-def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Generator[Event, None, TrainRestoreResult]:
-    """Train (or resume) one restoration network; see the module docstring."""
+def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
+    """Train (or resume, or fine-tune) one restoration network; see the module docstring."""
     import torch
 
     _check_request(request)
     yield Progress(0.0, f"Reading photos from {request.data}…")
     images, skipped = load_training_images(request.data, _crop_size(request), cancel)
+    yield TrainLog(f"Data: {len(images)} photos from {request.data}"
+                   + (f" ({len(skipped)} skipped)" if skipped else "") + ".")
+    for line in skipped[:20]:
+        yield TrainLog(f"  skipped {line}")
     device = _device(request.device)
     net, config = _build(request)
     net.to(device).train()
-    lr = request.lr if request.lr is not None else DEFAULTS[request.task][0]
+    lr = _base_lr(request)
     optimizer = torch.optim.Adam(net.parameters(), lr=lr)
     start, elapsed = 0, 0.0
     if request.resume is not None:
         start, elapsed = _resume(request, net, optimizer, config)
+    elif request.init == "shipped":
+        yield TrainLog(_load_shipped(request.task, net))
     name = f"{request.task} network '{request.name}'"
-    yield Progress(start / request.steps, f"Training the {name} on {len(images)} photos"
-                   + (f" ({len(skipped)} skipped)" if skipped else "") + f" from step {start}…")
-    loss_avg, started, window = None, time.perf_counter(), (time.perf_counter(), start)
+    yield Progress(start / request.steps, f"Training the {name} on {len(images)} photos from step {start}…")
+    yield TrainLog(f"Training the {name} ({'fine-tuning the shipped one' if request.init == 'shipped' and not start else 'from step ' + str(start)}), "
+                   f"{request.size} px crops, batch {request.batch}.")
+    smoother, pace, started = Smoother(0.95), Pace(request.batch), time.perf_counter()
+    pace.tick(start)
+    done, saved, stopped = start, start, False
+
+    def save() -> None:
+        save_checkpoint(request, net, optimizer, config, done, smoother.values.get("L1"),
+                        elapsed + time.perf_counter() - started, len(images), skipped, device)
+
+    try:
+        for step in range(start, request.steps):
+            if request.control is not None and request.control.stop_requested:
+                stopped = True
+                break
+            cancel.check()
+            for group in optimizer.param_groups:
+                group["lr"] = _lr_at(step, request.steps, lr)
+            # A caller may drive this generator from inside inference_mode/no_grad.
+            with torch.inference_mode(False), torch.enable_grad():
+                clean = _batch(images, request, step, device)
+                loss, shown = _loss(net, request, clean, step)
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+            value = float(loss.detach())
+            if not math.isfinite(value):
+                raise JobError(f"Training diverged at step {step + 1} (loss {value}); try a lower --lr.")
+            done = step + 1
+            pace.tick(done)
+            smooth = smoother.update({"L1": value})
+            if done % 10 == 0 or done == request.steps:
+                rate = pace.images_per_second()
+                yield TrainStats(done, request.steps, smooth, rate, pace.eta(done, request.steps))
+                yield Progress(done / request.steps,
+                               f"step {done}/{request.steps}  loss {smooth['L1']:.4f}  {rate:.1f} images/s")
+            if request.preview_every and done % request.preview_every == 0:
+                yield Preview(_preview_strip(shown))
+            if done % request.checkpoint_every == 0:
+                save()
+                saved = done
+                yield TrainLog(f"Checkpoint at step {done}: {request.name}.safetensors")
+    except (Cancelled, GeneratorExit, KeyboardInterrupt):
+        if done > saved:
+            save()              # closing mid-run keeps everything up to the last step
+        raise
+    if done > saved or request.resume is None and done == start:
+        save()
     weights = Path(request.out) / f"{request.name}.safetensors"
-    for step in range(start, request.steps):
-        cancel.check()
-        for group in optimizer.param_groups:
-            group["lr"] = _lr_at(step, request.steps, lr)
-        # A caller may drive this generator from inside inference_mode/no_grad.
-        with torch.inference_mode(False), torch.enable_grad():
-            clean = _batch(images, request, step, device)
-            loss, shown = _loss(net, request, clean, step)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            raise JobError(f"Training diverged at step {step + 1} (loss {value}); try a lower --lr.")
-        loss_avg = value if loss_avg is None else 0.95 * loss_avg + 0.05 * value
-        done = step + 1
-        if done % 10 == 0 or done == request.steps:
-            now = time.perf_counter()
-            rate = (done - window[1]) * request.batch / max(now - window[0], 1e-9)
-            window = (now, done)
-            yield Progress(done / request.steps,
-                           f"step {done}/{request.steps}  loss {loss_avg:.4f}  {rate:.1f} images/s")
-        if request.preview_every and done % request.preview_every == 0:
-            yield Preview(_preview_strip(shown))
-        if done % request.checkpoint_every == 0 or done == request.steps:
-            seconds = elapsed + time.perf_counter() - started
-            save_checkpoint(request, net, optimizer, config, done, loss_avg, seconds, len(images), skipped, device)
-    seconds = elapsed + time.perf_counter() - started
-    final = start if start >= request.steps else request.steps
-    if start >= request.steps:      # nothing to do: the checkpoint is already there
-        save_checkpoint(request, net, optimizer, config, final, loss_avg or float("nan"), seconds,
-                        len(images), skipped, device)
-    return TrainRestoreResult(weights, weights.with_suffix(".json"), final, float(loss_avg or float("nan")),
-                              seconds, len(images), tuple(skipped))
+    yield TrainLog(f"{'Stopped' if stopped else 'Finished'} at step {done}; saved as {request.name} "
+                   f"in {request.out}.")
+    return TrainResult(name=request.name, kind=request.task, weights=weights, card=weights.with_suffix(".json"),
+                       step=done, steps=request.steps, stopped=stopped,
+                       seconds=elapsed + time.perf_counter() - started, images=len(images),
+                       skipped=tuple(skipped), losses=dict(smoother.values))
+
+
+def _base_lr(request: TrainRestoreRequest) -> float:
+    if request.lr is not None:
+        return request.lr
+    lr = DEFAULTS[request.task][0]
+    return lr * FINETUNE_LR_FACTOR if request.init == "shipped" else lr
+
+
+def _load_shipped(task: str, net) -> str:
+    """Start from the network ArtStudio ships for ``task``; returns a log line."""
+    from ..models.registry import ModelError
+    from ..models.restore_models import find_restore_model, load_restore_net
+
+    try:
+        shipped = load_restore_net(find_restore_model(task))
+        net.load_state_dict(shipped.state_dict(), strict=True)
+    except (ModelError, RuntimeError) as error:
+        raise JobError(f"Cannot fine-tune the shipped {task} network: {str(error).splitlines()[0]}") from None
+    net.requires_grad_(True)
+    return f"Starting from the shipped network {shipped.spec.name}."
 
 
 # --- data -----------------------------------------------------------------
 
 def load_training_images(folder: Path, min_side: int, cancel: CancelToken | None = None
                          ) -> tuple[list[np.ndarray], list[str]]:
-    """Decode every image in ``folder`` (not recursive) into RGB ``uint8`` arrays.
+    """Decode every image under ``folder`` (recursively) into RGB ``uint8`` arrays.
 
     Returns the images and ``"name: reason"`` for each file skipped (unreadable,
     or with a side shorter than ``min_side``). :class:`JobError` if none is left.
     """
     folder = Path(folder)
-    if not folder.is_dir():
-        raise JobError(f"Training data folder '{folder}' does not exist.")
-    files = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in READ_EXTENSIONS)
+    try:
+        files = scan_images(folder)
+    except DatasetError as error:
+        raise JobError(str(error)) from None
     if not files:
         raise JobError(f"No images in '{folder}' (looked for {', '.join(READ_EXTENSIONS)}).")
     images, skipped = [], []
@@ -174,10 +220,10 @@ def load_training_images(folder: Path, min_side: int, cancel: CancelToken | None
         try:
             pixels = load_image(path, max_pixels=64_000_000).pixels[..., :3]
         except ImageError as error:
-            skipped.append(f"{path.name}: {error}")
+            skipped.append(f"{path.relative_to(folder)}: {error}")
             continue
         if min(pixels.shape[:2]) < min_side:
-            skipped.append(f"{path.name}: smaller than {min_side} px")
+            skipped.append(f"{path.relative_to(folder)}: smaller than {min_side} px")
             continue
         images.append(np.ascontiguousarray(pixels))
     if not images:
@@ -294,6 +340,8 @@ def _check_request(request: TrainRestoreRequest) -> None:
         raise JobError("Steps and batch must be at least 1 and the crop size at least 16 px.")
     if not request.name or any(c in request.name for c in "/\\") or request.name.startswith("."):
         raise JobError(f"'{request.name}' is not a usable model name.")
+    if request.init not in INITS:
+        raise JobError(f"Unknown start '{request.init}'; choose one of: {', '.join(INITS)}.")
     if request.task == "sr" and (not request.scale or set(request.scale) - {2, 4}):
         raise JobError("Super-resolution scales must be 2 and/or 4.")
 
@@ -330,7 +378,7 @@ def save_checkpoint(request: TrainRestoreRequest, net, optimizer, config: dict, 
         out.mkdir(parents=True, exist_ok=True)
         weights = out / f"{request.name}.safetensors"
         state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-        _atomic(weights, lambda p: save_file(state, str(p), metadata={"task": request.task}))
+        atomic_write(weights, lambda p: save_file(state, str(p), metadata={"task": request.task}))
         moments = {}
         for index, param in enumerate(net.parameters()):
             slot = optimizer.state.get(param, {})
@@ -339,10 +387,10 @@ def save_checkpoint(request: TrainRestoreRequest, net, optimizer, config: dict, 
                     moments[f"{index}.{key}"] = slot[key].detach().cpu().contiguous()
             if "step" in slot:
                 moments[f"{index}.step"] = slot["step"].detach().cpu().reshape(1).float()
-        _atomic(out / f"{request.name}.train.safetensors", lambda p: save_file(moments, str(p)))
+        atomic_write(out / f"{request.name}.train.safetensors", lambda p: save_file(moments, str(p)))
         card = _card(request, config, step, loss, seconds, images, skipped, describe_device(device),
                      sha256_file(weights))
-        _atomic(weights.with_suffix(".json"),
+        atomic_write(weights.with_suffix(".json"),
                 lambda p: p.write_text(json.dumps(card, indent=2), encoding="utf-8"))
     except OSError as error:
         raise JobError(f"Cannot write the checkpoint to '{out}': {error.strerror or error}.") from None
@@ -350,9 +398,10 @@ def save_checkpoint(request: TrainRestoreRequest, net, optimizer, config: dict, 
 
 
 def _card(request, config, step, loss, seconds, images, skipped, hardware, sha256) -> dict:
-    recipe = {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(request).items()
-              if k not in ("out", "resume", "device", "preview_every")}
-    recipe["lr"] = request.lr if request.lr is not None else DEFAULTS[request.task][0]
+    recipe = {f.name: (str(v) if isinstance(v, Path) else v) for f in fields(request)
+              if f.name not in ("out", "resume", "device", "preview_every", "control")
+              for v in [getattr(request, f.name)]}
+    recipe["lr"] = _base_lr(request)
     recipe["scale"] = list(request.scale) if request.task == "sr" else None
     command = (f"artstudio train {request.task} --data {request.data} --out {request.name} "
                f"--steps {request.steps} --size {request.size}")
@@ -394,9 +443,3 @@ def _resume(request: TrainRestoreRequest, net, optimizer, config: dict) -> tuple
                 "exp_avg": moments[f"{index}.exp_avg"].to(param.device).clone(),
                 "exp_avg_sq": moments[f"{index}.exp_avg_sq"].to(param.device).clone()}
     return int(card["step"]), float(card.get("seconds", 0.0))
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    write(tmp)
-    tmp.replace(path)

@@ -1,8 +1,8 @@
 """The headless command line: ``artstudio restore ...`` and friends. No Qt here.
 
 ``restore``, ``denoise`` and ``upscale`` run the restoration jobs
-(jobs.restore, jobs.restore_net, jobs.dip); ``train`` trains a restoration
-network into the user's models folder (jobs.train_restore).
+(jobs.restore, jobs.restore_net, jobs.dip); ``train`` (in :mod:`.train`)
+trains GANs, VAEs and restoration networks into the user's models folder.
 
 Every failure prints one line to stderr and exits non-zero without writing
 any output file. torch is imported only inside the commands that render, so
@@ -12,34 +12,25 @@ any output file. torch is imported only inside the commands that render, so
 from __future__ import annotations
 
 import argparse
-import contextlib
 import math
 import re
 import sys
 from pathlib import Path
 
-from . import __version__
-from .core.inpaint import METHODS
-from .jobs.base import Progress, run_sync
-from .jobs.restore_net import DENOISE_METHODS, NOISE_KINDS, UPSCALE_FACTORS, UPSCALE_METHODS
+from .. import __version__
+from ..core.inpaint import METHODS
+from ..jobs.base import run_sync
+from ..jobs.restore_net import DENOISE_METHODS, NOISE_KINDS, UPSCALE_FACTORS, UPSCALE_METHODS
+from .common import (EXIT_FAILURE, EXIT_USAGE, CliError, _app_paths, _NeverCancel, _Parser,  # noqa: F401
+                     _progress_printer, _seed, _user_errors)
+from .train import add_train, cmd_train
 
 COMMANDS = ("restore", "denoise", "upscale", "train", "generate", "interpolate", "models")
 RESTORE_METHODS = {"net": "the neural fill", "dip": "Deep Image Prior", **METHODS}
-TRAIN_TASKS = ("inpaint", "denoise", "sr")
-EXIT_USAGE, EXIT_FAILURE = 2, 1
 MIN_SIZE, MAX_SIZE = 8, 16384
 MAX_FRAMES = 2000
 MAX_ANIMATION_BYTES = 4 << 30
 DEFAULT_FPS = 20.0   # 50 ms: exact in GIF's hundredths of a second
-
-
-class CliError(Exception):
-    """A user-facing failure; the message is printed as one line."""
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str):  # one clear line instead of usage + error
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_restore_options(restore)
     _add_denoise(sub)
     _add_upscale(sub)
-    _add_train(sub)
+    add_train(sub)
     _add_generate(sub)
     _add_interpolate(sub)
     sub.add_parser("models", help="list the generators ArtStudio can use",
@@ -111,26 +102,6 @@ def _add_upscale(sub) -> None:
                          help="net: the trained super-resolution network (default); lanczos; "
                               "dip: Deep Image Prior (slow)")
     _add_restore_options(upscale)
-
-
-def _add_train(sub) -> None:
-    train = sub.add_parser(
-        "train", help="train a restoration network on a folder of photos",
-        description="Train an inpainting, denoising or super-resolution network on random crops of "
-                    "the photos in DIR, damaged on the fly, and save it as NAME in your models "
-                    "folder (NAME.safetensors, its card NAME.json, and NAME.train.safetensors to resume).")
-    train.add_argument("task", choices=TRAIN_TASKS, help="what the network learns to undo")
-    train.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder of training photos")
-    train.add_argument("--out", required=True, metavar="NAME", help="model name (letters, digits, - _ .)")
-    train.add_argument("--steps", type=int, default=2000, metavar="N", help="optimiser steps (default: 2000)")
-    train.add_argument("--size", type=int, default=128, metavar="PX",
-                       help="training crop side in pixels (default: 128)")
-    train.add_argument("--batch", type=int, default=8, metavar="B", help="crops per step (default: 8)")
-    train.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default: 0)")
-    train.add_argument("--resume", type=Path, metavar="CKPT",
-                       help="continue from a checkpoint written by this command (a .safetensors "
-                            "path, or the NAME of one in your models folder)")
-    train.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
 
 def _add_generate(sub) -> None:
@@ -181,16 +152,6 @@ def _add_render_options(command) -> None:
                          help="pull latents towards the average, in (0, 1]; 1 is off (default)")
 
 
-def _seed(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"invalid seed '{text}': use a whole number >= 0") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"invalid seed '{text}': use a whole number >= 0")
-    return value
-
-
 def _seed_list(text: str) -> list[int]:
     seeds = [_seed(part.strip()) for part in text.split(",")]
     if len(seeds) < 2:
@@ -216,21 +177,9 @@ def _edit(text: str) -> tuple[int, float]:
     return index, sigma
 
 
-def _progress_printer(quiet: bool):
-    stream = sys.stderr
-    interactive = stream.isatty() and not quiet
-
-    def show(event) -> None:
-        if interactive and isinstance(event, Progress):
-            filled = int(event.fraction * 30)
-            stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {event.fraction:4.0%} {event.message[:40]:40}")
-            stream.flush()
-    return show, interactive
-
-
 def cmd_restore(args) -> int:
-    from .core.imageio import load_mask
-    from .jobs.restore import FillRequest, run_fill
+    from ..core.imageio import load_mask
+    from ..jobs.restore import FillRequest, run_fill
 
     if not 1 <= args.radius <= 100:
         raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
@@ -240,12 +189,12 @@ def cmd_restore(args) -> int:
         image = _load(args.input)
         mask = load_mask(args.mask, image.size)
         if args.method == "net":
-            from .jobs.restore_net import NetFillRequest, run_net_fill
+            from ..jobs.restore_net import NetFillRequest, run_net_fill
 
             request = NetFillRequest(image.pixels, mask, previews=False, **_model(args))
             result = run_sync(run_net_fill(request, _NeverCancel()), show)
         elif args.method == "dip":
-            from .jobs.dip import DipRequest, run_dip
+            from ..jobs.dip import DipRequest, run_dip
 
             request = DipRequest(image.pixels, "inpaint", mask=mask, iterations=args.iterations, previews=False)
             result = run_sync(run_dip(_announce_dip(request, args.quiet), _NeverCancel()), show)
@@ -263,7 +212,7 @@ def cmd_restore(args) -> int:
 
 
 def cmd_denoise(args) -> int:
-    from .jobs.restore_net import DenoiseRequest, run_denoise
+    from ..jobs.restore_net import DenoiseRequest, run_denoise
 
     _check_in_out(args)
     show, interactive = _progress_printer(args.quiet)
@@ -283,14 +232,14 @@ def cmd_denoise(args) -> int:
 
 
 def cmd_upscale(args) -> int:
-    from .jobs.restore_net import UpscaleRequest, run_upscale
+    from ..jobs.restore_net import UpscaleRequest, run_upscale
 
     _check_in_out(args)
     show, interactive = _progress_printer(args.quiet)
     with _user_errors(interactive):
         image = _load(args.input)
         if args.method == "dip":
-            from .jobs.dip import DipRequest
+            from ..jobs.dip import DipRequest
 
             _announce_dip(DipRequest(image.pixels, "sr", scale=args.scale, iterations=args.iterations),
                           args.quiet)
@@ -305,50 +254,9 @@ def cmd_upscale(args) -> int:
     return 0
 
 
-def cmd_train(args) -> int:
-    from .jobs.train_restore import TrainRestoreRequest, run_train_restore
-
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}", args.out):
-        raise CliError(f"'{args.out}' is not a usable model name: use letters, digits, '-', '_' and '.', "
-                       "starting with a letter or digit.")
-    if args.steps < 1 or args.batch < 1:
-        raise CliError("--steps and --batch must be at least 1.")
-    if not 16 <= args.size <= 2048:
-        raise CliError(f"--size must be from 16 to 2048 pixels, not {args.size}.")
-    if not args.data.is_dir():
-        raise CliError(f"Training data folder '{args.data}' does not exist.")
-    models = _app_paths().models
-    resume = _resume_path(args.resume, models) if args.resume is not None else None
-    request = TrainRestoreRequest(task=args.task, data=args.data, out=models, name=args.out, steps=args.steps,
-                                  size=args.size, batch=args.batch, seed=args.seed, resume=resume,
-                                  device="auto", preview_every=0)
-    show, interactive = _progress_printer(args.quiet)
-    try:
-        with _user_errors(interactive):
-            result = run_sync(run_train_restore(request, _NeverCancel()), show)
-    except KeyboardInterrupt:
-        weights = models / f"{args.out}.safetensors"
-        where = f"; the last checkpoint is {weights} (continue with --resume {args.out})" \
-            if weights.exists() else "; nothing was written"
-        print(f"artstudio train: stopped{where}.", file=sys.stderr)
-        return 130
-    if not args.quiet:
-        print(f"Trained {args.task} network '{args.out}' for {result.step} steps on {result.images} photo(s) "
-              f"in {result.seconds:.0f} s (loss {result.loss:.4f}); wrote {result.weights}")
-    return 0
-
-
-def _resume_path(value: Path, models: Path) -> Path:
-    """A checkpoint path, or the name of one in the models folder."""
-    for candidate in (value, value.with_suffix(".safetensors"), models / value, models / f"{value}.safetensors"):
-        if candidate.suffix == ".safetensors" and candidate.is_file():
-            return candidate
-    raise CliError(f"Checkpoint '{value}' not found (neither a file nor a model in {models}).")
-
-
 def _check_in_out(args) -> None:
     """Refuse a bad OUT, or OUT = IN, before any (slow) work."""
-    from .core.imageio import WRITE_EXTENSIONS
+    from ..core.imageio import WRITE_EXTENSIONS
 
     if getattr(args, "iterations", None) is not None and args.iterations < 1:
         raise CliError("--iterations must be at least 1.")
@@ -362,13 +270,13 @@ def _check_in_out(args) -> None:
 
 
 def _load(path: Path):
-    from .core.imageio import load_image
+    from ..core.imageio import load_image
 
     return load_image(path)
 
 
 def _save(path: Path, pixels) -> None:
-    from .core.imageio import save_image
+    from ..core.imageio import save_image
 
     save_image(path, pixels)
 
@@ -378,14 +286,14 @@ def _model(args) -> dict:
 
 
 def _dip_request_for(request):
-    from .jobs.dip import DipRequest
+    from ..jobs.dip import DipRequest
 
     return DipRequest(request.image, "denoise", iterations=request.dip_iterations)
 
 
 def _announce_dip(request, quiet: bool):
     """Tell the user how long Deep Image Prior may take, before it starts."""
-    from .jobs.dip import estimate_dip_seconds
+    from ..jobs.dip import estimate_dip_seconds
 
     estimate = estimate_dip_seconds(request)
     if not quiet:
@@ -394,9 +302,9 @@ def _announce_dip(request, quiet: bool):
 
 
 def cmd_generate(args) -> int:
-    from .core.latent import sample_latent
-    from .core.latent_state import LatentState
-    from .core.recipe import write_png_with_recipe
+    from ..core.latent import sample_latent
+    from ..core.latent_state import LatentState
+    from ..core.recipe import write_png_with_recipe
 
     _check_common(args)
     indices = [index for index, _ in args.edit]
@@ -422,8 +330,8 @@ def cmd_generate(args) -> int:
 
 
 def cmd_interpolate(args) -> int:
-    from .core.animation import ANIMATION_EXTENSIONS, save_animation
-    from .core.latent import interpolation_path, sample_latent, truncate
+    from ..core.animation import ANIMATION_EXTENSIONS, save_animation
+    from ..core.latent import interpolation_path, sample_latent, truncate
 
     _check_common(args)
     if args.size is not None and args.size > MAX_ANIMATION_SIDE:
@@ -455,7 +363,7 @@ def cmd_interpolate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from .models.registry import list_models
+    from ..models.registry import list_models
 
     rows = [("NAME", "KIND", "LATENT", "RESOLUTION", "SOURCE", "LICENCE")]
     for spec in list_models(_app_paths().models):
@@ -486,38 +394,15 @@ def _check_output(path: Path, extensions: tuple[str, ...], why: str) -> None:
         raise CliError(f"Cannot write '{path.name}': the folder '{folder}' does not exist.")
 
 
-def _app_paths():
-    from .core.paths import AppPaths
-
-    return AppPaths.from_environment()
-
-
-@contextlib.contextmanager
-def _user_errors(interactive: bool):
-    """Turn every failure a user can cause into one CliError line."""
-    from .core.imageio import ImageError
-    from .core.latent_state import LatentFileError
-    from .jobs.base import JobError
-    from .models.registry import ModelError
-
-    try:
-        yield
-    except (ImageError, JobError, LatentFileError, ModelError) as exc:
-        raise CliError(str(exc)) from None
-    finally:
-        if interactive:
-            sys.stderr.write("\n")
-
-
 def _find(name: str, paths):
-    from .models.registry import find_model
+    from ..models.registry import find_model
 
     return find_model(name, paths.models)
 
 
 def _generator(name: str, paths):
     _find(name, paths)  # the clear "Unknown model" line before torch loads
-    from .jobs.generate import get_generator
+    from ..jobs.generate import get_generator
 
     try:
         return get_generator(name, paths.models)
@@ -540,7 +425,7 @@ def _edit_vectors(generator, indices: list[int], cache: Path):
 
 
 def _render_one(model: str, latent, size: int | None, user_dir: Path, show):
-    from .jobs.generate import ExportRequest, RenderRequest, run_export, run_render
+    from ..jobs.generate import ExportRequest, RenderRequest, run_export, run_render
 
     if size is None:
         return run_sync(run_render(RenderRequest(model, latent[None], None, user_dir), _NeverCancel()), show)[0]
@@ -550,21 +435,12 @@ def _render_one(model: str, latent, size: int | None, user_dir: Path, show):
 def _render_many(spec, latents, size: int | None, user_dir: Path, show):
     import numpy as np
 
-    from .jobs.generate import RenderRequest, run_render
+    from ..jobs.generate import RenderRequest, run_render
 
     if size is None or spec.kind == "cppn":
         return run_sync(run_render(RenderRequest(spec.name, latents, size, user_dir), _NeverCancel()), show)
     # GANs render natively and are upscaled frame by frame as in generate
     return np.stack([_render_one(spec.name, latent, size, user_dir, show) for latent in latents])
-
-
-class _NeverCancel:
-    """The CLI is cancelled by Ctrl+C (KeyboardInterrupt), not by a token."""
-
-    cancelled = False
-
-    def check(self) -> None:
-        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,206 @@
+"""``artstudio train gan|vae|inpaint|denoise|sr``: training from the shell, on one or many processes.
+
+Under ``torchrun --nproc_per_node N -m artstudio train gan ...`` every
+process runs this command; it joins the process group (NCCL on GPUs, gloo
+on CPUs), trains with DistributedDataParallel, and only rank 0 prints and
+writes files.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+from ..jobs.base import Progress, run_sync
+from ..jobs.train_common import NAME_PATTERN, TrainLog, TrainStats, format_eta
+from .common import CliError, _app_paths, _NeverCancel, _seed, _user_errors
+
+GENERATORS = ("gan", "vae")
+RESTORERS = ("inpaint", "denoise", "sr")
+DEFAULTS = {"size": {"gan": 64, "vae": 64}, "batch": {"gan": 64, "vae": 64}}
+RESTORE_SIZE, RESTORE_BATCH = 128, 8
+
+
+def add_train(sub) -> None:
+    train = sub.add_parser(
+        "train", help="train a GAN, a VAE or a restoration network on a folder of images",
+        description="Train a generator (gan, vae) on the images in DIR (searched recursively), or "
+                    "fine-tune a restoration network (inpaint, denoise, sr) on random crops of them, "
+                    "damaged on the fly. The model is saved as NAME in your models folder "
+                    "(NAME.safetensors, its card NAME.json, NAME.train.safetensors to resume) and "
+                    "generators appear in the Generate workspace and in `artstudio models`.")
+    train.add_argument("task", choices=GENERATORS + RESTORERS, help="what to train")
+    train.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder of training images")
+    train.add_argument("--out", required=True, metavar="NAME", help="model name (letters, digits, - _ .)")
+    train.add_argument("--preset", choices=("stable", "classic"), default="stable",
+                       help="gan only: stable (spectral norm, hinge loss, DiffAugment, moving average; "
+                            "the default, for small datasets) or classic (DCGAN as published)")
+    train.add_argument("--size", type=int, metavar="PX",
+                       help="gan/vae: resolution, 64 or 128 (default 64); inpaint/denoise/sr: crop side "
+                            "(default 128)")
+    train.add_argument("--steps", type=int, default=2000, metavar="N", help="optimiser steps (default: 2000)")
+    train.add_argument("--batch", type=int, metavar="B",
+                       help="images per step (default: 64 for gan/vae, 8 for restoration)")
+    train.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default: 0)")
+    train.add_argument("--resume", type=Path, metavar="CKPT",
+                       help="continue from a checkpoint of this command (a path, or a NAME in your "
+                            "models folder) up to --steps")
+    train.add_argument("--latent", type=int, metavar="D", help="gan/vae: latent size (gan 100, vae 64)")
+    train.add_argument("--width", type=int, metavar="W", help="gan/vae: base channel count (default 64)")
+    train.add_argument("--crop", choices=("center", "random"), default="center",
+                       help="gan/vae: the centred square of each image, or a random crop of it each time")
+    train.add_argument("--init", choices=("shipped", "scratch"), default="shipped",
+                       help="inpaint/denoise/sr: fine-tune the network ArtStudio ships (default) or "
+                            "start from random weights")
+    train.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
+                       help="write a checkpoint every N steps (default: 500)")
+    train.add_argument("--overwrite", action="store_true", help="replace an existing model called NAME")
+    train.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+
+def cmd_train(args) -> int:
+    import re
+
+    if not re.fullmatch(NAME_PATTERN, args.out):
+        raise CliError(f"'{args.out}' is not a usable model name: use letters, digits, '-', '_' and '.', "
+                       "starting with a letter or digit.")
+    if args.steps < 1 or (args.batch is not None and args.batch < 1) or args.checkpoint_every < 1:
+        raise CliError("--steps, --batch and --checkpoint-every must be at least 1.")
+    if not args.data.is_dir():
+        raise CliError(f"Training data folder '{args.data}' does not exist.")
+    models = _app_paths().models
+    resume = _resume_path(args.resume, models) if args.resume is not None else None
+    if resume is None and (models / f"{args.out}.safetensors").exists() and not args.overwrite:
+        raise CliError(f"A model called '{args.out}' already exists in {models}; continue it with "
+                       f"--resume {args.out} or replace it with --overwrite.")
+    rank, world = _join_process_group(args.task)
+    request, job = _job(args, models, resume)
+    show = _TrainPrinter(args.quiet or rank != 0)
+    try:
+        with _user_errors(False):
+            result = run_sync(job(request, _NeverCancel()), show)
+    except KeyboardInterrupt:
+        show.finish()
+        weights = models / f"{args.out}.safetensors"
+        where = f"; the last step is saved in {weights} (continue with --resume {args.out})" \
+            if weights.exists() else "; nothing was written"
+        print(f"artstudio train: stopped{where}.", file=sys.stderr)
+        return 130
+    finally:
+        show.finish()
+        _leave_process_group(world)
+    if not args.quiet and rank == 0:
+        what = f"{args.task} network" if args.task in RESTORERS else args.task.upper()
+        losses = "  ".join(f"{k} {v:.4f}" for k, v in result.losses.items())
+        print(f"Trained {what} '{args.out}' for {result.step} steps on {result.images} image(s) in "
+              f"{result.seconds:.0f} s ({losses}).\nSaved {result.weights}")
+    return 0
+
+
+def _job(args, models: Path, resume: Path | None):
+    cache = _app_paths().cache
+    if args.task in GENERATORS:
+        from ..jobs.train_gen import SIZES, TrainGenRequest, run_train_gen
+
+        size = args.size or DEFAULTS["size"][args.task]
+        if size not in SIZES:
+            raise CliError(f"--size must be {' or '.join(map(str, SIZES))} for a {args.task}, not {size}.")
+        request = TrainGenRequest(
+            kind=args.task, data=args.data, out=models, name=args.out, preset=args.preset, size=size,
+            steps=args.steps, batch=args.batch or DEFAULTS["batch"][args.task], seed=args.seed,
+            latent=args.latent, width=args.width, crop=args.crop, resume=resume,
+            checkpoint_every=args.checkpoint_every, sample_every=0, cache=cache)
+        return request, run_train_gen
+    from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
+
+    size = args.size or RESTORE_SIZE
+    if not 16 <= size <= 2048:
+        raise CliError(f"--size must be from 16 to 2048 pixels, not {size}.")
+    request = TrainRestoreRequest(task=args.task, data=args.data, out=models, name=args.out, steps=args.steps,
+                                  size=size, batch=args.batch or RESTORE_BATCH, seed=args.seed, resume=resume,
+                                  device="auto", preview_every=0, init=args.init,
+                                  checkpoint_every=args.checkpoint_every)
+    return request, run_train_restore
+
+
+def _resume_path(value: Path, models: Path) -> Path:
+    """A checkpoint path, or the name of one in the models folder."""
+    for candidate in (value, value.with_suffix(".safetensors"), models / value, models / f"{value}.safetensors"):
+        if candidate.suffix == ".safetensors" and candidate.is_file():
+            return candidate
+    raise CliError(f"Checkpoint '{value}' not found (neither a file nor a model in {models}).")
+
+
+def _join_process_group(task: str) -> tuple[int, int]:
+    """``(rank, world)``; joins torch.distributed when started by torchrun with several processes."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return 0, 1
+    if task not in GENERATORS:
+        raise CliError("Training on several processes is available for gan and vae.")
+    import torch
+    import torch.distributed as dist
+
+    if torch.cuda.is_available():
+        torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
+        os.environ.setdefault("ARTSTUDIO_DEVICE", "cuda")
+    else:
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
+    dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    return dist.get_rank(), world
+
+
+def _leave_process_group(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        if dist.is_initialized():
+            dist.destroy_process_group()
+
+
+class _TrainPrinter:
+    """A progress bar on a terminal; plain lines (log, every 10%) when stderr is a file or pipe."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet, self.stream = quiet, sys.stderr
+        self.interactive = self.stream.isatty() and not quiet
+        self.bar_shown, self.last_tenth, self.stats = False, -1, None
+
+    def __call__(self, event) -> None:
+        if self.quiet:
+            return
+        if isinstance(event, TrainStats):
+            self.stats = event
+        elif isinstance(event, TrainLog):
+            self._line(event.line)
+        elif isinstance(event, Progress):
+            self._progress(event)
+
+    def _progress(self, event: Progress) -> None:
+        stats = self.stats
+        detail = event.message[:60] if stats is None else (
+            f"step {stats.step}/{stats.steps}  "
+            + "  ".join(f"{k} {v:.3f}" for k, v in stats.losses.items())
+            + f"  {stats.images_per_second:.0f} img/s  ETA {format_eta(stats.eta_seconds)}")
+        if self.interactive:
+            filled = int(event.fraction * 30)
+            self.stream.write(f"\r[{'#' * filled}{'.' * (30 - filled)}] {event.fraction:4.0%} {detail:70.70}")
+            self.stream.flush()
+            self.bar_shown = True
+        elif int(event.fraction * 10) > self.last_tenth and stats is not None:
+            self.last_tenth = int(event.fraction * 10)
+            self._line(f"{time.strftime('%H:%M:%S')} {event.fraction:4.0%} {detail}")
+
+    def _line(self, text: str) -> None:
+        if self.bar_shown:
+            self.stream.write("\r\033[K")
+            self.bar_shown = False
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def finish(self) -> None:
+        if self.bar_shown:
+            self.stream.write("\n")
+            self.bar_shown = False
