@@ -134,3 +134,141 @@ def test_latest_wins_can_let_the_running_render_finish(qtbot, runner):
     finished = [e[1] for e in log if e[0] == "finished"]
     assert finished == [first, third]
     assert ("cancelled", second) in log
+
+
+# -- the background job: interleaving, pause, resume, cancel, shutdown -------------------------
+
+def endless(trace, delay=0.005):
+    """A background job that logs each step into ``trace`` and ``"closed"`` when its clean-up runs."""
+    def factory(token):
+        try:
+            step = 0
+            while True:
+                token.check()
+                time.sleep(delay)
+                step += 1
+                trace.append(step)
+                yield Progress(0.0, f"step {step}")
+        finally:
+            trace.append("closed")
+    return factory
+
+
+def start_background(qtbot, runner, factory, kind="train"):
+    with qtbot.waitSignal(runner.job_progress, timeout=5000):
+        return runner.submit(kind, factory, background=True)
+
+
+def test_a_foreground_job_runs_while_a_background_job_is_midway(qtbot, runner):
+    trace = []
+
+    def training(token):
+        for i in range(40):
+            time.sleep(0.005)
+            trace.append("bg")
+            yield Progress((i + 1) / 40)
+        return "trained"
+
+    def fill(token):
+        for _ in range(3):
+            trace.append("fg")
+            yield Progress(0.5)
+        return "filled"
+
+    results = {}
+    runner.job_finished.connect(lambda i, r: results.__setitem__(i, r))
+    job = start_background(qtbot, runner, training)
+    with qtbot.waitSignal(runner.foreground_idle, timeout=5000):
+        runner.submit("fill", fill)
+    qtbot.waitUntil(lambda: job in results, timeout=5000)
+    assert results[job] == "trained" and "filled" in results.values()
+    first, last = trace.index("fg"), len(trace) - 1 - trace[::-1].index("fg")
+    assert trace[first:last + 1] == ["fg"] * 3            # the fill ran in one piece…
+    assert "bg" in trace[:first] and "bg" in trace[last:]  # …in the middle of the run
+    assert trace.count("bg") == 40
+    assert runner.background_job is None and not runner.busy
+
+
+def test_only_one_background_job_and_escape_does_not_cancel_it(qtbot, runner):
+    trace = []
+    job = start_background(qtbot, runner, endless(trace))
+    with pytest.raises(RuntimeError, match="already running"):
+        runner.submit("train", endless([]), background=True)
+    runner.cancel()                                   # Esc: the running foreground job, if any
+    with qtbot.waitSignal(runner.foreground_idle, timeout=5000):
+        runner.submit("fill", steps(1))
+    count = len(trace)
+    qtbot.waitUntil(lambda: len(trace) > count + 3, timeout=5000)
+    assert runner.background_job == job and "closed" not in trace
+
+
+def test_pause_parks_the_background_job_and_resume_continues(qtbot, runner):
+    trace = []
+    job = start_background(qtbot, runner, endless(trace))
+    with qtbot.waitSignals([runner.job_paused, runner.idle], timeout=2000):
+        assert runner.pause(job)
+    assert not runner.busy and runner.is_paused(job)
+    parked = len(trace)
+    with qtbot.waitSignal(runner.job_finished, timeout=5000):
+        runner.submit("fill", steps(3, delay=0.01))     # the thread still serves other work
+    with pytest.raises(qtbot.TimeoutError):
+        qtbot.waitUntil(lambda: len(trace) > parked, timeout=200)
+    assert not runner.pause(job)                        # already paused
+    with qtbot.waitSignal(runner.job_resumed, timeout=2000):
+        assert runner.resume(job)
+    qtbot.waitUntil(lambda: len(trace) > parked + 5, timeout=5000)
+    assert runner.busy and not runner.is_paused(job) and "closed" not in trace
+
+
+def test_cancel_while_paused_closes_the_generator(qtbot, runner):
+    trace = []
+    job = start_background(qtbot, runner, endless(trace))
+    with qtbot.waitSignal(runner.idle, timeout=2000):
+        runner.pause(job)
+    with qtbot.waitSignal(runner.job_cancelled, timeout=2000) as cancelled:
+        runner.cancel(job)
+    assert cancelled.args == [job]
+    assert trace[-1] == "closed"                         # its clean-up ran before the signal
+    assert runner.background_job is None and not runner.busy
+    with qtbot.waitSignal(runner.job_finished, timeout=5000) as finished:
+        runner.submit("train", steps(2, result="again"), background=True)
+    assert finished.args[1] == "again"
+
+
+def test_shutdown_closes_a_parked_background_job(qtbot):
+    runner = JobRunner()
+    runner.start()
+    trace = []
+    job = start_background(qtbot, runner, endless(trace))
+    runner.pause(job)
+    runner.shutdown()
+    assert not runner.isRunning()
+    assert trace[-1] == "closed"
+    runner.shutdown()
+
+
+def test_shutdown_during_a_foreground_job_also_closes_the_background_one(qtbot):
+    runner = JobRunner()
+    runner.start()
+    trace = []
+    start_background(qtbot, runner, endless(trace))
+    with qtbot.waitSignal(runner.job_progress, timeout=5000, check_params_cb=lambda i, f, m: m == "step 1"):
+        runner.submit("slow", steps(10_000, delay=0.01))
+    runner.shutdown()
+    assert not runner.isRunning() and trace[-1] == "closed"
+
+
+def test_other_events_are_forwarded_unthrottled(qtbot, runner):
+    def chatty(token):
+        for i in range(50):
+            yield ("stats", i)
+            yield Preview(np.full((2, 2, 3), i, np.uint8))
+        return "done"
+
+    events, previews = [], []
+    runner.job_event.connect(lambda i, e: events.append(e))
+    runner.job_preview.connect(lambda i, p: previews.append(int(p.image[0, 0, 0])))
+    with qtbot.waitSignal(runner.job_finished, timeout=5000):
+        runner.submit("train", chatty, background=True)
+    assert events == [("stats", i) for i in range(50)]
+    assert previews[-1] == 49                      # a run's last sample grid is never dropped

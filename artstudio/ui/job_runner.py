@@ -5,6 +5,15 @@ from a queue one at a time, forwards their events as Qt signals (delivered on
 the GUI thread through queued connections), and turns every failure into a
 one-line message. For preview-type work ("latest wins"), submitting a job of
 a kind drops queued jobs of that kind and cancels the running one.
+
+One *background* job (a training run that lasts hours) can share the thread
+with the others: it is advanced one event at a time, and before each of its
+steps every queued foreground job runs to completion, so a fill or a slider
+render never waits for the run to end, only for its step in flight. A
+background job can be paused: its generator is parked (memory kept) and
+simply not advanced until resumed, cancelled or the runner shuts down (which
+closes it, so its ``finally``/``GeneratorExit`` clean-up, e.g. a checkpoint,
+runs on this thread before the thread ends).
 """
 
 from __future__ import annotations
@@ -16,6 +25,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
@@ -28,12 +38,17 @@ PREVIEW_MIN_INTERVAL_S = 1 / 30
 JobFactory = Callable[[CancelToken], Generator]
 
 
-@dataclass
+@dataclass(eq=False)
 class _Job:
     id: int
     kind: str
     factory: JobFactory
+    background: bool = False
     token: CancelToken = field(default_factory=CancelToken)
+    generator: Generator | None = None
+    paused: bool = False
+    last_preview: float = 0.0
+    held: Preview | None = None
 
 
 def describe_error(exc: BaseException) -> str:
@@ -60,15 +75,31 @@ class JobRunner(QThread):
 
     Every signal carries the job id first; the GUI ignores results of jobs
     it no longer waits for.
+
+    Signals
+    -------
+    job_event : (id, event) any event that is neither Progress nor Preview
+        (training stats, log lines), forwarded unthrottled.
+    job_paused, job_resumed : (id) the background job was parked / released
+        (emitted by :meth:`pause` / :meth:`resume` on the caller's thread;
+        an event already in flight may still arrive after ``job_paused``).
+    idle : the thread has nothing left to run (no foreground job, and the
+        background job, if any, is paused).
+    foreground_idle : the last queued foreground job ended; a background
+        job may still be running (the status bar's progress follows these).
     """
 
     job_started = Signal(int, str)
     job_progress = Signal(int, float, str)
     job_preview = Signal(int, object)      # jobs.base.Preview
+    job_event = Signal(int, object)        # e.g. jobs.train_common.TrainStats / TrainLog
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
     job_cancelled = Signal(int)
+    job_paused = Signal(int)
+    job_resumed = Signal(int)
     idle = Signal()
+    foreground_idle = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -76,110 +107,214 @@ class JobRunner(QThread):
         self._lock = threading.Condition()
         self._queue: deque[_Job] = deque()
         self._current: _Job | None = None
+        self._background: _Job | None = None
         self._stopping = False
         self._ids = itertools.count(1)
 
     # -- GUI thread API ----------------------------------------------------------
     def submit(self, kind: str, factory: JobFactory, *, latest_wins: bool = False,
-               cancel_running: bool = True) -> int:
+               cancel_running: bool = True, background: bool = False) -> int:
         """Queue ``factory(cancel_token)``; returns the job id.
 
         ``latest_wins`` drops queued jobs of the same kind and, with
         ``cancel_running``, cancels the running one. Short single-step jobs
         (a slider render) pass ``cancel_running=False``: the running render is
         nearly done, and showing it keeps frames flowing during a drag.
+
+        ``background`` makes it *the* background job (see the module
+        docstring). There is at most one: submitting another while one
+        exists (running or paused) raises RuntimeError; cancel or finish the
+        first. Background jobs are never "latest wins".
         """
-        job = _Job(next(self._ids), kind, factory)
+        if background and latest_wins:
+            raise ValueError("a background job cannot be 'latest wins'")
+        job = _Job(next(self._ids), kind, factory, background)
         with self._lock:
             if self._stopping:
                 raise RuntimeError("the job runner is shut down")
-            if latest_wins:
-                dropped = [j for j in self._queue if j.kind == kind]
-                for j in dropped:
-                    self._queue.remove(j)
-                    self.job_cancelled.emit(j.id)
-                if cancel_running and self._current is not None and self._current.kind == kind:
-                    self._current.token.cancel()
-            self._queue.append(job)
+            if background:
+                if self._background is not None:
+                    raise RuntimeError(f"A background job ({self._background.kind}) is already running; "
+                                       "stop it before starting another.")
+                self._background = job
+            else:
+                if latest_wins:
+                    self._drop_queued(kind)
+                    current = self._current
+                    if cancel_running and current is not None and not current.background \
+                            and current.kind == kind:
+                        current.token.cancel()
+                self._queue.append(job)
             self._lock.notify()
         return job.id
 
+    def _drop_queued(self, kind: str) -> None:
+        for j in [j for j in self._queue if j.kind == kind]:
+            self._queue.remove(j)
+            self.job_cancelled.emit(j.id)
+
     def cancel(self, job_id: int | None = None) -> None:
-        """Cancel one job (queued or running), or the running one when None."""
+        """Cancel one job (queued, running or paused), or the running foreground one when None.
+
+        The background job is cancelled only by its id, so Esc during a fill
+        never ends a training run. A paused background job wakes up to end:
+        its generator is closed on the worker thread (its clean-up runs) and
+        ``job_cancelled`` follows.
+        """
         with self._lock:
-            if self._current is not None and job_id in (None, self._current.id):
-                self._current.token.cancel()
+            current = self._current
+            if current is not None and (job_id == current.id or (job_id is None and not current.background)):
+                current.token.cancel()
             for j in [j for j in self._queue if j.id == job_id]:
                 self._queue.remove(j)
                 self.job_cancelled.emit(j.id)
+            if self._background is not None and self._background.id == job_id:
+                self._background.token.cancel()
+                self._lock.notify()
+
+    def pause(self, job_id: int) -> bool:
+        """Park the background job ``job_id`` after its step in flight; False if it is not pausable."""
+        with self._lock:
+            job = self._background
+            if job is None or job.id != job_id or job.paused or job.token.cancelled:
+                return False
+            job.paused = True
+        self.job_paused.emit(job_id)
+        return True
+
+    def resume(self, job_id: int) -> bool:
+        """Let a paused background job continue; False if it is not paused."""
+        with self._lock:
+            job = self._background
+            if job is None or job.id != job_id or not job.paused:
+                return False
+            job.paused = False
+            self._lock.notify()
+        self.job_resumed.emit(job_id)
+        return True
+
+    def is_paused(self, job_id: int) -> bool:
+        with self._lock:
+            return self._background is not None and self._background.id == job_id and self._background.paused
+
+    @property
+    def background_job(self) -> int | None:
+        """The id of the background job (running or paused), or None."""
+        with self._lock:
+            return None if self._background is None else self._background.id
 
     @property
     def busy(self) -> bool:
+        """True while the thread has work: a foreground job, or an unpaused background job."""
         with self._lock:
-            return self._current is not None or bool(self._queue)
+            return self._current is not None or bool(self._queue) or self._background_runnable()
+
+    def _background_runnable(self) -> bool:  # call with the lock held
+        job = self._background
+        return job is not None and (not job.paused or job.token.cancelled)
 
     def shutdown(self) -> None:
-        """Cancel everything and wait for the thread to end (safe to call twice)."""
+        """Cancel everything, close a parked background job and wait for the thread to end.
+
+        Safe to call twice.
+        """
         with self._lock:
             self._stopping = True
+            for job in self._queue:
+                job.token.cancel()
             self._queue.clear()
-            if self._current is not None:
-                self._current.token.cancel()
+            for job in (self._current, self._background):
+                if job is not None:
+                    job.token.cancel()
             self._lock.notify()
         if self.isRunning():
             self.wait()
 
     # -- worker thread -------------------------------------------------------------
     def run(self) -> None:
+        try:
+            self._loop()
+        finally:
+            with self._lock:
+                job, self._background = self._background, None
+            if job is not None:  # parked (or never started) when the runner stopped
+                self._end(job, Cancelled())
+
+    def _loop(self) -> None:
+        owe_idle = False
         while True:
             with self._lock:
-                while not self._queue and not self._stopping:
+                while not self._queue and not self._background_runnable() and not self._stopping:
+                    if owe_idle:  # said under the lock, so a pause racing this check is not missed
+                        owe_idle = False
+                        self.idle.emit()
                     self._lock.wait()
                 if self._stopping:
                     return
-                job = self._current = self._queue.popleft()
+                job = self._current = self._queue.popleft() if self._queue else self._background
+            ended = True
             try:
-                self._execute(job)
+                if job.background:
+                    ended = self._step(job)
+                else:
+                    while not self._step(job):
+                        pass
             finally:
                 with self._lock:
                     self._current = None
-                    empty = not self._queue
-                if empty:
-                    self.idle.emit()
+                    if job.background and ended:
+                        self._background = None
+                    no_foreground = not self._queue
+                owe_idle = True
+                if not job.background and no_foreground:
+                    self.foreground_idle.emit()
 
-    def _execute(self, job: _Job) -> None:
-        self.job_started.emit(job.id, job.kind)
-        last_preview, held = 0.0, None
-        generator = None
+    def _step(self, job: _Job) -> bool:
+        """Advance ``job`` by one event; True once it has ended (and said so)."""
         try:
-            job.token.check()
-            generator = job.factory(job.token)
-            while True:
-                try:
-                    event = next(generator)
-                except StopIteration as stop:
-                    result = stop.value
-                    break
+            if job.generator is None:
+                self.job_started.emit(job.id, job.kind)
                 job.token.check()
-                if isinstance(event, Progress):
-                    self.job_progress.emit(job.id, float(event.fraction), event.message)
-                elif isinstance(event, Preview):
-                    # Throttle, but never lose what a dropped preview said had changed.
-                    held = event if held is None else _merge(held, event)
-                    now = time.monotonic()
-                    if now - last_preview >= PREVIEW_MIN_INTERVAL_S:
-                        last_preview = now
-                        self.job_preview.emit(job.id, held)
-                        held = None
-        except Cancelled:
+                job.generator = job.factory(job.token)
+            event = next(job.generator)
+            job.token.check()
+            self._forward(job, event)
+            return False
+        except StopIteration as stop:
+            self._end(job, None, stop.value)
+        except Exception as exc:  # Cancelled, or any failure: a message, never a crash
+            self._end(job, exc)
+        return True
+
+    def _forward(self, job: _Job, event: Any) -> None:
+        if isinstance(event, Progress):
+            self.job_progress.emit(job.id, float(event.fraction), event.message)
+        elif isinstance(event, Preview):
+            # Throttle, but never lose what a dropped preview said had changed.
+            job.held = event if job.held is None else _merge(job.held, event)
+            now = time.monotonic()
+            if now - job.last_preview >= PREVIEW_MIN_INTERVAL_S:
+                job.last_preview = now
+                self.job_preview.emit(job.id, job.held)
+                job.held = None
+        else:
+            self.job_event.emit(job.id, event)
+
+    def _end(self, job: _Job, error: Exception | None, result: Any = None) -> None:
+        """Close the generator (its clean-up runs here), then report how the job ended."""
+        if job.generator is not None:
+            try:
+                job.generator.close()
+            except Exception as exc:  # clean-up failed (e.g. the final checkpoint could not be written)
+                error = exc if error is None or isinstance(error, Cancelled) else error
+        if isinstance(error, Cancelled):
             self.job_cancelled.emit(job.id)
             return
-        except Exception as exc:  # every failure becomes a message, never a crash
-            if not isinstance(exc, JobError):
-                log.exception("job %s (%s) failed", job.id, job.kind)
-            self.job_failed.emit(job.id, describe_error(exc))
+        if error is not None:
+            if not isinstance(error, JobError):
+                log.error("job %s (%s) failed", job.id, job.kind, exc_info=error)
+            self.job_failed.emit(job.id, describe_error(error))
             return
-        finally:
-            if generator is not None:
-                generator.close()
+        if job.background and job.held is not None:   # the last sample grid of a run matters
+            self.job_preview.emit(job.id, job.held)
         self.job_finished.emit(job.id, result)

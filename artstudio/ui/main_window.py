@@ -15,15 +15,16 @@ from ..core.settings import DEVICE_CHOICES, Settings
 from ..jobs.system import run_probe_device
 from . import file_ops, generate_files
 from .job_runner import JobRunner
-from .placeholder_panel import PlaceholderPanel
 from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
 from .status_bar import StudioStatusBar
+from .train_workspace import TRAIN_KIND, TrainWorkspace
 
 WORKSPACES = ("Restore", "Generate", "Train")
 DEVICE_PROBE_DELAY_MS = 300
-# Jobs too short or too frequent (slider renders) to flash the progress bar for.
-QUIET_KINDS = {"device", "generate.render"}
+# Jobs too short or too frequent (slider renders) to flash the progress bar for, and the
+# training run, which shows its own progress in the Train workspace.
+QUIET_KINDS = {"device", "generate.render", TRAIN_KIND}
 
 
 class MainWindow(QMainWindow):
@@ -39,9 +40,8 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.restore)
         self.generate = GenerateWorkspace(self.runner, paths, settings)
         self.stack.addWidget(self.generate)
-        self.stack.addWidget(PlaceholderPanel("Train", [
-            "train GANs, VAEs and restoration networks on your own folder of images",
-            "watch samples and loss curves improve live"]))
+        self.train = TrainWorkspace(self.runner, paths, settings)
+        self.stack.addWidget(self.train)
         self.setCentralWidget(self.stack)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
@@ -50,7 +50,6 @@ class MainWindow(QMainWindow):
         self._connect()
         self.runner.start()
         self._device_job: int | None = None
-        self._quiet_job: int | None = None
         self._loud_job: int | None = None
         self._close_confirmed = False
 
@@ -198,19 +197,21 @@ class MainWindow(QMainWindow):
         r.job_finished.connect(self._on_runner_finished)
         r.job_failed.connect(self._on_runner_failed)
         r.job_cancelled.connect(self._on_runner_cancelled)
-        r.idle.connect(lambda: self.status.set_busy(False))
+        r.foreground_idle.connect(lambda: self.status.set_busy(False))
         self.status.cancel_requested.connect(self.runner.cancel)
         ws.document_changed.connect(self._on_document_changed)
         ws.message.connect(lambda text: self.status.showMessage(text, 6000))
         ws.canvas.view_changed.connect(self.status.set_zoom)
         self.generate.message.connect(lambda text: self.status.showMessage(text, 6000))
         self.generate.history_changed.connect(self._on_document_changed)
+        self.train.message.connect(lambda text: self.status.showMessage(text, 8000))
+        self.train.open_in_generate.connect(self._open_in_generate)
 
     # -- job thread -------------------------------------------------------------------------
     def _on_runner_started(self, job_id: int, kind: str) -> None:
-        self._quiet_job = job_id if kind in QUIET_KINDS else None
-        self._loud_job = None if kind in QUIET_KINDS else job_id
+        # The training run interleaves with other jobs: only the loud job drives the bar.
         if kind not in QUIET_KINDS:
+            self._loud_job = job_id
             self.status.set_busy(True)
 
     def _on_runner_cancelled(self, job_id: int) -> None:
@@ -218,7 +219,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage("Cancelled", 4000)
 
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
-        if job_id != self._quiet_job:
+        if job_id == self._loud_job:
             self.status.set_progress(fraction, message)
 
     def _on_runner_finished(self, job_id: int, result) -> None:
@@ -261,6 +262,10 @@ class MainWindow(QMainWindow):
             self.status.set_image_size(0, 0)
             self.setWindowTitle("ArtStudio")
 
+    def _open_in_generate(self, name: str) -> None:
+        self.show_workspace(WORKSPACES.index("Generate"))
+        self.generate.select_model(name)
+
     def _fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for file in self.settings.recent_files:
@@ -301,12 +306,24 @@ class MainWindow(QMainWindow):
             event.acceptProposedAction()
             self.open_path(Path(files[0]))
 
+    def _confirm_end_training(self) -> bool:
+        if not self.train.running:
+            return True
+        answer = QMessageBox.question(
+            self, "Training in progress",
+            "A training run is in progress. Close anyway? Its progress is saved as a checkpoint; "
+            "tick Resume in the Train workspace to continue it later.",
+            QMessageBox.StandardButton.Close | QMessageBox.StandardButton.Cancel,
+            QMessageBox.StandardButton.Cancel)
+        return answer == QMessageBox.StandardButton.Close
+
     def closeEvent(self, event) -> None:
-        if not self._close_confirmed and not file_ops.confirm_discard(self):
+        if not self._close_confirmed and not (file_ops.confirm_discard(self) and self._confirm_end_training()):
             event.ignore()
             return
         self.generate.shutdown()
-        self.runner.shutdown()
+        self.train.shutdown()
+        self.runner.shutdown()       # a training run saves its checkpoint as it is closed
         file_ops.autosave_mask(self)
         try:
             self.settings.save(self.paths.settings_file)
