@@ -52,3 +52,15 @@ def test_fine_tuning_a_restoration_network_starts_from_the_shipped_one(tmp_path,
     assert "Starting from the shipped network restore-denoise" in err
     card = json.loads((models_dir() / "my-denoise.json").read_text())
     assert card["recipe"]["init"] == "shipped" and card["step"] == 2
+
+
+def test_a_fine_tuned_network_is_listed_and_usable_by_name(tmp_path, capsys):
+    data = write_folder(tmp_path / "data", count=3, side=64)
+    assert run_cli("train", "denoise", "--data", data, "--out", "my-denoise", "--steps", "1", "--size", "32",
+                   "--batch", "2", "-q") == 0
+    assert run_cli("models") == 0
+    out = capsys.readouterr().out
+    assert "restore-denoise  denoise  shipped" in out and "my-denoise" in out
+    photo = next(data.glob("*.png"))
+    assert run_cli("denoise", photo, "-o", tmp_path / "clean.png", "--model", "my-denoise") == 0
+    assert (tmp_path / "clean.png").exists()

@@ -216,3 +216,23 @@ def test_ddp_ranks_hold_identical_weights(tmp_path, data):
                                             crop="center"), CancelToken()))
     assert single.digest != digests[0]      # the ranks did train together, on different batches
     assert (tmp_path / "models" / "ddp.safetensors").exists()
+
+
+def test_a_trained_vae_projects_a_picture_with_its_encoder(tmp_path, data):
+    from artstudio.jobs.base import Progress
+    from artstudio.jobs.generate import ProjectRequest, clear_generator_cache, run_project
+
+    run_sync(run_train_gen(request(tmp_path, kind="vae", latent=16, steps=3), CancelToken()))
+    clear_generator_cache()
+    picture = np.asarray(Image.open(data / "image0.png").convert("RGB"))
+    events = []
+    z = run_sync(run_project(ProjectRequest("mine", picture, steps=50, user_dir=tmp_path / "models",
+                                            device="cpu"), CancelToken()), events.append)
+    assert z.shape == (16,) and np.isfinite(z).all()
+    assert len([e for e in events if isinstance(e, Progress)]) == 2      # start, done: not 50 steps
+    mask = np.zeros(picture.shape[:2], np.uint8)
+    mask[:30] = 255
+    events.clear()
+    refined = run_sync(run_project(ProjectRequest("mine", picture, mask, steps=5, user_dir=tmp_path / "models",
+                                                  device="cpu"), CancelToken()), events.append)
+    assert len([e for e in events if isinstance(e, Progress)]) == 1 + 5 and refined.shape == (16,)

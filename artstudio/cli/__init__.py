@@ -282,7 +282,11 @@ def _save(path: Path, pixels) -> None:
 
 
 def _model(args) -> dict:
-    return {} if args.model is None else {"model": args.model}
+    """A ``--model`` NAME of the user's models folder becomes its path; shipped names pass as they are."""
+    if args.model is None:
+        return {}
+    user_file = _app_paths().models / f"{args.model}.safetensors"
+    return {"model": user_file if user_file.is_file() and "/" not in args.model else args.model}
 
 
 def _dip_request_for(request):
@@ -369,10 +373,21 @@ def cmd_models(args) -> int:
     for spec in list_models(_app_paths().models):
         resolution = f"any ({spec.resolution})" if spec.kind == "cppn" else f"{spec.resolution}"
         rows.append((spec.name, spec.kind, str(spec.latent_dim), resolution, spec.source, spec.licence))
+    _print_table(rows)
+    from ..models.restore_models import shipped_restore_models, user_restore_models
+
+    rows = [("RESTORATION", "TASK", "SOURCE")]
+    rows += [(spec.name, spec.task, "shipped") for spec in shipped_restore_models()]
+    rows += [(spec.name, spec.task, "trained in ArtStudio") for spec in user_restore_models(_app_paths().models)]
+    print()
+    _print_table(rows)
+    return 0
+
+
+def _print_table(rows) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
     for row in rows:
         print("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]))
-    return 0
 
 
 def _check_common(args) -> None:

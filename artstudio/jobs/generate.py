@@ -229,6 +229,9 @@ class ProjectRequest:
 def run_project(request: ProjectRequest, cancel: CancelToken) -> Generator[Event, None, np.ndarray]:
     """Adam on the masked MSE (+ a small norm prior); returns the best latent, float32 (D,).
 
+    A VAE with its encoder projects in one forward pass (the encoder's mean);
+    with a mask, that encoding is the starting point of the optimisation.
+
     Yields Progress every step (the loss in the message) and a Preview of
     the current reconstruction every 10 steps and at the end.
     """
@@ -247,13 +250,24 @@ def run_project(request: ProjectRequest, cancel: CancelToken) -> Generator[Event
         prior = (z.pow(2).mean(dim=1) - 1.0) ** 2
         return error + PROJECT_PRIOR * prior, out
 
-    with torch.enable_grad():
-        candidates = np.random.default_rng(request.seed).standard_normal(
-            (PROJECT_CANDIDATES, generator.latent_dim)).astype(np.float32)
+    if generator.encoder is not None:
         with torch.no_grad():
-            starts = torch.from_numpy(candidates).to(generator.device)
-            first = int(torch.stack([loss_of(starts[i:i + 1])[0][0] for i in range(len(starts))]).argmin())
-        z = starts[first:first + 1].clone().requires_grad_(True)
+            encoded = generator.encoder(target_t)[0]
+        if mask is None:    # the encoder's answer is the projection: one forward pass
+            with torch.no_grad():
+                yield Preview(_preview(generator.forward(encoded)))
+            yield Progress(1.0, f"Encoded with {generator.spec.name}'s encoder")
+            return encoded[0].cpu().numpy().astype(np.float32)
+    with torch.enable_grad():
+        if generator.encoder is not None:   # only part of the picture counts: refine the encoding
+            z = encoded.clone().requires_grad_(True)
+        else:
+            candidates = np.random.default_rng(request.seed).standard_normal(
+                (PROJECT_CANDIDATES, generator.latent_dim)).astype(np.float32)
+            with torch.no_grad():
+                starts = torch.from_numpy(candidates).to(generator.device)
+                first = int(torch.stack([loss_of(starts[i:i + 1])[0][0] for i in range(len(starts))]).argmin())
+            z = starts[first:first + 1].clone().requires_grad_(True)
         optimiser = torch.optim.Adam([z], lr=PROJECT_LR)
         best, best_loss = z.detach().clone(), float("inf")
         steps = max(1, int(request.steps))

@@ -189,6 +189,8 @@ class _Run:
     def _report(self, losses: dict):
         request = self.request
         if self.done % STATS_EVERY and self.done != request.steps:
+            # An event every step: the GUI runner lets waiting jobs (a slider preview) in between events.
+            yield Progress(self.done / request.steps, "")
             return
         values = {k: float(v) for k, v in losses.items()}
         bad = [k for k, v in values.items() if not math.isfinite(v)]

@@ -150,7 +150,9 @@ def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Gene
             done = step + 1
             pace.tick(done)
             smooth = smoother.update({"L1": value})
-            if done % 10 == 0 or done == request.steps:
+            if done % 10 and done != request.steps:
+                yield Progress(done / request.steps, "")     # lets the GUI runner interleave other jobs
+            else:
                 rate = pace.images_per_second()
                 yield TrainStats(done, request.steps, smooth, rate, pace.eta(done, request.steps))
                 yield Progress(done / request.steps,

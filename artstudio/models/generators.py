@@ -46,6 +46,8 @@ class LatentGenerator:
     device : torch.device
     """
 
+    encoder = None    # a VAE's encoder: image (N, 3, R, R) in [0, 1] -> (mu, logvar)
+
     def __init__(self, spec: ModelSpec, net, model_hash: str, device) -> None:
         self.spec, self.net, self.model_hash, self.device = spec, net, model_hash, device
         self.latent_dim = spec.latent_dim
@@ -210,15 +212,18 @@ def load_generator(spec: ModelSpec, device: str = "auto") -> LatentGenerator:
 
     target = choose_device(device)
     if spec.kind == "cppn":
-        net, model_hash = _build_cppn(spec), config_hash(spec.config)
+        net, encoder, model_hash = _build_cppn(spec), None, config_hash(spec.config)
         generator_class = CppnGenerator
     elif spec.kind in ("gan", "vae"):
-        net, model_hash = _load_dcgan(spec), spec.sha256
+        (net, encoder), model_hash = _load_dcgan(spec), spec.sha256
         generator_class = GanGenerator
     else:
         raise ModelError(f"Model '{spec.name}' is of kind '{spec.kind}', which ArtStudio cannot load.")
     net = net.to(target).eval().requires_grad_(False)
-    return generator_class(spec, net, model_hash, target)
+    generator = generator_class(spec, net, model_hash, target)
+    if encoder is not None:
+        generator.encoder = encoder.to(target).eval().requires_grad_(False)
+    return generator
 
 
 def _build_cppn(spec: ModelSpec):
@@ -255,10 +260,27 @@ def _load_dcgan(spec: ModelSpec):
         raise ModelError(f"Model '{spec.name}' has an invalid config: {error}") from None
     state = _read_safetensors(path)
     prefix = str(options.get("prefix", ""))       # e.g. "decoder." for a VAE saved whole
+    whole = state
     if prefix:
         state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
     _load_strict(net, state, path)
-    return net
+    return net, _load_encoder(spec, whole, path)
+
+
+def _load_encoder(spec: ModelSpec, state: dict, path: Path):
+    """A VAE's encoder (``encoder.*`` keys), when its card names one; else None."""
+    options = spec.options
+    if spec.kind != "vae" or options.get("encoder") is None:
+        return None
+    if options["encoder"] != "conv-v1":
+        raise ModelError(f"Model '{spec.name}' has an encoder of type '{options['encoder']}', "
+                         "which this version of ArtStudio cannot load.")
+    from .vae import ConvEncoder
+
+    encoder = ConvEncoder(spec.latent_dim, int(options.get("ngf", 64)), int(options.get("nc", 3)),
+                          spec.resolution)
+    _load_strict(encoder, {k[len("encoder."):]: v for k, v in state.items() if k.startswith("encoder.")}, path)
+    return encoder
 
 
 def _verified_weights(spec: ModelSpec) -> Path:

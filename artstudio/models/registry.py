@@ -155,6 +155,8 @@ def _read_card(card: Path) -> ModelSpec | None:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         kind = str(data["kind"])
+        if kind == "restore":       # a restoration network: listed by restore_models, not here
+            return None
         if kind not in ("gan", "vae"):
             raise ValueError(f"kind '{kind}' is not gan or vae")
         if not weights.is_file():

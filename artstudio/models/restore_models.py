@@ -91,12 +91,26 @@ def spec_from_card(path: Path) -> RestoreModelSpec:
                             tuple(sorted(config.items())), str(data.get("description", "")))
 
 
-def resolve_restore_model(name_or_path: str | Path) -> RestoreModelSpec:
-    """A shipped model by name or task (``restore-sr``, ``sr``), or a checkpoint path."""
+def user_restore_models(user_dir: Path | None) -> list[RestoreModelSpec]:
+    """Restoration networks trained or fine-tuned by the user (cards in ``user_dir``), by name."""
+    found = []
+    for card in sorted(Path(user_dir).glob("*.json")) if user_dir is not None and Path(user_dir).is_dir() else []:
+        try:
+            if json.loads(card.read_text(encoding="utf-8")).get("kind") == "restore":
+                found.append(spec_from_card(card))
+        except (OSError, ValueError, ModelError):
+            continue
+    return found
+
+
+def resolve_restore_model(name_or_path: str | Path, user_dir: Path | None = None) -> RestoreModelSpec:
+    """A shipped model by name or task (``restore-sr``, ``sr``), a user model by name, or a checkpoint path."""
     text = str(name_or_path)
     for spec in shipped_restore_models():
         if text in (spec.name, spec.task):
             return spec
+    if user_dir is not None and (Path(user_dir) / f"{text}.json").is_file():
+        return spec_from_card(Path(user_dir) / f"{text}.json")
     if text.endswith((".safetensors", ".json")) or Path(text).exists():
         return spec_from_card(Path(text))
     names = ", ".join(s.name for s in shipped_restore_models())
