@@ -110,7 +110,7 @@ def test_events_stream_samples_stats_and_log(tmp_path, data):
     previews = [e for e in events if isinstance(e, Preview)]
     assert len(previews) == 1 + 5 and previews[0].image.shape == (6 * 66 + 2, 6 * 66 + 2, 3)
     log = [e.line for e in events if isinstance(e, TrainLog)]
-    assert log[0].startswith("Data: 8 of 8 images") and "saved as mine" in log[-1]
+    assert log[0].startswith("Data: 8 of 8 images") and log[-1] == "Checkpoint at step 10: mine.safetensors"
 
 
 def test_stop_saves_and_registers(tmp_path, data):

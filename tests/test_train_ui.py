@@ -280,7 +280,7 @@ def test_restoration_fine_tuning_builds_its_request(qtbot, ws, images, fake, pat
     request = fake.requests[0]
     assert isinstance(request, TrainRestoreRequest)
     assert (request.task, request.size, request.init) == ("sr", 64, "shipped")
-    assert "the Restore workspace can use it" in log_text(ws) and not ws.open_button.isVisible()
+    assert "artstudio upscale … --model my-faces" in log_text(ws) and not ws.open_button.isVisible()
 
 
 # -- in the main window ------------------------------------------------------------------

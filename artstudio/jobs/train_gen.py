@@ -183,8 +183,6 @@ class _Run:
             steps=request.steps, stopped=stopped, seconds=self.seconds + time.perf_counter() - began,
             images=self.report.used, skipped=tuple(self.report.skipped), losses=dict(self.smoother.values),
             digest=self._digest())
-        verb = "Stopped" if stopped else "Finished"
-        yield TrainLog(f"{verb} at step {self.done}; saved as {request.name} in {request.out}.")
 
     def _report(self, losses: dict):
         request = self.request

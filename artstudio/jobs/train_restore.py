@@ -170,8 +170,6 @@ def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Gene
     if done > saved or request.resume is None and done == start:
         save()
     weights = Path(request.out) / f"{request.name}.safetensors"
-    yield TrainLog(f"{'Stopped' if stopped else 'Finished'} at step {done}; saved as {request.name} "
-                   f"in {request.out}.")
     return TrainResult(name=request.name, kind=request.task, weights=weights, card=weights.with_suffix(".json"),
                        step=done, steps=request.steps, stopped=stopped,
                        seconds=elapsed + time.perf_counter() - started, images=len(images),

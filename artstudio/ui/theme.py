@@ -16,7 +16,6 @@ QPushButton#primary { background: #3d6fb0; border: 1px solid #4a86d4; border-rad
 QPushButton#primary:disabled { background: #34373d; border-color: #3c3c42; color: #777; }
 QToolButton#workspace { padding: 5px 16px; border: none; border-bottom: 2px solid transparent; color: #b8b8c0; }
 QToolButton#workspace:checked { color: white; border-bottom: 2px solid #4a90e2; }
-QLabel#placeholderTitle { font-size: 20px; color: #e6e6e6; }
 QLabel#hint { color: #9a9aa3; }
 """
 

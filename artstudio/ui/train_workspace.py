@@ -27,6 +27,8 @@ TRAIN_KIND = "train"
 ACTIVE_STATES = ("running", "paused", "stopping")
 LOG_LINES = 5000
 
+CLI_COMMANDS = {"inpaint": "restore", "denoise": "denoise", "sr": "upscale"}
+
 
 class TrainWorkspace(QWidget):
     """Settings on the left; samples, losses, stats and the run's log in the middle.
@@ -281,7 +283,9 @@ class TrainWorkspace(QWidget):
         generator = self._run.kind in GENERATOR_TYPES
         self._log(f"{'Stopped' if stopped else 'Finished'} at step {step} of {steps} after "
                   f"{format_eta(self._elapsed_seconds())}. Saved as {name} in {folder}"
-                  + (" — open it in Generate" if generator else " — the Restore workspace can use it"))
+                  + (" — open it in Generate" if generator else
+                     f" — use it with: artstudio {CLI_COMMANDS.get(self._run.kind, self._run.kind)} "
+                     f"… --model {name}"))
         self.trained_name = name
         self.open_button.setVisible(generator)
         if not stopped:
