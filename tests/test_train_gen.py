@@ -164,8 +164,10 @@ def test_resume_refuses_a_different_recipe(tmp_path, data):
     first = run_sync(run_train_gen(request(tmp_path, steps=2), CancelToken()))
     with pytest.raises(JobError, match="width 8 .asked 16."):
         run_sync(run_train_gen(request(tmp_path, width=16, resume=first.weights), CancelToken()))
-    with pytest.raises(JobError, match="already at step 2"):
-        run_sync(run_train_gen(request(tmp_path, steps=2, resume=first.weights), CancelToken()))
+    more = run_sync(run_train_gen(request(tmp_path, width=None, steps=3, resume=first.weights), CancelToken()))
+    assert more.step == 3       # the width left unset came from the checkpoint
+    with pytest.raises(JobError, match="already at step 3"):
+        run_sync(run_train_gen(request(tmp_path, steps=3, resume=first.weights), CancelToken()))
     (tmp_path / "junk.train.safetensors").write_bytes(b"junk")
     with pytest.raises(JobError, match="not a readable training state"):
         run_sync(run_train_gen(request(tmp_path, resume=tmp_path / "junk.train.safetensors"), CancelToken()))

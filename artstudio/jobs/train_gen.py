@@ -109,7 +109,7 @@ def run_train_gen(request: TrainGenRequest, cancel: CancelToken) -> Generator[Ev
         yield TrainLog(f"  skipped {line}")
     if len(report.skipped) > MAX_LOGGED_SKIPS:
         yield TrainLog(f"  … and {len(report.skipped) - MAX_LOGGED_SKIPS} more skipped")
-    run = _Run(request, tiles, report)
+    run = _Run(_with_saved_recipe(request), tiles, report)
     yield from run.train(cancel)
     return run.result
 
@@ -382,6 +382,19 @@ def _recipe(request: TrainGenRequest) -> dict:
     if request.kind == "vae":
         recipe.pop("preset")
     return recipe
+
+
+def _with_saved_recipe(request: TrainGenRequest) -> TrainGenRequest:
+    """When resuming, latent size, width and learning rate left unset come from the checkpoint."""
+    if request.resume is None:
+        return request
+    from dataclasses import replace
+
+    from .train_checkpoint import read_train_info
+
+    saved = read_train_info(_state_path(Path(request.resume))).get("recipe", {})
+    unset = {k: saved[k] for k in ("latent", "width", "lr") if getattr(request, k) is None and k in saved}
+    return replace(request, **unset)
 
 
 def _check_compatible(saved: dict, wanted: dict, path: Path) -> None:
