@@ -100,8 +100,11 @@ def test_models_lists_builtins_and_user_models(capsys, _isolated_home):
     assert run_cli("models") == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["NAME", "KIND", "LATENT", "RESOLUTION", "SOURCE", "LICENCE"]
-    rows = {line.split()[0]: line for line in lines[1:]}
+    blank = lines.index("")
+    rows = {line.split()[0]: line for line in lines[1:blank]}
     assert {"dcgan-faces", "cppn", "my-gan"} <= set(rows)
+    assert lines[blank + 1].split() == ["RESTORATION", "TASK", "SOURCE"]
+    assert "restore-inpaint  inpaint  shipped" in lines[blank + 2:][0]
     assert rows["dcgan-faces"].split()[1:4] == ["gan", "100", "64"] and "Chien Liu" in rows["dcgan-faces"]
     assert rows["my-gan"].split()[1:4] == ["gan", "64", "32"] and rows["my-gan"].endswith("CC0")
 

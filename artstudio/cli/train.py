@@ -56,6 +56,8 @@ def add_train(sub) -> None:
                             "start from random weights")
     train.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
                        help="write a checkpoint every N steps (default: 500)")
+    train.add_argument("--compile", action="store_true",
+                       help="gan/vae: torch.compile the networks (first steps slower; measure before use)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing model called NAME")
     train.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
@@ -111,7 +113,7 @@ def _job(args, models: Path, resume: Path | None):
             kind=args.task, data=args.data, out=models, name=args.out, preset=args.preset, size=size,
             steps=args.steps, batch=args.batch or DEFAULTS["batch"][args.task], seed=args.seed,
             latent=args.latent, width=args.width, crop=args.crop, resume=resume,
-            checkpoint_every=args.checkpoint_every, sample_every=0, cache=cache)
+            checkpoint_every=args.checkpoint_every, sample_every=0, cache=cache, compile=args.compile)
         return request, run_train_gen
     from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
 
