@@ -38,3 +38,15 @@ def scratch(photo):
     cv2.line(mask, (10, 10), (110, 80), 255, 3)
     mask[60:70, 20:30] = 255
     return mask
+
+
+@pytest.fixture
+def runner(qtbot):
+    """A started job runner, shut down (and checked stopped) after the test."""
+    from artstudio.ui.job_runner import JobRunner
+
+    r = JobRunner()
+    r.start()
+    yield r
+    r.shutdown()
+    assert not r.isRunning()

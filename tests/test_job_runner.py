@@ -7,15 +7,6 @@ from artstudio.jobs.base import JobError, Preview, Progress
 from artstudio.ui.job_runner import JobRunner
 
 
-@pytest.fixture
-def runner(qtbot):
-    r = JobRunner()
-    r.start()
-    yield r
-    r.shutdown()
-    assert not r.isRunning()
-
-
 def steps(n, delay=0.0, result="done"):
     def factory(token):
         for i in range(n):

@@ -18,7 +18,6 @@ from artstudio.jobs.train_common import TrainLog, TrainResult, TrainStats
 from artstudio.jobs.train_gen import TrainGenRequest, run_train_gen
 from artstudio.jobs.train_restore import TrainRestoreRequest
 from artstudio.ui import app as app_module
-from artstudio.ui.job_runner import JobRunner
 from artstudio.ui.train_panel import count_images
 from artstudio.ui.train_workspace import TrainWorkspace
 
@@ -76,15 +75,6 @@ def write_images(folder: Path, count: int = 6, size: int = 80) -> Path:
 @pytest.fixture
 def images(tmp_path):
     return write_images(tmp_path / "photos")
-
-
-@pytest.fixture
-def runner(qtbot):
-    r = JobRunner()
-    r.start()
-    yield r
-    r.shutdown()
-    assert not r.isRunning()
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from ..core.brush import ERASE, PAINT
 from ..core.inpaint import METHODS
+from .widgets import keyed_combo
 
 FILL_METHODS = {"net": "Neural fill", **METHODS, "dip": "Deep Image Prior"}
 DENOISE_METHODS = {"net": "Neural denoiser", "nlmeans": "Non-local means", "median": "Median 3x3",
@@ -115,24 +116,18 @@ class RestorePanel(QWidget):
         form.addRow(self.fill_button)
         return box
 
-    @staticmethod
-    def _combo(items: dict[str, str]) -> QComboBox:
-        combo = QComboBox()
-        for key, label in items.items():
-            combo.addItem(label, key)
-        return combo
 
     def _build_enhance_group(self) -> QGroupBox:
         box = QGroupBox("Denoise and upscale (whole photo)")
         form = QFormLayout(box)
-        self.denoise_method, self.noise_kind = self._combo(DENOISE_METHODS), self._combo(NOISE_KINDS)
+        self.denoise_method, self.noise_kind = keyed_combo(DENOISE_METHODS), keyed_combo(NOISE_KINDS)
         self.denoise_button = QPushButton("Denoise")
         self.denoise_button.clicked.connect(lambda: self.denoise_requested.emit(
             self.denoise_method.currentData(), self.noise_kind.currentData()))
         form.addRow("Method", self.denoise_method)
         form.addRow("Noise", self.noise_kind)
         form.addRow(self.denoise_button)
-        self.upscale_method = self._combo(UPSCALE_METHODS)
+        self.upscale_method = keyed_combo(UPSCALE_METHODS)
         self.upscale_factor = QComboBox()
         self.upscale_factor.addItem("×2", 2)
         self.upscale_factor.addItem("×4", 4)

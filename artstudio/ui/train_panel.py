@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
 from ..core.imageio import READ_EXTENSIONS
 from ..jobs.train_common import NAME_PATTERN
 from ..models.registry import builtin_models
+from .widgets import keyed_combo
 
 MODEL_TYPES = {"gan": "GAN", "vae": "VAE", "inpaint": "Inpainting (fine-tune)",
                "denoise": "Denoising (fine-tune)", "sr": "Super-resolution (fine-tune)"}
@@ -123,10 +124,10 @@ class TrainPanel(QWidget):
     def _build_model_group(self) -> QGroupBox:
         box = QGroupBox("Model")
         form = QFormLayout(box)
-        self.type_combo = self._combo(MODEL_TYPES)
+        self.type_combo = keyed_combo(MODEL_TYPES)
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
         form.addRow("Type", self.type_combo)
-        self.preset_combo = self._combo(PRESETS)
+        self.preset_combo = keyed_combo(PRESETS)
         self.preset_combo.setToolTip("Stable: a GAN recipe that copes with a few hundred images. "
                                      "Classic: the original DCGAN recipe (wants many thousands).")
         form.addRow("Preset", self.preset_combo)
@@ -186,12 +187,6 @@ class TrainPanel(QWidget):
             row.addWidget(button)
         return row
 
-    @staticmethod
-    def _combo(items: dict[str, str]) -> QComboBox:
-        combo = QComboBox()
-        for key, label in items.items():
-            combo.addItem(label, key)
-        return combo
 
     def _spin(self, low: int, high: int, value: int) -> QSpinBox:
         spin = QSpinBox()
