@@ -124,7 +124,10 @@ class _Run:
         from ..models.device import choose_device
 
         self.request, self.report = request, report
-        self.device = choose_device(request.device) if request.device else torch.device("cpu")
+        try:
+            self.device = choose_device(request.device or "cpu")
+        except ValueError as error:      # an unknown device name in the request or $ARTSTUDIO_DEVICE
+            raise JobError(str(error)) from None
         self.rank, self.world, wrap = _distributed(self.device)
         self.trainer = _build_trainer(request, self.device, wrap)
         out = Path(request.out)
