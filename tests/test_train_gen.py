@@ -185,6 +185,21 @@ def test_dataset_is_cached_and_reports_skips(tmp_path, data):
     assert not report3.cached and report3.used == 9
 
 
+def test_dataset_cache_keeps_the_most_recently_used_folders(tmp_path, monkeypatch):
+    import artstudio.core.dataset as dataset
+
+    monkeypatch.setattr(dataset, "CACHE_KEEP", 2)
+    folders = [write_folder(tmp_path / f"set{i}", count=2, seed=i) for i in range(3)]
+    cache = tmp_path / "cache"
+    prepare_dataset(folders[0], 64, cache_dir=cache)
+    prepare_dataset(folders[1], 64, cache_dir=cache)
+    assert prepare_dataset(folders[0], 64, cache_dir=cache)[1].cached      # used again: now the newest
+    prepare_dataset(folders[2], 64, cache_dir=cache)                         # evicts set1, not set0
+    assert len(list((cache / "datasets").glob("*.npy"))) == 2
+    assert prepare_dataset(folders[0], 64, cache_dir=cache)[1].cached
+    assert not prepare_dataset(folders[1], 64, cache_dir=cache)[1].cached
+
+
 def _ddp_worker(rank: int, world: int, port: int, folder: str, out: str, queue) -> None:
     import torch
     import torch.distributed as dist

@@ -16,7 +16,8 @@ usable is an error (:class:`DatasetError`, one line).
 
 The tiles are cached as ``.npy`` under ``cache_dir``, keyed by the list of
 files with their sizes and modification times and by the tiling parameters,
-so a second run on an unchanged folder starts at once.
+so a second run on an unchanged folder starts at once. Only the
+``CACHE_KEEP`` most recently used folders are kept.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from .imageio import READ_EXTENSIONS, ImageError, load_image
 CROPS = ("center", "random")
 RANDOM_MARGIN = 1.125
 CACHE_VERSION = 1
+CACHE_KEEP = 4          # decoded folders kept; the least recently used go first
 MAX_PIXELS = 100_000_000
 
 
@@ -197,6 +199,10 @@ def _read_cache(cache_dir: Path, key: str):
         return None
     if tiles.dtype != np.uint8 or tiles.ndim != 4 or tiles.shape[-1] != 3 or not len(tiles):
         return None
+    try:
+        os.utime(base.with_suffix(".npy"))       # recently used: pruned last
+    except OSError:
+        pass
     return tiles, skipped
 
 
@@ -209,5 +215,15 @@ def _write_cache(cache_dir: Path, key: str, tiles: np.ndarray, skipped: list[str
         np.save(tmp, tiles, allow_pickle=False)
         base.with_suffix(".json").write_text(json.dumps({"skipped": list(skipped)}), encoding="utf-8")
         tmp.replace(base.with_suffix(".npy"))
+        _prune(base.parent, CACHE_KEEP)
     except OSError:
         pass
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Delete all but the ``keep`` most recently used cached datasets."""
+    cached = sorted(folder.glob("*.npy"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
+    for old in cached[keep:]:
+        if not old.name.endswith(".tmp.npy"):
+            old.unlink(missing_ok=True)
+            old.with_suffix(".json").unlink(missing_ok=True)
