@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from ..jobs.base import Progress, run_sync
-from ..jobs.train_common import NAME_PATTERN, TrainLog, TrainStats, format_eta
+from ..jobs.train_common import TrainLog, TrainStats, check_name, format_eta
 from .common import CliError, _app_paths, _NeverCancel, _seed, _user_errors
 
 GENERATORS = ("gan", "vae")
@@ -63,11 +63,8 @@ def add_train(sub) -> None:
 
 
 def cmd_train(args) -> int:
-    import re
-
-    if not re.fullmatch(NAME_PATTERN, args.out):
-        raise CliError(f"'{args.out}' is not a usable model name: use letters, digits, '-', '_' and '.', "
-                       "starting with a letter or digit.")
+    with _user_errors(False):
+        check_name(args.out)
     if args.steps < 1 or (args.batch is not None and args.batch < 1) or args.checkpoint_every < 1:
         raise CliError("--steps, --batch and --checkpoint-every must be at least 1.")
     if not args.data.is_dir():

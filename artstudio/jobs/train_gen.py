@@ -38,14 +38,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.dataset import DatasetError, prepare_dataset
+from ..core.dataset import CROPS, DatasetError, prepare_dataset
 from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress
 from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, TrainStats, check_name
 
 KINDS = ("gan", "vae")
 PRESETS = ("stable", "classic")
 SIZES = (64, 128)
-CROPS = ("center", "random")
 DEFAULTS = {"gan": {"latent": 100, "width": 64, "lr": 2e-4},
             "vae": {"latent": 64, "width": 64, "lr": 5e-4}}
 STATS_EVERY = 5

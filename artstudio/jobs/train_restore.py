@@ -43,7 +43,7 @@ from ..core.imageio import READ_EXTENSIONS, ImageError, load_image
 from ..core.dataset import DatasetError, scan_images
 from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress
 from .train_checkpoint import atomic_write
-from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, TrainStats
+from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, TrainStats, check_name
 
 TASKS = ("inpaint", "denoise", "sr")
 DEFAULTS = {   # task: (lr, config)
@@ -338,8 +338,7 @@ def _check_request(request: TrainRestoreRequest) -> None:
         raise JobError(f"Unknown training task '{request.task}'. Choose one of: {', '.join(TASKS)}.")
     if request.steps < 1 or request.batch < 1 or request.size < 16:
         raise JobError("Steps and batch must be at least 1 and the crop size at least 16 px.")
-    if not request.name or any(c in request.name for c in "/\\") or request.name.startswith("."):
-        raise JobError(f"'{request.name}' is not a usable model name.")
+    check_name(request.name)
     if request.init not in INITS:
         raise JobError(f"Unknown start '{request.init}'; choose one of: {', '.join(INITS)}.")
     if request.task == "sr" and (not request.scale or set(request.scale) - {2, 4}):
@@ -418,7 +417,6 @@ def _card(request, config, step, loss, seconds, images, skipped, hardware, sha25
 
 
 def _resume(request: TrainRestoreRequest, net, optimizer, config: dict) -> tuple[int, float]:
-    import torch
     from safetensors.torch import load_file
 
     weights = Path(request.resume).with_suffix(".safetensors")

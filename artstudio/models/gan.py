@@ -31,8 +31,6 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-PRESETS = ("stable", "classic")
-
 
 class DCGANDiscriminator(nn.Module):
     """Strided 4x4 convolutions from ``resolution`` down to 4x4, then one 4x4 score.
