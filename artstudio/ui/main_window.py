@@ -35,7 +35,7 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
         self.resize(1400, 900)
         self.runner = JobRunner(self)
-        self.restore = RestoreWorkspace(self.runner, settings)
+        self.restore = RestoreWorkspace(self.runner, paths, settings)
         self.stack = QStackedWidget()
         self.stack.addWidget(self.restore)
         self.generate = GenerateWorkspace(self.runner, paths, settings)

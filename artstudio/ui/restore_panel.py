@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
@@ -16,6 +18,17 @@ DENOISE_METHODS = {"net": "Neural denoiser", "nlmeans": "Non-local means", "medi
                    "dip": "Deep Image Prior"}
 NOISE_KINDS = {"auto": "Detect", "gaussian": "Grain (gaussian)", "saltpepper": "Specks (salt & pepper)"}
 UPSCALE_METHODS = {"net": "Neural upscaler", "lanczos": "Lanczos", "dip": "Deep Image Prior"}
+NETWORK_TASKS = ("inpaint", "denoise", "sr")   # restoration tasks with a Network choice
+
+
+def _network_combo() -> QComboBox:
+    combo = QComboBox()
+    # Long user model names must not widen the panel past its maximum.
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(12)
+    combo.setToolTip("The network the neural method runs: the shipped one, or one you trained "
+                     "(Train workspace or 'artstudio train')")
+    return combo
 
 
 def _row(*widgets) -> QHBoxLayout:
@@ -42,6 +55,8 @@ class RestorePanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        # task -> (its Network combo, the form holding it, the method combo that enables it)
+        self._networks: dict[str, tuple[QComboBox, QFormLayout, QComboBox]] = {}
         self.setMinimumWidth(280)
         self.setMaximumWidth(380)
         layout = QVBoxLayout(self)
@@ -102,6 +117,7 @@ class RestorePanel(QWidget):
             self.method_combo.addItem(label, key)
         self.method_combo.currentIndexChanged.connect(self._on_method_changed)
         form.addRow("Method", self.method_combo)
+        self.fill_network = self._add_network_row(form, "inpaint", self.method_combo)
         self.radius_spin = QSpinBox()
         self.radius_spin.setRange(1, 50)
         self.radius_spin.setValue(5)
@@ -125,6 +141,7 @@ class RestorePanel(QWidget):
         self.denoise_button.clicked.connect(lambda: self.denoise_requested.emit(
             self.denoise_method.currentData(), self.noise_kind.currentData()))
         form.addRow("Method", self.denoise_method)
+        self.denoise_network = self._add_network_row(form, "denoise", self.denoise_method)
         form.addRow("Noise", self.noise_kind)
         form.addRow(self.denoise_button)
         self.upscale_method = keyed_combo(UPSCALE_METHODS)
@@ -135,8 +152,17 @@ class RestorePanel(QWidget):
         self.upscale_button.clicked.connect(lambda: self.upscale_requested.emit(
             self.upscale_factor.currentData(), self.upscale_method.currentData()))
         form.addRow("Method", self.upscale_method)
+        self.upscale_network = self._add_network_row(form, "sr", self.upscale_method)
         form.addRow(_row(self.upscale_factor, self.upscale_button))
         return box
+
+    def _add_network_row(self, form: QFormLayout, task: str, method: QComboBox) -> QComboBox:
+        combo = _network_combo()
+        form.addRow("Network", combo)
+        form.setRowVisible(combo, False)    # until set_networks offers a choice
+        self._networks[task] = (combo, form, method)
+        method.currentIndexChanged.connect(self._update_networks)
+        return combo
 
     def _build_compare_group(self) -> QGroupBox:
         box = QGroupBox("Compare")
@@ -171,6 +197,44 @@ class RestorePanel(QWidget):
 
     def _on_method_changed(self) -> None:
         self.radius_spin.setEnabled(self.method() in ("telea", "ns"))
+
+    def network(self, task: str) -> str | None:
+        """The chosen network for ``task`` (``inpaint``, ``denoise``, ``sr``): a shipped
+        model name or a user checkpoint's weights path; None before any is offered."""
+        return self._networks[task][0].currentData()
+
+    def set_network(self, task: str, model: str) -> bool:
+        """Choose ``model`` in the task's Network list; False when it is not offered."""
+        combo = self._networks[task][0]
+        index = combo.findData(model)
+        if index >= 0:
+            combo.setCurrentIndex(index)
+        return index >= 0
+
+    def set_networks(self, task: str, choices: Sequence[tuple[str, str, str]]) -> str | None:
+        """Offer ``choices`` (model, label, tooltip), the shipped network first.
+
+        The current choice is kept when it is still offered. Returns the label of
+        a choice that is gone (the list then falls back to the first entry), else None.
+        The row is shown only when there is something to choose between.
+        """
+        combo, form, _ = self._networks[task]
+        previous, previous_label = combo.currentData(), combo.currentText()
+        combo.blockSignals(True)
+        combo.clear()
+        for model, label, tip in choices:
+            combo.addItem(label, model)
+            combo.setItemData(combo.count() - 1, tip, Qt.ItemDataRole.ToolTipRole)
+        kept = combo.findData(previous) if previous is not None else -1
+        combo.setCurrentIndex(max(kept, 0))
+        combo.blockSignals(False)
+        form.setRowVisible(combo, combo.count() > 1)
+        self._update_networks()
+        return previous_label if previous is not None and kept < 0 else None
+
+    def _update_networks(self) -> None:
+        for combo, _, method in self._networks.values():
+            combo.setEnabled(method.currentData() == "net")
 
     def set_comparing(self, comparing: bool) -> None:
         for w in (self.apply_button, self.revert_button, self.split_slider):

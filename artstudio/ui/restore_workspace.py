@@ -1,7 +1,15 @@
 """The Restore workspace: the canvas, its side panel, and the fill workflow
-(paint a mask, Fill as a background job, compare, Apply or Revert)."""
+(paint a mask, Fill as a background job, compare, Apply or Revert).
+
+The neural methods run the shipped networks or ones the user trained (cards
+in ``paths.models``), as chosen in the panel's Network lists; the choice is
+remembered while the app runs, and the lists are re-read whenever the
+workspace is shown (a training run may have just added one).
+"""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -11,6 +19,7 @@ from ..core import mask as mask_ops
 from ..core.brush import Brush
 from ..core.document import Document
 from ..core.history import Patch
+from ..core.paths import AppPaths
 from ..core.settings import Settings
 from ..jobs.base import readonly_copy
 from ..jobs.dip import DipEstimate, DipRequest, run_dip
@@ -18,6 +27,7 @@ from ..jobs.estimate import run_estimate_dip
 from ..jobs.restore import FillRequest, run_fill
 from ..jobs.restore_net import (DenoiseRequest, NetFillRequest, UpscaleRequest, run_denoise,
                                 run_net_fill, run_upscale)
+from ..models.restore_models import RestoreModelSpec, shipped_restore_models, user_restore_models
 from .canvas import CanvasWidget
 from .job_runner import JobRunner
 from .restore_panel import RestorePanel
@@ -38,9 +48,10 @@ class RestoreWorkspace(QWidget):
     document_changed = Signal()
     message = Signal(str)
 
-    def __init__(self, runner: JobRunner, settings: Settings, parent=None):
+    def __init__(self, runner: JobRunner, paths: AppPaths | None, settings: Settings, parent=None):
         super().__init__(parent)
         self.runner = runner
+        self.paths = paths
         self.settings = settings
         self.canvas = CanvasWidget()
         self.panel = RestorePanel()
@@ -63,6 +74,7 @@ class RestoreWorkspace(QWidget):
         self._fill_method = settings.fill_method
         self._apply_settings(settings)
         self._connect()
+        self.refresh_networks()
 
     def _apply_settings(self, s: Settings) -> None:
         self.canvas.set_overlay(s.mask_color, s.mask_opacity)
@@ -92,6 +104,36 @@ class RestoreWorkspace(QWidget):
         r.job_failed.connect(self._on_runner_ended)
         r.job_cancelled.connect(self._on_runner_ended)
         self._on_canvas_brush_changed(c.brush)
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        self.refresh_networks()
+
+    # -- networks --------------------------------------------------------------------
+    def refresh_networks(self) -> None:
+        """Re-read the user's restoration networks into the panel's Network lists.
+
+        A chosen network that is gone falls back to the shipped one (with a
+        message). Unreadable cards are skipped by ``user_restore_models``; a
+        listed network that fails to load fails its job with a one-line error.
+        """
+        user = user_restore_models(self.paths.models) if self.paths is not None else []
+        for shipped in shipped_restore_models():
+            choices = [(shipped.name, f"{shipped.name} (shipped)", shipped.description)]
+            choices += [_choice(spec) for spec in user if spec.task == shipped.task]
+            gone = self.panel.set_networks(shipped.task, choices)
+            if gone:
+                self.message.emit(f"The network '{gone}' is no longer in the models folder; "
+                                  f"using {shipped.name}.")
+
+    def _network(self, task: str) -> str:
+        """The model for a request: the panel's choice, or the task (the shipped network)."""
+        return self.panel.network(task) or task
+
+    def _with_network(self, label: str, task: str) -> str:
+        """``label`` (status line, undo history) naming the user's network when one is chosen."""
+        model = self._network(task)
+        return f"{label} with {Path(model).stem}" if model.endswith(".safetensors") else label
 
     @property
     def document(self) -> Document | None:
@@ -167,8 +209,9 @@ class RestoreWorkspace(QWidget):
         self._fill_method = self.settings.fill_method = method
         image, mask = readonly_copy(doc.image), readonly_copy(doc.mask)
         if method == "net":
-            request = NetFillRequest(image, mask, device=self.settings.device)
-            return self._start(lambda token: run_net_fill(request, token), f"Neural fill")
+            request = NetFillRequest(image, mask, model=self._network("inpaint"), device=self.settings.device)
+            return self._start(lambda token: run_net_fill(request, token),
+                               self._with_network("Neural fill", "inpaint"))
         if method == "dip":
             return self._estimate_dip(DipRequest(image, "inpaint", mask, device=self.settings.device))
         request = FillRequest(image, mask, method=method, radius=radius)
@@ -178,21 +221,27 @@ class RestoreWorkspace(QWidget):
         doc = self.document
         if doc is None:
             return None
-        request = DenoiseRequest(readonly_copy(doc.image), method, noise, device=self.settings.device)
+        request = DenoiseRequest(readonly_copy(doc.image), method, noise, model=self._network("denoise"),
+                                 device=self.settings.device)
         if method == "dip":
             return self._estimate_dip(DipRequest(request.image, "denoise", device=self.settings.device),
                                       lambda token: run_denoise(request, token), "Denoise (DIP)")
-        return self._start(lambda token: run_denoise(request, token), f"Denoise ({method})")
+        label = f"Denoise ({method})"
+        return self._start(lambda token: run_denoise(request, token),
+                           self._with_network(label, "denoise") if method == "net" else label)
 
     def upscale(self, scale: int, method: str) -> int | None:
         doc = self.document
         if doc is None:
             return None
-        request = UpscaleRequest(readonly_copy(doc.image), scale, method, device=self.settings.device)
+        request = UpscaleRequest(readonly_copy(doc.image), scale, method, model=self._network("sr"),
+                                 device=self.settings.device)
         if method == "dip":
             return self._estimate_dip(DipRequest(request.image, "sr", scale=scale, device=self.settings.device),
                                       lambda token: run_upscale(request, token), f"Upscale ×{scale} (DIP)")
-        return self._start(lambda token: run_upscale(request, token), f"Upscale ×{scale} ({method})")
+        label = f"Upscale ×{scale} ({method})"
+        return self._start(lambda token: run_upscale(request, token),
+                           self._with_network(label, "sr") if method == "net" else label)
 
     def _start(self, factory, label: str) -> int:
         # A new fill starts from the document, not from an unapplied result;
@@ -300,3 +349,9 @@ class RestoreWorkspace(QWidget):
     def _on_canvas_stroke_finished(self, patch) -> None:
         if patch is not None:
             self.document_changed.emit()
+
+
+def _choice(spec: RestoreModelSpec) -> tuple[str, str, str]:
+    """A user network as a Network list entry: (its weights path for the request, label, tooltip)."""
+    tip = f"{spec.description}\n{spec.weights}" if spec.description else str(spec.weights)
+    return str(spec.weights), spec.name, tip

@@ -284,8 +284,8 @@ class TrainWorkspace(QWidget):
         self._log(f"{'Stopped' if stopped else 'Finished'} at step {step} of {steps} after "
                   f"{format_eta(self._elapsed_seconds())}. Saved as {name} in {folder}"
                   + (" — open it in Generate" if generator else
-                     f" — use it with: artstudio {CLI_COMMANDS.get(self._run.kind, self._run.kind)} "
-                     f"… --model {name}"))
+                     f" — choose it in the Restore panel's Network list, or use it with: "
+                     f"artstudio {CLI_COMMANDS.get(self._run.kind, self._run.kind)} … --model {name}"))
         self.trained_name = name
         self.open_button.setVisible(generator)
         if not stopped:
