@@ -109,6 +109,39 @@ def test_inpaint_keeps_outside_pixels_bit_identical(photo, scratch):
     assert not np.array_equal(result[hole], damaged[hole])
 
 
+
+def test_biharmonic_guess_starts_from_scikit_image_biharmonic(photo, scratch):
+    """A fresh network (zero correction) with ``guess="biharmonic"`` is exactly the
+    classical fill it is measured against (how the two guesses compare on real
+    photos is measured in benchmarks/restore_quality.py, not here)."""
+    from skimage.restoration import inpaint_biharmonic
+
+    from artstudio.models.inpaint_net import build
+
+    image, hole = photo[:64, :64], scratch[:64, :64] > 0
+    damaged = image.copy()
+    damaged[hole] = 255
+    x, m = to_tensor(damaged), torch.from_numpy(hole[None, None].astype(np.float32))
+    with torch.inference_mode():
+        ours = to_uint8(build({"width": 8, "guess": "biharmonic"}).eval()(x, m))
+    reference = inpaint_biharmonic(damaged.astype(np.float32) / 255, hole, channel_axis=-1)
+    reference = (reference.clip(0, 1) * 255 + 0.5).astype(np.uint8)
+    assert np.abs(ours.astype(int) - reference.astype(int))[hole].max() <= 1
+    assert np.array_equal(ours[~hole], image[~hole])
+    with pytest.raises(ValueError, match="push-pull, biharmonic"):
+        build({"width": 8, "guess": "telepathy"})
+
+
+def test_biharmonic_guess_falls_back_to_push_pull_for_huge_holes(monkeypatch):
+    import artstudio.models.inpaint_net as inpaint_net
+
+    image = torch.rand(1, 3, 32, 32)
+    known = torch.ones(1, 1, 32, 32)
+    known[..., 8:24, 8:24] = 0
+    monkeypatch.setattr(inpaint_net, "MAX_BIHARMONIC_HOLE", 100)     # 256 unknown pixels > 100
+    filled = inpaint_net.biharmonic_fill(image * known, known)
+    assert torch.equal(filled, inpaint_net.push_pull_fill(image * known, known))
+
 def test_denoise_and_sr_shapes_and_ranges():
     torch.manual_seed(2)
     x = torch.rand(2, 3, 23, 37)

@@ -47,11 +47,12 @@ from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, T
 
 TASKS = ("inpaint", "denoise", "sr")
 DEFAULTS = {   # task: (lr, config)
-    "inpaint": (2e-3, {"width": 24}),
+    "inpaint": (2e-3, {"width": 24, "guess": "biharmonic"}),
     "denoise": (1e-3, {"width": 32}),
     "sr": (2e-3, {"width": 32, "depth": 3}),
 }
 MASK_MIX = (("scratches", 0.35), ("dust", 0.2), ("strokes", 0.25), ("box", 0.05), ("mixed", 0.15))
+DUST_LAYERS = 4
 SIGMA_MAX = 55.0
 WARMUP = 100
 MIN_LR_FRACTION = 0.02
@@ -277,9 +278,8 @@ def _loss(net, request: TrainRestoreRequest, clean, step: int):
     if request.task == "inpaint":
         kinds = [k for k, _ in MASK_MIX]
         weights = np.array([p for _, p in MASK_MIX])
-        # unit=1: a crop keeps the damage's size in pixels (1-4 px scratches...).
-        masks = [damage_mask(kinds[rng.choice(len(kinds), p=weights / weights.sum())], (s, s),
-                             int(rng.integers(2**31)), unit=1.0) for _ in range(b)]
+        masks = [_training_mask(kinds[rng.choice(len(kinds), p=weights / weights.sum())], s,
+                                int(rng.integers(2**31))) for _ in range(b)]
         mask = torch.from_numpy(np.stack(masks)[:, None] > 0).to(clean.device, torch.float32)
         damaged = clean * (1 - mask)
         out = net(damaged, mask)
@@ -304,6 +304,17 @@ def _loss(net, request: TrainRestoreRequest, clean, step: int):
             base = F.interpolate(small[:1], scale_factor=scale, mode="nearest")[0]
             shown = (base, out[0], clean[0])
     return sum(losses) / len(losses), shown
+
+
+def _training_mask(kind: str, side: int, seed: int) -> np.ndarray:
+    """A damage mask for one training crop. ``unit=1``: a crop keeps the damage's
+    size in pixels (1-4 px scratches...). Dust, a few specks per crop at its
+    photo density, is drawn DUST_LAYERS times denser so that its batches carry
+    as many hole pixels to learn from as the other kinds."""
+    if kind != "dust":
+        return damage_mask(kind, (side, side), seed, unit=1.0)
+    layers = [damage_mask(kind, (side, side), seed + i, unit=1.0) for i in range(DUST_LAYERS)]
+    return np.maximum.reduce(layers)
 
 
 def _build(request: TrainRestoreRequest):

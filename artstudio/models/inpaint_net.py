@@ -18,8 +18,12 @@ eval    No BatchNorm or dropout: train and eval modes compute the same thing.
 
 How it fills
 ------------
-A parameter-free multigrid "push-pull" pass first fills the holes with a
-smooth, nearly biharmonic fill (:func:`push_pull_fill`).
+A parameter-free first fill (the *guess*, chosen by ``guess=``) fills the
+holes smoothly: ``"biharmonic"`` is scikit-image's exact biharmonic fill
+(:func:`biharmonic_fill`, a sparse solve on the CPU; the classical method
+the network is measured against), ``"push-pull"`` a multigrid approximation
+of it in torch (:func:`push_pull_fill`; about 0.3-0.5 dB lower inside thin
+holes, and used for holes too large for the sparse solve).
 The U-Net sees ``[guess, mask]`` and predicts a correction: texture and edges
 that the smooth guess lacks. The encoder's gated convolutions (Yu et al.
 2019, "Free-Form Image Inpainting with Gated Convolution") learn per pixel
@@ -35,6 +39,11 @@ from torch import nn
 
 MULTIPLE = 8
 ARCHITECTURE = "gated-unet-v4"
+GUESSES = ("push-pull", "biharmonic")
+# Above this many unknown pixels in one image the sparse biharmonic solve
+# takes seconds (measured on this 2-core CPU: 0.3 s for 22 k, 0.8 s for 62 k,
+# 2.2 s for 122 k in one region); push-pull instead.
+MAX_BIHARMONIC_HOLE = 50_000
 
 
 class GatedConv(nn.Module):
@@ -105,13 +114,40 @@ def push_pull_fill(image: torch.Tensor, known: torch.Tensor, levels: int = 9, ha
     return image * known + filled * (1.0 - known)
 
 
-class InpaintNet(nn.Module):
-    """See the module docstring. ``width`` scales every layer (32: ~0.9 M parameters)."""
+def biharmonic_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
+    """scikit-image's biharmonic fill of each image, computed on the CPU.
 
-    def __init__(self, width: int = 32) -> None:
+    Same arguments and result as :func:`push_pull_fill`. An image with more
+    than :data:`MAX_BIHARMONIC_HOLE` unknown pixels gets :func:`push_pull_fill`.
+    """
+    import numpy as np
+    from skimage.restoration import inpaint_biharmonic
+
+    out = []
+    for picture, keep in zip(image, known):
+        hole = (keep[0] < 0.5).cpu().numpy()
+        if not hole.any() or hole.sum() > MAX_BIHARMONIC_HOLE or hole.all():
+            out.append(push_pull_fill(picture[None], keep[None])[0])
+            continue
+        pixels = picture.detach().float().permute(1, 2, 0).cpu().numpy()
+        filled = inpaint_biharmonic(np.ascontiguousarray(pixels), hole, channel_axis=-1)
+        filled = torch.from_numpy(np.clip(filled, 0.0, 1.0).astype(np.float32))
+        out.append(filled.permute(2, 0, 1).to(image.device, image.dtype))
+    result = torch.stack(out)
+    return image * known + result * (1.0 - known)
+
+
+class InpaintNet(nn.Module):
+    """See the module docstring. ``width`` scales every layer (32: ~0.9 M parameters);
+    ``guess`` is one of :data:`GUESSES`."""
+
+    def __init__(self, width: int = 32, guess: str = "push-pull") -> None:
         super().__init__()
+        if guess not in GUESSES:
+            raise ValueError(f"Unknown first fill '{guess}'; choose one of: {', '.join(GUESSES)}.")
         w1, w2, w3, w4 = width // 2, width, 2 * width, 3 * width
         self.width = width
+        self.guess = guess
         self.enc0 = GatedConv(4, w1, 5)
         self.enc1 = GatedConv(w1, w2, 3, stride=2)
         self.enc2 = GatedConv(w2, w3, 3, stride=2)
@@ -136,7 +172,9 @@ class InpaintNet(nn.Module):
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
             m = F.pad(m, (0, pad_w, 0, pad_h), mode=mode)
         known = 1.0 - m
-        guess = push_pull_fill(x * known, known)
+        with torch.no_grad():
+            fill = biharmonic_fill if self.guess == "biharmonic" else push_pull_fill
+            guess = fill(x * known, known)
         e0 = self.enc0(torch.cat([guess, m], 1) * 2.0 - 1.0)
         e1 = self.enc1(e0)
         e2 = self.enc2(e1)
@@ -154,4 +192,4 @@ def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def build(config: dict) -> InpaintNet:
     """The network a model card's ``config`` describes."""
-    return InpaintNet(width=int(config.get("width", 32)))
+    return InpaintNet(width=int(config.get("width", 32)), guess=str(config.get("guess", "push-pull")))
