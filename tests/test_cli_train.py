@@ -54,6 +54,18 @@ def test_fine_tuning_a_restoration_network_starts_from_the_shipped_one(tmp_path,
     assert card["recipe"]["init"] == "shipped" and card["step"] == 2
 
 
+def test_learning_rate_is_used_and_recorded_in_the_card_command(tmp_path, capsys):
+    data = write_folder(tmp_path / "data", count=3, side=64)
+    code = run_cli("train", "inpaint", "--data", data, "--out", "my-fill", "--steps", "1", "--size", "32",
+                   "--batch", "2", "--lr", "3e-4")
+    assert code == 0, capsys.readouterr().err
+    card = json.loads((models_dir() / "my-fill.json").read_text())
+    assert card["recipe"]["lr"] == 3e-4 and card["config"]["guess"] == "biharmonic"
+    assert card["command"].endswith("--steps 1 --size 32 --batch 2 --lr 0.0003")
+    assert run_cli("train", "inpaint", "--data", data, "--out", "other", "--lr", "fast") == 2
+    assert "invalid learning rate 'fast'" in capsys.readouterr().err
+
+
 def test_a_fine_tuned_network_is_listed_and_usable_by_name(tmp_path, capsys):
     data = write_folder(tmp_path / "data", count=3, side=64)
     assert run_cli("train", "denoise", "--data", data, "--out", "my-denoise", "--steps", "1", "--size", "32",

@@ -414,7 +414,10 @@ def _card(request, config, step, loss, seconds, images, skipped, hardware, sha25
     recipe["lr"] = _base_lr(request)
     recipe["scale"] = list(request.scale) if request.task == "sr" else None
     command = (f"artstudio train {request.task} --data {request.data} --out {request.name} "
-               f"--steps {request.steps} --size {request.size}")
+               f"--steps {request.steps} --size {request.size} --batch {request.batch}"
+               + (f" --lr {request.lr:g}" if request.lr is not None else "")
+               + (f" --seed {request.seed}" if request.seed else "")
+               + (" --init scratch" if request.init == "scratch" else ""))
     return {
         "name": request.name, "task": request.task, "kind": "restore", "architecture": config["architecture"],
         "config": config, "sha256": sha256, "step": step, "steps": request.steps,
