@@ -132,6 +132,28 @@ def test_biharmonic_guess_starts_from_scikit_image_biharmonic(photo, scratch):
         build({"width": 8, "guess": "telepathy"})
 
 
+def test_flip_ensemble_fills_a_mirrored_photo_as_the_mirror_of_its_fill(photo, scratch):
+    """With ``flips=2`` (eval mode) the fill does not depend on which way the photo faces;
+    in training mode the network runs once, as trained."""
+    from artstudio.models.inpaint_net import build
+
+    torch.manual_seed(3)
+    net = build({"width": 8, "flips": 2})
+    torch.nn.init.normal_(net.out.weight, std=0.05)    # a non-zero correction to average
+    x = to_tensor(photo[:64, :64])
+    m = torch.from_numpy((scratch[:64, :64] > 0)[None, None].astype(np.float32))
+    with torch.inference_mode():
+        net.eval()
+        mirrored = net(x.flip(-1), m.flip(-1)).flip(-1)
+        plain = net(x, m)
+        assert torch.allclose(mirrored, plain, atol=1e-5)
+        net.train()
+        single = net(x, m)
+    assert not torch.allclose(single, plain, atol=1e-4)
+    with pytest.raises(ValueError, match="flips must be 1 or 2"):
+        build({"width": 8, "flips": 4})
+
+
 def test_biharmonic_guess_falls_back_to_push_pull_for_huge_holes(monkeypatch):
     import artstudio.models.inpaint_net as inpaint_net
 

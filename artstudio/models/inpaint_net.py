@@ -139,12 +139,17 @@ def biharmonic_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
 
 class InpaintNet(nn.Module):
     """See the module docstring. ``width`` scales every layer (32: ~0.9 M parameters);
-    ``guess`` is one of :data:`GUESSES`."""
+    ``guess`` is one of :data:`GUESSES`; ``flips=2`` averages, in eval mode
+    only, the correction with the one computed on the mirrored picture
+    (twice the U-Net's cost)."""
 
-    def __init__(self, width: int = 32, guess: str = "push-pull") -> None:
+    def __init__(self, width: int = 32, guess: str = "push-pull", flips: int = 1) -> None:
         super().__init__()
         if guess not in GUESSES:
             raise ValueError(f"Unknown first fill '{guess}'; choose one of: {', '.join(GUESSES)}.")
+        if flips not in (1, 2):
+            raise ValueError(f"flips must be 1 or 2, not {flips}.")
+        self.flips = flips
         w1, w2, w3, w4 = width // 2, width, 2 * width, 3 * width
         self.width = width
         self.guess = guess
@@ -175,6 +180,14 @@ class InpaintNet(nn.Module):
         with torch.no_grad():
             fill = biharmonic_fill if self.guess == "biharmonic" else push_pull_fill
             guess = fill(x * known, known)
+        correction = self._correction(guess, m)
+        if self.flips == 2 and not self.training:
+            # Self-ensemble: the same network on the mirrored picture, mirrored back.
+            correction = 0.5 * (correction + self._correction(guess.flip(-1), m.flip(-1)).flip(-1))
+        filled = (guess + correction).clamp(0.0, 1.0)[..., :h, :w]
+        return torch.where(hole > 0, filled, image)
+
+    def _correction(self, guess: torch.Tensor, m: torch.Tensor) -> torch.Tensor:
         e0 = self.enc0(torch.cat([guess, m], 1) * 2.0 - 1.0)
         e1 = self.enc1(e0)
         e2 = self.enc2(e1)
@@ -182,8 +195,7 @@ class InpaintNet(nn.Module):
         d2 = self.dec2(torch.cat([_up(e3, e2), e2], 1))
         d1 = self.dec1(torch.cat([_up(d2, e1), e1], 1))
         d0 = self.dec0(torch.cat([_up(d1, e0), e0], 1))
-        filled = (guess + self.out(d0)).clamp(0.0, 1.0)[..., :h, :w]
-        return torch.where(hole > 0, filled, image)
+        return self.out(d0)
 
 
 def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
@@ -192,4 +204,5 @@ def _up(x: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
 
 def build(config: dict) -> InpaintNet:
     """The network a model card's ``config`` describes."""
-    return InpaintNet(width=int(config.get("width", 32)), guess=str(config.get("guess", "push-pull")))
+    return InpaintNet(width=int(config.get("width", 32)), guess=str(config.get("guess", "push-pull")),
+                      flips=int(config.get("flips", 1)))
