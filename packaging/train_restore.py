@@ -35,6 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", type=Path, default=None)
     parser.add_argument("--init", choices=("shipped", "scratch"), default="shipped",
                         help="start from the shipped network (default, as the CLI) or random weights")
+    parser.add_argument("--damage", default="", help="inpaint: comma-separated mask kinds (default: all)")
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
     parser.add_argument("--checkpoint-every", type=int, default=250)
@@ -46,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     request = TrainRestoreRequest(
         task=args.task, data=args.data, out=args.out, name=args.name, steps=args.steps, size=args.size,
-        batch=args.batch, seed=args.seed, lr=args.lr, resume=args.resume, init=args.init, device=args.device,
+        batch=args.batch, seed=args.seed, lr=args.lr, resume=args.resume, init=args.init, damage=tuple(k for k in args.damage.split(",") if k), device=args.device,
         checkpoint_every=args.checkpoint_every, preview_every=200 if args.preview else 0)
     started = time.perf_counter()
 

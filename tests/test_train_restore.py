@@ -133,3 +133,19 @@ def test_cancel_stops_training(photos, tmp_path):
     cancel.cancel()
     with pytest.raises(Cancelled):
         run_sync(job)
+
+
+def test_inpainting_can_train_on_chosen_damage_only(photos, tmp_path, monkeypatch):
+    import artstudio.jobs.train_restore as train_restore
+
+    drawn = []
+    original = train_restore._training_mask
+    monkeypatch.setattr(train_restore, "_training_mask",
+                        lambda kind, side, seed: drawn.append(kind) or original(kind, side, seed))
+    result = run_sync(run_train_restore(request(photos, tmp_path / "d", "inpaint", steps=3,
+                                                damage=("strokes", "box")), CancelToken()))
+    assert len(drawn) == 12 and set(drawn) <= {"strokes", "box"}
+    assert json.loads(result.card.read_text())["command"].endswith("--damage strokes,box")
+    with pytest.raises(JobError, match="Unknown damage 'scuffs'.*scratches, dust, strokes"):
+        run_sync(run_train_restore(request(photos, tmp_path / "d", "inpaint", damage=("scuffs",)),
+                                   CancelToken()))

@@ -59,6 +59,9 @@ def add_train(sub) -> None:
     train.add_argument("--init", choices=("shipped", "scratch"), default="shipped",
                        help="inpaint/denoise/sr: fine-tune the network ArtStudio ships (default) or "
                             "start from random weights")
+    train.add_argument("--damage", type=lambda text: tuple(k for k in text.split(",") if k), default=(),
+                       metavar="KINDS", help="inpaint: damage to train on, comma-separated, from scratches, "
+                                             "dust, strokes, box, mixed (default: all)")
     train.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
                        help="write a checkpoint every N steps (default: 500)")
     train.add_argument("--compile", action="store_true",
@@ -125,6 +128,7 @@ def _job(args, models: Path, resume: Path | None):
     request = TrainRestoreRequest(task=args.task, data=args.data, out=models, name=args.out, steps=args.steps,
                                   size=size, batch=args.batch or RESTORE_BATCH, seed=args.seed, resume=resume,
                                   device="auto", preview_every=0, init=args.init, lr=args.lr,
+                                  damage=args.damage,
                                   checkpoint_every=args.checkpoint_every)
     return request, run_train_restore
 

@@ -47,7 +47,7 @@ from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, T
 
 TASKS = ("inpaint", "denoise", "sr")
 DEFAULTS = {   # task: (lr, config)
-    "inpaint": (2e-3, {"width": 24, "guess": "biharmonic"}),
+    "inpaint": (2e-3, {"width": 24, "guess": "biharmonic", "flips": 2}),
     "denoise": (1e-3, {"width": 32}),
     "sr": (2e-3, {"width": 32, "depth": 3}),
 }
@@ -75,7 +75,10 @@ class TrainRestoreRequest:
     job; training continues from its step up to ``steps``. ``init``:
     ``"shipped"`` fine-tunes the network ArtStudio ships for the task (at a
     quarter of the default learning rate unless ``lr`` is given), ``"scratch"``
-    starts from random weights. ``control``: ask for a clean stop.
+    starts from random weights. ``damage`` (``inpaint`` only): the mask kinds
+    to train on, drawn with the proportions of :data:`MASK_MIX` among them
+    (empty: all of them), to fine-tune on the damage a user's photos have.
+    ``control``: ask for a clean stop.
     """
 
     task: str
@@ -94,6 +97,7 @@ class TrainRestoreRequest:
     preview_every: int = 200
     config: dict = field(default_factory=dict)
     init: str = "scratch"
+    damage: tuple[str, ...] = ()
     control: TrainControl | None = None
 
 
@@ -276,8 +280,9 @@ def _loss(net, request: TrainRestoreRequest, clean, step: int):
     gen = torch.Generator().manual_seed(int(rng.integers(2**62)))
     b, _, s, _ = clean.shape
     if request.task == "inpaint":
-        kinds = [k for k, _ in MASK_MIX]
-        weights = np.array([p for _, p in MASK_MIX])
+        mix = [(k, p) for k, p in MASK_MIX if not request.damage or k in request.damage]
+        kinds = [k for k, _ in mix]
+        weights = np.array([p for _, p in mix])
         masks = [_training_mask(kinds[rng.choice(len(kinds), p=weights / weights.sum())], s,
                                 int(rng.integers(2**31))) for _ in range(b)]
         mask = torch.from_numpy(np.stack(masks)[:, None] > 0).to(clean.device, torch.float32)
@@ -352,6 +357,9 @@ def _check_request(request: TrainRestoreRequest) -> None:
     check_name(request.name)
     if request.init not in INITS:
         raise JobError(f"Unknown start '{request.init}'; choose one of: {', '.join(INITS)}.")
+    unknown = set(request.damage) - {k for k, _ in MASK_MIX}
+    if unknown:
+        raise JobError(f"Unknown damage '{sorted(unknown)[0]}'; choose from: {', '.join(k for k, _ in MASK_MIX)}.")
     if request.task == "sr" and (not request.scale or set(request.scale) - {2, 4}):
         raise JobError("Super-resolution scales must be 2 and/or 4.")
 
@@ -417,7 +425,8 @@ def _card(request, config, step, loss, seconds, images, skipped, hardware, sha25
                f"--steps {request.steps} --size {request.size} --batch {request.batch}"
                + (f" --lr {request.lr:g}" if request.lr is not None else "")
                + (f" --seed {request.seed}" if request.seed else "")
-               + (" --init scratch" if request.init == "scratch" else ""))
+               + (" --init scratch" if request.init == "scratch" else "")
+               + (f" --damage {','.join(request.damage)}" if request.damage else ""))
     return {
         "name": request.name, "task": request.task, "kind": "restore", "architecture": config["architecture"],
         "config": config, "sha256": sha256, "step": step, "steps": request.steps,
