@@ -60,7 +60,7 @@ def test_learning_rate_is_used_and_recorded_in_the_card_command(tmp_path, capsys
                    "--batch", "2", "--lr", "3e-4")
     assert code == 0, capsys.readouterr().err
     card = json.loads((models_dir() / "my-fill.json").read_text())
-    assert card["recipe"]["lr"] == 3e-4 and card["config"]["guess"] == "biharmonic"
+    assert card["recipe"]["lr"] == 3e-4 and card["config"]["guess"] == "biharmonic" and card["config"]["flips"] == 2
     assert card["command"].endswith("--steps 1 --size 32 --batch 2 --lr 0.0003")
     assert run_cli("train", "inpaint", "--data", data, "--out", "other", "--lr", "fast") == 2
     assert "invalid learning rate 'fast'" in capsys.readouterr().err

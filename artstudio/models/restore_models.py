@@ -48,7 +48,8 @@ class RestoreModelSpec:
 
 # Filled in from the training runs (see each model card for data, recipe and scores).
 _SHIPPED = (
-    ("restore-inpaint", "inpaint", "2af922e0117a896874e31d5354bcd560ccffe062683e050dedc8659ebbedc125", {"architecture": "gated-unet-v4", "width": 24},
+    ("restore-inpaint", "inpaint", "14b42d40e6007630cb7e7acdfbddfcf89206dd043728471402982757396ac313",
+     {"architecture": "gated-unet-v4", "width": 24, "guess": "biharmonic", "flips": 2},
      "Fills scratches, dust, strokes and small holes (gated-convolution U-Net)."),
     ("restore-denoise", "denoise", "bd2dfd2652b5330d8d1b9e782a527cc6b10ac7d18cba217fee4f8ec3e99b0168", {"architecture": "unshuffle-resunet-v1", "width": 32},
      "Removes gaussian noise of unknown strength, sigma 5-50 (residual U-Net)."),
