@@ -47,7 +47,8 @@ def main(argv: list[str] | None = None) -> int:
         torch.set_num_threads(args.threads)
     request = TrainRestoreRequest(
         task=args.task, data=args.data, out=args.out, name=args.name, steps=args.steps, size=args.size,
-        batch=args.batch, seed=args.seed, lr=args.lr, resume=args.resume, init=args.init, damage=tuple(k for k in args.damage.split(",") if k), device=args.device,
+        batch=args.batch, seed=args.seed, lr=args.lr, resume=args.resume, init=args.init,
+        damage=tuple(k for k in args.damage.split(",") if k), device=args.device,
         checkpoint_every=args.checkpoint_every, preview_every=200 if args.preview else 0)
     started = time.perf_counter()
 
