@@ -163,7 +163,7 @@ class FolderDataset(torch.utils.data.Dataset):
         return len(self.files)
 
     def __getitem__(self, index):
-        with Image.open(self.files[index]) as img:
+        with Image.open(self.files[index], formats=("PNG", "JPEG")) as img:
             img = img.convert("RGB")
         w, h, s = img.width, img.height, self.image_size
         if min(w, h) != s:

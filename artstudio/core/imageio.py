@@ -22,7 +22,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError, features
 
 __all__ = [
-    "ImageError", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
+    "DECODERS", "ImageError", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
     "WRITE_EXTENSIONS", "load_image", "load_mask", "save_image", "save_mask",
 ]
 
@@ -36,6 +36,12 @@ class ImageError(Exception):
 MAX_PIXELS: int = 250_000_000
 READ_EXTENSIONS: tuple[str, ...] = (
     ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+# The only Pillow decoders a file from outside may reach. Without this list
+# Pillow picks the decoder from the content, so a PostScript file named
+# scan.jpg would be handed to the system Ghostscript (which can write files)
+# and a few bytes of EPS could ask for gigapixels. Adding a format here is a
+# decision: check its decoder's history first and list it in the README.
+DECODERS: tuple[str, ...] = ("PNG", "JPEG", "TIFF", "WEBP", "BMP")
 WRITE_EXTENSIONS: tuple[str, ...] = (
     ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
 
@@ -78,7 +84,8 @@ class LoadedImage:
     path : pathlib.Path
         The file it came from.
     format : str
-        Pillow's format name, e.g. ``"PNG"``, ``"JPEG"``, ``"TIFF"``.
+        Pillow's format name, one of :data:`DECODERS` (or ``"MPO"``, a
+        JPEG holding several pictures).
     bit_depth : int
         8, or 16 when the file stored more than 8 bits per channel.
     """
@@ -105,7 +112,8 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     Parameters
     ----------
     path : str or os.PathLike
-        File to read; the content decides the format, not the extension.
+        File to read; the content decides the format, not the extension,
+        but only the decoders in :data:`DECODERS` are ever tried.
     max_pixels : int, optional
         Images with more pixels are refused before any pixel is decoded.
 
@@ -126,7 +134,7 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     _check_source(path, name)
     try:
         with _pillow_limit_silenced(max_pixels):
-            with Image.open(path) as im:
+            with Image.open(path, formats=DECODERS) as im:
                 width, height = im.size
                 if width * height > max_pixels:
                     raise ImageError(
@@ -154,8 +162,7 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     except PermissionError:
         raise ImageError(f"Cannot open '{name}': permission denied.") from None
     except UnidentifiedImageError:
-        raise ImageError(f"Cannot open '{name}': the file is damaged or not "
-                         "an image.") from None
+        raise ImageError(f"Cannot open '{name}': {_NOT_SUPPORTED}") from None
     except MemoryError:
         raise ImageError(f"Cannot open '{name}': not enough memory.") from None
     except Exception:
@@ -165,6 +172,10 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         raise ImageError(f"Cannot open '{name}': the file is damaged or "
                          "incomplete.") from None
     return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
+
+
+_NOT_SUPPORTED = ("the file is damaged or not an image ArtStudio opens "
+                  "(PNG, JPEG, TIFF, WebP or BMP).")
 
 
 def load_mask(path, size: tuple[int, int] | None = None, *,

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from .imageio import ImageError, atomic_save
+from .imageio import DECODERS, ImageError, atomic_save
 from .latent_state import LatentFileError, LatentState, state_from_metadata, state_metadata
 
 __all__ = ["RECIPE_KEY", "read_recipe", "recipe_dict", "write_png_with_recipe"]
@@ -114,7 +114,7 @@ def read_recipe(path) -> LatentState | None:
     path = Path(path)
     name = path.name or str(path)
     try:
-        with Image.open(path) as im:
+        with Image.open(path, formats=DECODERS) as im:
             text = im.info.get(RECIPE_KEY)
     except FileNotFoundError:
         raise LatentFileError(f"File not found: '{name}'") from None
@@ -129,7 +129,7 @@ def read_recipe(path) -> LatentState | None:
         return None
     try:
         recipe = json.loads(str(text))
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: hostile nesting
         raise LatentFileError(f"Cannot read the recipe in '{name}': it is damaged (not valid JSON).") from None
     if not isinstance(recipe, dict) or "latent" not in recipe:
         raise LatentFileError(f"Cannot read the recipe in '{name}': it is damaged (no latent).")
