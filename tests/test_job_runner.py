@@ -263,3 +263,64 @@ def test_other_events_are_forwarded_unthrottled(qtbot, runner):
         runner.submit("train", chatty, background=True)
     assert events == [("stats", i) for i in range(50)]
     assert previews[-1] == 49                      # a run's last sample grid is never dropped
+
+
+# -- the end of a job: state before signals, one typed outcome ----------------------------------
+
+def _on_worker(signal, slot):
+    """Connect ``slot`` so it runs on the worker thread at the instant of emission:
+    what it sees is exactly the runner's state when the signal was sent (no race)."""
+    from PySide6.QtCore import Qt
+
+    signal.connect(slot, Qt.ConnectionType.DirectConnection)
+
+
+@pytest.mark.parametrize("how", ["finished", "failed", "cancelled"])
+def test_a_background_job_is_forgotten_before_its_end_is_announced(qtbot, runner, how):
+    def run(token):
+        yield Progress(0.5)
+        if how == "failed":
+            raise JobError("no data")
+        if how == "cancelled":
+            token.cancel()
+            token.check()
+        return "ok"
+
+    seen = []
+    signal = {"finished": runner.job_finished, "failed": runner.job_failed,
+              "cancelled": runner.job_cancelled}[how]
+    _on_worker(signal, lambda *args: seen.append((runner.background_job, runner.busy)))
+    _on_worker(runner.job_ended, lambda outcome: seen.append(outcome))
+    with qtbot.waitSignal(runner.job_ended, timeout=5000):
+        job = runner.submit("train", run, background=True)
+    # A slot re-enabling Start would have seen the runner free, and could start the next run.
+    assert seen[0] == (None, False)
+    outcome = seen[1]
+    assert (outcome.id, outcome.kind, outcome.status) == (job, "train", how)
+    assert (outcome.result == "ok") == (how == "finished")
+    assert (outcome.message == "no data") == (how == "failed")
+    with qtbot.waitSignal(runner.job_finished, timeout=5000):
+        runner.submit("train", steps(1), background=True)
+
+
+def test_the_next_run_can_start_from_the_end_signal_itself(qtbot, runner):
+    started = []
+    _on_worker(runner.job_finished,
+               lambda i, r: started.append(runner.submit("train", steps(1, result="second"), background=True))
+               if r == "first" else None)
+    with qtbot.waitSignal(runner.job_finished, timeout=5000,
+                          check_params_cb=lambda i, r: r == "second"):
+        runner.submit("train", steps(1, result="first"), background=True)
+    assert len(started) == 1
+
+
+def test_a_dropped_queued_job_also_reports_an_outcome(qtbot, runner):
+    outcomes = []
+    runner.job_ended.connect(outcomes.append)
+    with qtbot.waitSignal(runner.job_progress, timeout=5000):
+        runner.submit("slow", steps(50, delay=0.02))
+    queued = runner.submit("render", steps(1))
+    runner.submit("render", steps(1), latest_wins=True)
+    qtbot.waitUntil(lambda: any(o.id == queued for o in outcomes), timeout=5000)
+    assert [o.status for o in outcomes if o.id == queued] == ["cancelled"]
+    runner.cancel()

@@ -38,6 +38,21 @@ PREVIEW_MIN_INTERVAL_S = 1 / 30
 JobFactory = Callable[[CancelToken], Generator]
 
 
+@dataclass(frozen=True)
+class JobOutcome:
+    """How a job ended, as one value (sent by ``job_ended`` after the specific signal).
+
+    ``status`` is ``"finished"`` (``result`` holds the job's return value),
+    ``"failed"`` (``message`` is the one-line reason) or ``"cancelled"``.
+    """
+
+    id: int
+    kind: str
+    status: str
+    result: Any = None
+    message: str = ""
+
+
 @dataclass(eq=False)
 class _Job:
     id: int
@@ -87,6 +102,10 @@ class JobRunner(QThread):
         background job, if any, is paused).
     foreground_idle : the last queued foreground job ended; a background
         job may still be running (the status bar's progress follows these).
+
+    The runner's own state (``busy``, ``background_job``) is updated before
+    any of ``job_finished``, ``job_failed``, ``job_cancelled`` or ``job_ended``
+    is emitted, so a slot may submit the next job straight away.
     """
 
     job_started = Signal(int, str)
@@ -96,6 +115,7 @@ class JobRunner(QThread):
     job_finished = Signal(int, object)
     job_failed = Signal(int, str)
     job_cancelled = Signal(int)
+    job_ended = Signal(object)             # JobOutcome, after whichever of the three above
     job_paused = Signal(int)
     job_resumed = Signal(int)
     idle = Signal()
@@ -151,7 +171,7 @@ class JobRunner(QThread):
     def _drop_queued(self, kind: str) -> None:
         for j in [j for j in self._queue if j.kind == kind]:
             self._queue.remove(j)
-            self.job_cancelled.emit(j.id)
+            self._tell(JobOutcome(j.id, j.kind, "cancelled"))
 
     def cancel(self, job_id: int | None = None) -> None:
         """Cancel one job (queued, running or paused), or the running foreground one when None.
@@ -167,7 +187,7 @@ class JobRunner(QThread):
                 current.token.cancel()
             for j in [j for j in self._queue if j.id == job_id]:
                 self._queue.remove(j)
-                self.job_cancelled.emit(j.id)
+                self._tell(JobOutcome(j.id, j.kind, "cancelled"))
             if self._background is not None and self._background.id == job_id:
                 self._background.token.cancel()
                 self._lock.notify()
@@ -261,9 +281,7 @@ class JobRunner(QThread):
                         pass
             finally:
                 with self._lock:
-                    self._current = None
-                    if job.background and ended:
-                        self._background = None
+                    self._forget(job, ended)   # already done by _end when it ended normally
                     no_foreground = not self._queue
                 owe_idle = True
                 if not job.background and no_foreground:
@@ -301,20 +319,39 @@ class JobRunner(QThread):
             self.job_event.emit(job.id, event)
 
     def _end(self, job: _Job, error: Exception | None, result: Any = None) -> None:
-        """Close the generator (its clean-up runs here), then report how the job ended."""
+        """Close the generator (its clean-up runs here), forget the job, then say how it ended."""
         if job.generator is not None:
             try:
                 job.generator.close()
             except Exception as exc:  # clean-up failed (e.g. the final checkpoint could not be written)
                 error = exc if error is None or isinstance(error, Cancelled) else error
         if isinstance(error, Cancelled):
-            self.job_cancelled.emit(job.id)
-            return
-        if error is not None:
+            outcome = JobOutcome(job.id, job.kind, "cancelled")
+        elif error is not None:
             if not isinstance(error, JobError):
                 log.error("job %s (%s) failed", job.id, job.kind, exc_info=error)
-            self.job_failed.emit(job.id, describe_error(error))
-            return
-        if job.background and job.held is not None:   # the last sample grid of a run matters
-            self.job_preview.emit(job.id, job.held)
-        self.job_finished.emit(job.id, result)
+            outcome = JobOutcome(job.id, job.kind, "failed", message=describe_error(error))
+        else:
+            if job.background and job.held is not None:   # the last sample grid of a run matters
+                self.job_preview.emit(job.id, job.held)
+            outcome = JobOutcome(job.id, job.kind, "finished", result)
+        # State first: a slot that reacts to the end (re-enabling Start, submitting
+        # the next run) must see the runner free, on whichever thread it runs.
+        with self._lock:
+            self._forget(job, True)
+        self._tell(outcome)
+
+    def _forget(self, job: _Job, ended: bool) -> None:  # call with the lock held
+        if self._current is job:
+            self._current = None
+        if job.background and ended and self._background is job:
+            self._background = None
+
+    def _tell(self, outcome: JobOutcome) -> None:
+        if outcome.status == "finished":
+            self.job_finished.emit(outcome.id, outcome.result)
+        elif outcome.status == "failed":
+            self.job_failed.emit(outcome.id, outcome.message)
+        else:
+            self.job_cancelled.emit(outcome.id)
+        self.job_ended.emit(outcome)
