@@ -145,3 +145,88 @@ def test_no_image_is_opened_without_an_explicit_decoder_list():
             if "formats=" not in match.group(1):
                 offenders.append(f"{source.relative_to(root)}: {match.group(0)}")
     assert offenders == []
+
+
+# -- damaged PNGs are refused, not zero-padded (issue 16 D6) ------------------------------------
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    import struct
+    import zlib
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+
+def _png(width, height, rows: bytes, colour=2, depth=8, interlace=0) -> bytes:
+    import struct
+    import zlib
+    header = struct.pack(">IIBBBBB", width, height, depth, colour, 0, 0, interlace)
+    return (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", zlib.compress(rows))
+            + _chunk(b"IEND", b""))
+
+
+def test_png_whose_header_lies_about_its_height_is_refused(tmp_path):
+    path = tmp_path / "tall_lie.png"      # 24 rows of data, a header claiming 2,000,000
+    path.write_bytes(_png(32, 2_000_000, (b"\0" + bytes(96)) * 24))
+    with pytest.raises(ImageError) as excinfo:
+        load_image(path)
+    assert "incomplete" in _one_line(excinfo, "tall_lie.png")
+
+
+def test_interlaced_png_with_all_its_data_opens(tmp_path):
+    # Adam7 passes of a 10x7 RGB image, every filter byte 0: the exact size the check expects.
+    passes = [(0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4), (1, 0, 2, 2), (0, 1, 1, 2)]
+    rows = b"".join((b"\0" + bytes(3 * -(-(10 - x) // dx))) * -(-(7 - y) // dy) for x, y, dx, dy in passes)
+    (tmp_path / "i.png").write_bytes(_png(10, 7, rows, interlace=1))
+    assert load_image(tmp_path / "i.png").size == (10, 7)
+    (tmp_path / "cut.png").write_bytes(_png(10, 7, rows[:-5], interlace=1))
+    with pytest.raises(ImageError):
+        load_image(tmp_path / "cut.png")
+
+
+@pytest.mark.parametrize("mode, bits", [("RGB", None), ("RGBA", None), ("L", None), ("LA", None),
+                                        ("P", 1), ("P", 2), ("P", 4), ("P", None), ("I;16", None), ("1", None)])
+def test_every_kind_of_sound_png_still_opens(tmp_path, mode, bits):
+    rng = np.random.default_rng(3)
+    if mode == "I;16":
+        image = Image.fromarray(rng.integers(0, 65535, (37, 53), np.uint16))
+    else:
+        image = Image.fromarray(rng.integers(0, 255, (37, 53, 3), np.uint8)).convert(mode)
+    options = {"bits": bits} if bits else {}
+    image.save(tmp_path / "ok.png", **options)
+    assert load_image(tmp_path / "ok.png").size == (53, 37)
+
+
+def test_big_png_in_many_data_chunks_opens(tmp_path):
+    pixels = np.random.default_rng(4).integers(0, 255, (700, 900, 3), np.uint8)
+    Image.fromarray(pixels).save(tmp_path / "big.png")
+    assert np.array_equal(load_image(tmp_path / "big.png").pixels, pixels)
+
+
+def test_decode_needing_more_memory_than_is_free_is_refused_first(tmp_path, monkeypatch):
+    Image.new("RGB", (400, 300)).save(tmp_path / "scan.png")
+    monkeypatch.setattr(imageio, "available_memory", lambda: 100_000)
+    with pytest.raises(ImageError) as excinfo:
+        load_image(tmp_path / "scan.png")
+    assert "GB of memory" in _one_line(excinfo, "scan.png")
+
+
+# -- a killed save leaves nothing behind for long (issue 16 D12) --------------------------------
+
+def test_next_save_removes_temporaries_of_killed_saves(tmp_path):
+    import os
+    import time
+
+    from artstudio.core.imageio import save_image
+
+    stale = tmp_path / ".out.png.0123abcd.tmp"       # what a save killed mid-write leaves
+    stale.write_bytes(b"x" * 1000)
+    old = time.time() - 3600
+    os.utime(stale, (old, old))
+    in_flight = tmp_path / ".out.png.89abcdef.tmp"   # another save, still writing
+    in_flight.write_bytes(b"y")
+    unrelated = tmp_path / ".notes.txt.0123abcd.tmp"
+    unrelated.write_bytes(b"z")
+    os.utime(unrelated, (old, old))
+    save_image(tmp_path / "out.png", np.zeros((8, 8, 3), np.uint8))
+    assert not stale.exists()
+    assert in_flight.exists() and unrelated.exists()
+    assert (tmp_path / "out.png").is_file()

@@ -9,10 +9,7 @@ arrives as a one-line :class:`ImageError` instead of a traceback.
 from __future__ import annotations
 
 import contextlib
-import errno
 import logging
-import os
-import secrets
 import stat
 import warnings
 from dataclasses import dataclass
@@ -21,16 +18,16 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError, features
 
+from .atomic import atomic_save
+from .decode import (ORIENT, ImageError, available_memory, decode_bytes, decode_with_opencv,
+                     decode_with_pillow, orientation, png_is_truncated, source_bit_depth)
+
 __all__ = [
-    "DECODERS", "ImageError", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
+    "DECODERS", "ImageError", "atomic_save", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
     "WRITE_EXTENSIONS", "load_image", "load_mask", "save_image", "save_mask",
 ]
 
 _log = logging.getLogger(__name__)
-
-
-class ImageError(Exception):
-    """One-line, user-facing message about an image file."""
 
 
 MAX_PIXELS: int = 250_000_000
@@ -48,29 +45,10 @@ WRITE_EXTENSIONS: tuple[str, ...] = (
 _SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG",
                  ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
 _MAX_SIDE = {"JPEG": 65_500, "WEBP": 16_383}
-_ORIENTATION_TAG = 0x0112
-# round(v / 257) maps 0..65535 exactly onto 0..255 (v / 257 never ends in
-# .5); a table is 6x faster than integer division on 24 MP and needs no
-# 32-bit temporary.
-_SIXTEEN_TO_EIGHT = np.round(np.arange(65536) / 257).astype(np.uint8)
-
 # Pillow's own bomb limit (~89 MP) would reject scans we accept; raise it to
 # ours so that our clearer check runs first, but never lower a caller's.
 if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
     Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-# EXIF orientation -> the numpy view that displays the image upright; the
-# same table as ImageOps.exif_transpose, shared by the Pillow and OpenCV paths.
-_ORIENT = {
-    2: lambda a: a[:, ::-1],
-    3: lambda a: a[::-1, ::-1],
-    4: lambda a: a[::-1],
-    5: lambda a: a.swapaxes(0, 1),
-    6: lambda a: np.rot90(a, -1),
-    7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
-    8: lambda a: np.rot90(a, 1),
-}
-
 
 @dataclass(frozen=True, eq=False)
 class LoadedImage:
@@ -141,15 +119,18 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
                         f"Cannot open '{name}': {width}x{height} pixels is "
                         f"larger than the {_describe_limit(max_pixels)} "
                         "limit.")
-                depth = _source_bit_depth(im, path)
-                orientation = _orientation(im)
+                depth = source_bit_depth(im, path)
+                truncation = _check_decodable(im, path, name, depth)
+                turn = orientation(im)
                 pixels = None
                 if depth > 8:
-                    pixels = _decode_with_opencv(path, im.size)
+                    pixels = decode_with_opencv(path, im.size)
                 if pixels is None:
-                    pixels = _decode_with_pillow(im)
+                    pixels = decode_with_pillow(im)
+                if truncation is not None:
+                    _refuse_if_truncated(truncation.result(), name)
                 fmt = im.format or "unknown"
-            upright = _ORIENT.get(orientation, lambda a: a)(pixels)
+            upright = ORIENT.get(turn, lambda a: a)(pixels)
             pixels = np.ascontiguousarray(upright)
     except ImageError:
         raise
@@ -172,6 +153,50 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         raise ImageError(f"Cannot open '{name}': the file is damaged or "
                          "incomplete.") from None
     return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
+
+
+def _check_decodable(im: Image.Image, path: Path, name: str, depth: int):
+    """Refuse, before any pixel is decoded, what would exhaust memory or be zero-padded.
+
+    Returns None, or a future saying whether the PNG's data ends early: for
+    an ordinary PNG that count runs beside the decode (zlib and Pillow's
+    decoder both release the GIL), so it costs almost nothing; a file that
+    claims far more pixels than its size can plausibly hold is counted
+    first, so a bomb never gets its buffer.
+    """
+    need = decode_bytes(*im.size, depth)
+    free = available_memory()
+    if free is not None and need > free:
+        raise ImageError(f"Cannot open '{name}': decoding {im.size[0]}x{im.size[1]} pixels needs "
+                         f"{need / 2**30:.1f} GB of memory and {free / 2**30:.1f} GB is free.")
+    if im.format != "PNG":
+        return None
+    if need > _PLAUSIBLE_RATIO * path.stat().st_size:
+        _refuse_if_truncated(png_is_truncated(path), name)
+        return None
+    return _checks().submit(png_is_truncated, path)
+
+
+def _refuse_if_truncated(truncated: bool, name: str) -> None:
+    if truncated:
+        raise ImageError(f"Cannot open '{name}': the file is incomplete (its image data ends "
+                         "before the last row).")
+
+
+# Decoded bytes per file byte above which the rows are counted before decoding:
+# photos and scans stay far below (24 MP grainy photo: ~4), flat graphics and
+# bombs do not.
+_PLAUSIBLE_RATIO = 16
+_executor = None
+
+
+def _checks():
+    global _executor
+    if _executor is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="artstudio-png-check")
+    return _executor
 
 
 _NOT_SUPPORTED = ("the file is damaged or not an image ArtStudio opens "
@@ -356,83 +381,6 @@ def _describe_limit(max_pixels: int) -> str:
     return f"{max_pixels:,}-pixel"
 
 
-def _source_bit_depth(im: Image.Image, path: Path) -> int:
-    # Pillow silently reduces 16-bit RGB(A) to 8 bits on open and still
-    # calls the mode "RGB", so ask the file itself.
-    if im.mode.startswith("I;16"):
-        return 16
-    if im.mode in ("I", "F"):
-        return 32
-    if im.format == "PNG":
-        with open(path, "rb") as fh:
-            header = fh.read(25)
-        return header[24] if len(header) == 25 else 8
-    if im.format == "TIFF":
-        bits = im.tag_v2.get(258, 8)
-        return max(bits) if isinstance(bits, tuple) else int(bits)
-    return 8
-
-
-def _orientation(im: Image.Image) -> int:
-    # PNG's getexif() decodes the whole image to look for a late eXIf chunk;
-    # only trust one that precedes the pixels, like most viewers.
-    if im.format == "PNG" and "exif" not in im.info:
-        return 1
-    try:
-        return int(im.getexif().get(_ORIENTATION_TAG, 1))
-    except Exception:  # a damaged EXIF block should not lose the image
-        return 1
-
-
-def _decode_with_opencv(path: Path, size: tuple[int, int]):
-    """16-bit PNG/TIFF via OpenCV, or None to fall back to Pillow."""
-    try:
-        import cv2
-    except ImportError:
-        return None
-    try:
-        # IMREAD_UNCHANGED keeps 16 bits and alpha and ignores EXIF
-        # orientation, which the caller applies for both decoders.
-        arr = cv2.imdecode(np.fromfile(path, np.uint8), cv2.IMREAD_UNCHANGED)
-    except cv2.error:
-        return None
-    if arr is None or arr.shape[1::-1] != size:
-        return None
-    arr = _to_uint8(arr)
-    if arr.ndim == 2:
-        return np.repeat(arr[..., None], 3, axis=2)
-    if arr.shape[2] == 3:
-        return cv2.cvtColor(arr, cv2.COLOR_BGR2RGB)
-    if arr.shape[2] == 4:
-        return cv2.cvtColor(arr, cv2.COLOR_BGRA2RGBA)
-    return None
-
-
-def _decode_with_pillow(im: Image.Image) -> np.ndarray:
-    im.load()  # decode now so truncated files fail inside our try
-    if im.mode.startswith("I") or im.mode == "F":
-        grey = _to_uint8(np.asarray(im))
-        return np.repeat(grey[..., None], 3, axis=2)
-    alpha = (im.mode in ("RGBA", "LA", "PA", "La", "RGBa")
-             or "transparency" in im.info
-             or (im.mode == "P" and im.palette is not None
-                 and im.palette.mode == "RGBA"))
-    target = "RGBA" if alpha else "RGB"
-    return np.array(im if im.mode == target else im.convert(target))
-
-
-def _to_uint8(arr: np.ndarray) -> np.ndarray:
-    if arr.dtype == np.uint8:
-        return arr
-    if arr.dtype.kind == "f":
-        arr = np.nan_to_num(arr.astype(np.float32))
-        scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
-        return np.clip(np.rint(arr * scale), 0, 255).astype(np.uint8)
-    if arr.dtype != np.uint16:
-        arr = np.clip(arr, 0, 65535).astype(np.uint16)
-    return _SIXTEEN_TO_EIGHT[arr]
-
-
 def _save_format(path: Path) -> str:
     fmt = _SAVE_FORMATS.get(path.suffix.lower())
     if fmt is None:
@@ -441,68 +389,3 @@ def _save_format(path: Path) -> str:
         raise ImageError(f"Cannot save '{path.name}': {kind}; use one of "
                          f"{', '.join(WRITE_EXTENSIONS)}.")
     return fmt
-
-
-def atomic_save(path: Path, image: Image.Image, fmt: str,
-                 options: dict) -> Path:
-    """Save ``image`` with Pillow to a temporary file beside ``path``, then
-    rename it over ``path``: a failed save leaves the old file intact.
-    Used for every image ArtStudio writes (photos, masks, recipes, animations)."""
-    name = path.name
-    # os.replace would swap a symlink for a plain file; write its target.
-    target = path.resolve() if path.is_symlink() else path
-    folder = target.parent
-    if not folder.is_dir():
-        raise ImageError(f"Cannot save '{name}': the folder '{folder}' does "
-                         "not exist.")
-    if target.is_dir():
-        raise ImageError(f"Cannot save '{name}': a folder has that name.")
-    tmp = None
-    try:
-        # Not mkstemp: its 0600 mode would stick to the final file, whereas
-        # 0666 here is narrowed by the umask like any normal new file.
-        candidate = folder / f".{name[:100]}.{secrets.token_hex(4)}.tmp"
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
-        fd = os.open(candidate, flags | getattr(os, "O_BINARY", 0), 0o666)
-        tmp = candidate  # only now is it ours to delete
-        with os.fdopen(fd, "wb") as fh:
-            image.save(fh, format=fmt, **options)
-            fh.flush()
-            os.fsync(fh.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, stat.S_IMODE(target.stat().st_mode))
-        os.replace(tmp, target)
-        tmp = None
-    except Exception as exc:
-        _log.debug("saving %s failed", path, exc_info=True)
-        raise ImageError(f"Cannot save '{name}': {_reason(exc)}") from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    _fsync_folder(folder)
-    return path
-
-
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, PermissionError):
-        return "permission denied."
-    if isinstance(exc, MemoryError):
-        return "not enough memory."
-    code = getattr(exc, "errno", None)
-    if code == errno.ENOSPC:
-        return "the disk is full."
-    if code == errno.EROFS:
-        return "the disk is read-only."
-    text = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
-    return text.strip().splitlines()[0].rstrip(".") + "."
-
-
-def _fsync_folder(folder: Path) -> None:
-    # Makes the rename itself survive a power cut; not possible on Windows.
-    with contextlib.suppress(OSError, AttributeError):
-        fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
