@@ -334,3 +334,22 @@ def test_median_denoise_removes_specks_and_can_be_reverted(qtbot, window, tmp_pa
     assert at_specks < np.abs(noisy[specks].astype(int) - photo[specks]).mean() / 4
     window.restore.revert()
     assert np.array_equal(window.restore.document.image, noisy)
+
+
+def test_escape_cancels_the_running_job(qtbot, window):
+    import time
+
+    from artstudio.jobs.base import Progress
+
+    def slow(token):
+        for i in range(10_000):
+            token.check()
+            time.sleep(0.01)
+            yield Progress(i / 10_000, "slow")
+
+    with qtbot.waitSignal(window.runner.job_progress, timeout=5000):
+        job = window.runner.submit("fill", slow)
+    window.activateWindow()
+    with qtbot.waitSignal(window.runner.job_cancelled, timeout=5000) as cancelled:
+        qtbot.keyClick(window, Qt.Key.Key_Escape)
+    assert cancelled.args == [job]

@@ -147,7 +147,9 @@ class MainWindow(QMainWindow):
         self._action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return")
         self._action(m, "&Apply Fill", ws.apply)
         self._action(m, "Re&vert Fill", ws.revert)
-        self._action(m, "Cancel &Job", self.runner.cancel, "Esc")
+        # Not runner.cancel itself: triggered(checked=False) would arrive as job_id=False
+        # and match no job (issue 15 B1).
+        self._action(m, "Cancel &Job", lambda: self.runner.cancel(), "Esc")
 
         m = mb.addMenu("&View")
         self._action(m, "Zoom &In", self._in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++")
