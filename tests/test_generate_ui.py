@@ -35,7 +35,7 @@ def gen(qtbot, window):
 
 
 def wait_for(qtbot, gen, kind):
-    qtbot.waitUntil(lambda: kind not in gen._jobs.values(), timeout=TIMEOUT)
+    qtbot.waitUntil(lambda: not gen.jobs.pending(kind), timeout=TIMEOUT)
 
 
 def test_opening_generate_loads_the_face_model_with_direction_sliders(qtbot, gen):
@@ -48,7 +48,7 @@ def test_opening_generate_loads_the_face_model_with_direction_sliders(qtbot, gen
 
 def test_a_slider_changes_the_picture_and_undo_brings_it_back(qtbot, window, gen):
     before_state, before_image = gen.state, gen.last_image.copy()
-    gen.set_edit(0, 2.5, dragging=False)
+    gen.session.set_edit(0, 2.5, dragging=False)
     wait_for(qtbot, gen, "generate.render")
     assert dict(gen.state.edits) == {0: 2.5}
     assert np.abs(gen.last_image.astype(int) - before_image).mean() > 2
@@ -63,8 +63,8 @@ def test_a_slider_changes_the_picture_and_undo_brings_it_back(qtbot, window, gen
 def test_dragging_does_not_fill_the_history(qtbot, gen):
     depth = len(gen.history)
     for sigma in np.linspace(0, 2, 15):
-        gen.set_edit(1, float(sigma), dragging=True)
-    gen.set_edit(1, 2.0, dragging=False)
+        gen.session.set_edit(1, float(sigma), dragging=True)
+    gen.session.set_edit(1, 2.0, dragging=False)
     wait_for(qtbot, gen, "generate.render")
     assert len(gen.history) == depth + 1           # one entry for the whole drag
     gen.undo()
@@ -89,11 +89,11 @@ def test_renaming_a_direction_is_kept(qtbot, gen, monkeypatch):
 
 
 def test_breeding_fills_the_grid_and_a_child_can_be_adopted(qtbot, gen):
-    gen.breed_children(0.4)
+    gen.session.breed(0.4)
     wait_for(qtbot, gen, "generate.breed")
     assert all(v.has_image() for v in gen.grid.views)
     assert gen.grid.isVisible() and gen.view.isVisible()
-    child = gen._children[5].copy()
+    child = gen.session.children[5].copy()
     gen.grid.views[5].clicked.emit()
     assert np.array_equal(gen.state.latent, child)
 
@@ -104,8 +104,8 @@ def test_favourites_crossover_and_animation_export(qtbot, gen, tmp_path):
     wait_for(qtbot, gen, "generate.render")
     gen.add_favourite()
     assert gen.favourite_list.count() == 2 and gen.breed_panel.cross_button.isEnabled()
-    gen.cross(0, 1, 0.0, "slerp")
-    a = gen.favourites[0]
+    gen.session.cross(0, 1, 0.0, "slerp")
+    a = gen.session.favourites[0]
     assert np.allclose(gen.state.latent, a.latent, atol=1e-5)
     out = tmp_path / "loop.gif"
     generate_files.export_animation(gen, out, frames=6, fps=12, loop=True, size=48)
@@ -115,7 +115,7 @@ def test_favourites_crossover_and_animation_export(qtbot, gen, tmp_path):
 
 
 def test_png_export_carries_the_recipe_and_reopens_the_exact_state(qtbot, window, gen, tmp_path):
-    gen.set_edit(0, -1.25, dragging=False)
+    gen.session.set_edit(0, -1.25, dragging=False)
     wait_for(qtbot, gen, "generate.render")
     state = gen.state
     out = tmp_path / "face.png"
@@ -168,7 +168,7 @@ def test_cppn_shows_raw_latents_and_previews_small_while_dragging(qtbot, gen):
     assert gen.last_image.shape == (512, 512, 3)
     shown = []
     gen.view.image_shown.connect(lambda: shown.append(gen.last_image.shape[0]))
-    gen.set_raw(0, 1.5, dragging=True)
+    gen.session.set_raw(0, 1.5, dragging=True)
     qtbot.waitUntil(lambda: shown[-1:] == [512], timeout=TIMEOUT)
     assert shown[0] == 128                       # the drag preview came first
 
@@ -231,11 +231,11 @@ def test_favourites_belong_to_their_model(qtbot, gen):
     gen.add_favourite()
     gen.select_model("cppn")
     qtbot.waitUntil(lambda: gen.info.model == "cppn", timeout=TIMEOUT)
-    assert gen.favourites == [] and gen.favourite_list.count() == 0
+    assert gen.session.favourites == [] and gen.favourite_list.count() == 0
     assert not gen.breed_panel.cross_button.isEnabled()
     gen.select_model("dcgan-faces")
     qtbot.waitUntil(lambda: gen.info.model == "dcgan-faces", timeout=TIMEOUT)
-    assert len(gen.favourites) == 1 and gen.favourite_list.count() == 1
+    assert len(gen.session.favourites) == 1 and gen.favourite_list.count() == 1
 
 
 def test_direction_names_survive_a_restart(qtbot, window, gen, monkeypatch):
@@ -260,9 +260,9 @@ def test_frames_are_shown_while_dragging(qtbot, gen):
     shown = []
     gen.view.image_shown.connect(lambda: shown.append(1))
     for i in range(40):
-        gen.set_edit(0, i / 20, dragging=True)
+        gen.session.set_edit(0, i / 20, dragging=True)
         qtbot.wait(8)
-    gen.set_edit(0, 2.0, dragging=False)
+    gen.session.set_edit(0, 2.0, dragging=False)
     wait_for(qtbot, gen, "generate.render")
     assert len(shown) >= 5                       # frames arrive during the drag, not only at the end
 

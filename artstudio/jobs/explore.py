@@ -8,7 +8,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.generate_session import ModelInfo
 from .base import CancelToken, Event, JobError, Progress
+
+__all__ = ["AnimationRequest", "ModelInfo", "ModelInfoRequest", "PngExportRequest",
+           "run_animation", "run_export_png", "run_model_info"]
 
 
 def _generator(model: str, user_dir, device: str):
@@ -29,23 +33,6 @@ class ModelInfoRequest:
     cache_dir: Path | None = None
     device: str = "auto"
     directions: int = 16
-
-
-@dataclass(frozen=True)
-class ModelInfo:
-    """What the explorer needs to know about a loaded generator.
-
-    ``vectors`` are the SeFa directions, float32 (K, D) orthonormal rows,
-    strongest first.
-    """
-
-    model: str
-    model_hash: str
-    latent_dim: int
-    native_size: int
-    kind: str
-    values: np.ndarray
-    vectors: np.ndarray
 
 
 def run_model_info(request: ModelInfoRequest, cancel: CancelToken) -> Generator[Event, None, ModelInfo]:

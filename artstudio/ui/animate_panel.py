@@ -55,6 +55,10 @@ class AnimatePanel(QWidget):
         layout.addStretch(1)
         self.set_key_count(0)
 
+    def frames_per_second(self) -> int:
+        """The preview's and the export's speed."""
+        return self.fps.value()
+
     def set_key_count(self, count: int) -> None:
         enough = count >= 2
         self.keys_label.setText(f"{count} favourites as keyframes, in order." if enough else

@@ -98,7 +98,7 @@ def recipe_in(window, path: Path):
         state = read_recipe(path)
     except (LatentFileError, OSError) as exc:
         return None, f"Its ArtStudio recipe could not be read ({exc}); opened as a photo."
-    if state is not None and state.model not in window.generate.specs:
+    if state is not None and not window.generate.has_model(state.model):
         return None, f"It was made with '{state.model}', which is not installed; opened as a photo."
     return state, ""
 

@@ -19,7 +19,7 @@ MAX_EXPORT_SIDE = 16384
 
 
 def _warn(ws, text: str) -> None:
-    ws.message.emit(text)
+    ws.show_message(text)
     QMessageBox.warning(ws, "ArtStudio", text)
 
 
@@ -38,7 +38,7 @@ def save_latent_dialog(ws) -> None:
         except (OSError, LatentFileError) as exc:
             _warn(ws, f"Could not save the latent: {exc}")
             return
-        ws.message.emit(f"Saved {written.name}")
+        ws.show_message(f"Saved {written.name}")
 
 
 def load_latent_dialog(ws) -> None:
@@ -53,7 +53,7 @@ def load_latent_file(ws, path: Path) -> bool:
     except LatentFileError as exc:
         _warn(ws, str(exc))
         return False
-    if state.model not in ws.specs:
+    if not ws.has_model(state.model):
         _warn(ws, f"'{path.name}' needs the model '{state.model}', which is not installed.")
         return False
     ws.open_state(state)
@@ -81,7 +81,7 @@ def export_png(ws, path: Path, size: int) -> int:
 
 
 def export_animation_dialog(ws, frames: int, fps: float, loop: bool, size: int) -> None:
-    if len(ws.favourites) < 2:
+    if not ws.session.can_animate:
         return
     path, _ = QFileDialog.getSaveFileName(ws, "Export animation", str(Path(_start_dir(ws)) / "interpolation.gif"),
                                           "GIF (*.gif);;Animated PNG (*.png);;WebP (*.webp)")
@@ -90,7 +90,7 @@ def export_animation_dialog(ws, frames: int, fps: float, loop: bool, size: int) 
 
 
 def export_animation(ws, path: Path, frames: int, fps: float, loop: bool, size: int) -> int:
-    request = AnimationRequest(ws.state.model, ws.animation_latents(frames, loop), size, fps, loop, path,
+    request = AnimationRequest(ws.state.model, ws.session.animation_latents(frames, loop), size, fps, loop, path,
                                ws.paths.models, ws.settings.device)
     return ws.submit(ANIMATION_KIND, lambda token: run_animation(request, token), latest_wins=False)
 
@@ -138,5 +138,5 @@ def project(ws, picture: np.ndarray, mask: np.ndarray | None, steps: int = 300) 
     size = ws.info.native_size if ws.info.kind != "cppn" else 128
     target, mask = square_fit(picture[..., :3], mask, size)
     request = ProjectRequest(ws.state.model, target, mask, steps, 0, ws.paths.models, ws.settings.device)
-    ws.message.emit("Projecting: watch the image converge; Esc stops.")
+    ws.show_message("Projecting: watch the image converge; Esc stops.")
     return ws.submit(PROJECT_KIND, lambda token: run_project(request, token), latest_wins=True)

@@ -126,6 +126,24 @@ class LatentPanel(QWidget):
         index = self.model_combo.findData(current)
         self.model_combo.setCurrentIndex(max(index, 0))
 
+    def current_model(self) -> str | None:
+        """The model chosen in the combo box (None when the list is empty)."""
+        return self.model_combo.currentData()
+
+    def show_model(self, name: str, about: str | None, directions: int, names: dict[int, str],
+                   latent_dim: int, is_gan: bool) -> None:
+        """Rebuild the controls for a newly loaded model.
+
+        ``about`` (description and licence) is shown under the combo box, which
+        switches to ``name``; None (a model not in the list) leaves both as they are.
+        """
+        self.set_directions(directions, names)
+        self.set_raw_dim(latent_dim)
+        self.set_gan_controls(is_gan)
+        if about is not None:
+            self.model_info.setText(about)
+            self.model_combo.setCurrentIndex(self.model_combo.findData(name))
+
     def set_directions(self, count: int, names: dict[int, str]) -> None:
         while self._rows.count():  # rows and the trailing stretch of the previous model
             item = self._rows.takeAt(0)
