@@ -353,3 +353,19 @@ def test_escape_cancels_the_running_job(qtbot, window):
     with qtbot.waitSignal(window.runner.job_cancelled, timeout=5000) as cancelled:
         qtbot.keyClick(window, Qt.Key.Key_Escape)
     assert cancelled.args == [job]
+
+
+def test_a_failed_slider_render_says_so_without_a_dialog(qtbot, window, dialogs):
+    from artstudio.jobs.base import JobError
+
+    def broken(token):
+        raise JobError("The generator's weights are damaged.")
+        yield
+
+    with qtbot.waitSignal(window.runner.job_ended, timeout=5000):
+        window.runner.submit("generate.render", broken, latest_wins=True)
+    assert dialogs["warning"] == []
+    assert "damaged" in window.status.currentMessage()
+    with qtbot.waitSignal(window.runner.job_ended, timeout=5000):
+        window.runner.submit("restore.fill", broken)
+    assert dialogs["warning"] == ["The generator's weights are damaged."]

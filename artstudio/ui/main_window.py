@@ -14,7 +14,7 @@ from ..core.paths import AppPaths
 from ..core.settings import DEVICE_CHOICES, Settings
 from ..jobs.system import run_probe_device
 from . import file_ops, generate_files
-from .job_runner import JobRunner
+from .job_runner import JobOutcome, JobRunner
 from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
 from .status_bar import StudioStatusBar
@@ -25,6 +25,8 @@ DEVICE_PROBE_DELAY_MS = 300
 # Jobs too short or too frequent (slider renders) to flash the progress bar for, and the
 # training run, which shows its own progress in the Train workspace.
 QUIET_KINDS = {"device", "generate.render", TRAIN_KIND}
+# Jobs that only refresh a preview: their failures are not worth a dialog.
+PREVIEW_KINDS = {"generate.render", "generate.frames", "generate.breed"}
 
 
 class MainWindow(QMainWindow):
@@ -196,9 +198,7 @@ class MainWindow(QMainWindow):
         r, ws = self.runner, self.restore
         r.job_started.connect(self._on_runner_started)
         r.job_progress.connect(self._on_runner_progress)
-        r.job_finished.connect(self._on_runner_finished)
-        r.job_failed.connect(self._on_runner_failed)
-        r.job_cancelled.connect(self._on_runner_cancelled)
+        r.job_ended.connect(self._on_runner_ended)
         r.foreground_idle.connect(lambda: self.status.set_busy(False))
         self.status.cancel_requested.connect(self.runner.cancel)
         ws.document_changed.connect(self._on_document_changed)
@@ -216,24 +216,31 @@ class MainWindow(QMainWindow):
             self._loud_job = job_id
             self.status.set_busy(True)
 
-    def _on_runner_cancelled(self, job_id: int) -> None:
-        if job_id == self._loud_job:  # dropped slider renders are routine, not news
+    def _on_runner_ended(self, outcome: JobOutcome) -> None:
+        {"finished": self._on_job_finished, "failed": self._on_job_failed,
+         "cancelled": self._on_job_cancelled}[outcome.status](outcome)
+
+    def _on_job_cancelled(self, outcome: JobOutcome) -> None:
+        if outcome.id == self._loud_job:  # dropped slider renders are routine, not news
             self.status.showMessage("Cancelled", 4000)
 
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
         if job_id == self._loud_job:
             self.status.set_progress(fraction, message)
 
-    def _on_runner_finished(self, job_id: int, result) -> None:
-        if job_id == self._device_job:
-            self.status.set_device(str(result))
+    def _on_job_finished(self, outcome: JobOutcome) -> None:
+        if outcome.id == self._device_job:
+            self.status.set_device(str(outcome.result))
             self.status.showMessage("Ready", 3000)
 
-    def _on_runner_failed(self, job_id: int, message: str) -> None:
-        if job_id == self._device_job:
+    def _on_job_failed(self, outcome: JobOutcome) -> None:
+        if outcome.id == self._device_job:
             self.status.set_device("Device: unavailable")
-        self.status.showMessage(message, 10000)
-        QMessageBox.warning(self, "ArtStudio", message)
+        self.status.showMessage(outcome.message, 10000)
+        # A preview that failed (a slider render) says so in the status bar; a
+        # dialog per drag step would bury the window. The next render retries.
+        if outcome.kind not in PREVIEW_KINDS:
+            QMessageBox.warning(self, "ArtStudio", outcome.message)
 
     def _on_device_chosen(self, choice: str) -> None:
         self.settings.device = choice
