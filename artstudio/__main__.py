@@ -15,7 +15,7 @@ def main(argv: list[str] | None = None) -> int:
     from . import cli
 
     if argv and (argv[0] in cli.COMMANDS or argv[0].startswith("-")):
-        return cli.main(argv)
+        return _run_cli(cli, argv)
     if len(argv) > 1:
         print("artstudio: error: give one PHOTO to open, or a command (see artstudio --help).",
               file=sys.stderr)
@@ -26,6 +26,24 @@ def main(argv: list[str] | None = None) -> int:
     from .ui.app import main as gui_main
 
     return gui_main(argv[0] if argv else None)
+
+
+def _run_cli(cli, argv: list[str]) -> int:
+    """``cli.main`` with library chatter logged, not printed, and one line for any failure."""
+    import os
+
+    from .cli.quiet import DEBUG_ENV, one_line, quiet_libraries
+
+    try:
+        with quiet_libraries():
+            return cli.main(argv)
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # a bug or an exhausted machine: still one line
+        if os.environ.get(DEBUG_ENV):
+            raise
+        print(one_line(argv[0], exc), file=sys.stderr)
+        return cli.EXIT_FAILURE
 
 
 if __name__ == "__main__":
