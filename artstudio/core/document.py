@@ -7,8 +7,12 @@ from pathlib import Path
 import numpy as np
 
 from .brush import Brush, PointerEvent, paint_segment
+from .events import EventGroup
 from .history import History, Patch, Swap, TileRecorder, diff_patch
 from .rect import Rect
+
+
+DOCUMENT_EVENTS = ("mask_changed", "image_changed", "proposal_changed", "replaced", "saved")
 
 
 class Document:
@@ -24,6 +28,19 @@ class Document:
         A fill result shown for comparison until applied or reverted.
     path : Path or None
         The file the image came from (guarded against silent overwrite).
+    events : EventGroup
+        Told after each change, so views repaint only what changed:
+
+        - ``mask_changed(rect)``: mask pixels inside ``rect`` (a
+          :class:`~artstudio.core.rect.Rect`) changed, by a brush segment, a
+          whole-mask edit, or an undo/redo.
+        - ``image_changed(rect)``: image pixels inside ``rect`` changed (an
+          applied fill, an undo/redo).
+        - ``proposal_changed(proposal)``: a result to compare was set or
+          cleared (None).
+        - ``replaced()``: image and mask were replaced whole, possibly with
+          another size (an upscale, or its undo/redo).
+        - ``saved(path)``: the image was written to ``path``, now its file.
     """
 
     def __init__(self, image: np.ndarray, mask: np.ndarray | None = None,
@@ -44,6 +61,7 @@ class Document:
         self._stroke: TileRecorder | None = None
         self._last: PointerEvent | None = None
         self._brush: Brush | None = None
+        self.events = EventGroup(*DOCUMENT_EVENTS)
 
     @property
     def size(self) -> tuple[int, int]:
@@ -77,7 +95,10 @@ class Document:
         if rect.empty:
             return None
         self._stroke.touch(rect)
-        return paint_segment(self.mask, a, b, self._brush)
+        painted = paint_segment(self.mask, a, b, self._brush)
+        if painted is not None:
+            self.events.mask_changed.emit(painted)
+        return painted
 
     # -- whole-layer edits ----------------------------------------------------
     def set_mask(self, new_mask: np.ndarray, label: str) -> Patch | None:
@@ -88,13 +109,17 @@ class Document:
         if patch is not None:
             patch.write(self.mask, "after")
             self._record(patch)
+            self.events.mask_changed.emit(patch.rect)
         return patch
 
     def set_proposal(self, result: np.ndarray | None) -> None:
         """A result to compare; another size than the image means an upscale."""
         if result is not None and (result.ndim != 3 or result.shape[2] != self.image.shape[2]):
             raise ValueError(f"result must have {self.image.shape[2]} channels, got {result.shape}")
+        changed = result is not self.proposal
         self.proposal = result
+        if changed:
+            self.events.proposal_changed.emit(result)
 
     def apply_proposal(self, label: str = "Fill") -> Patch | None:
         """Keep the proposed result as one undoable image change."""
@@ -107,6 +132,8 @@ class Document:
         if patch is not None:
             patch.write(self.image, "after")
             self._record(patch)
+            self.events.image_changed.emit(patch.rect)
+        self.events.proposal_changed.emit(None)
         return patch
 
     def _apply_resized(self, label: str) -> Swap:
@@ -135,19 +162,41 @@ class Document:
         if mask.shape != image.shape[:2]:
             raise ValueError(f"mask {mask.shape} does not fit image {image.shape}")
         swap = Swap((self.image, self.mask), (image.copy(), mask.copy()), label)
+        had_proposal = self.proposal is not None
         self.image, self.mask = np.ascontiguousarray(image), np.ascontiguousarray(mask)
         self.proposal = None
         self._record(swap)
+        self._announce(swap, had_proposal)
         return swap
 
     def undo(self) -> Patch | None:
         if self._stroke is not None:
             self.end_stroke()
+        had_proposal = self.proposal is not None
         patch = self.history.undo(self._apply)
         self.modified = self.modified or (patch is not None and patch.layer != "mask")
+        self._announce(patch, had_proposal)
         return patch
 
     def redo(self) -> Patch | None:
+        had_proposal = self.proposal is not None
         patch = self.history.redo(self._apply)
         self.modified = self.modified or (patch is not None and patch.layer != "mask")
+        self._announce(patch, had_proposal)
         return patch
+
+    def _announce(self, patch: Patch | Swap | None, had_proposal: bool) -> None:
+        """Tell subscribers what an undo, a redo or a whole replacement changed."""
+        if isinstance(patch, Swap):
+            self.events.replaced.emit()
+            if had_proposal:          # a swap drops the result computed for the old pixels
+                self.events.proposal_changed.emit(None)
+        elif patch is not None:
+            layer_changed = self.events.mask_changed if patch.layer == "mask" else self.events.image_changed
+            layer_changed.emit(patch.rect)
+
+    # -- file ------------------------------------------------------------------
+    def mark_saved(self, path: Path) -> None:
+        """The image was written to ``path``: it becomes the document's file, unmodified."""
+        self.path, self.modified = Path(path), False
+        self.events.saved.emit(self.path)

@@ -22,7 +22,7 @@ from .events import EventGroup
 from .latent import apply_edits, breed, crossover, interpolation_path, sample_latent, truncate
 from .latent_state import LatentHistory, LatentState
 
-__all__ = ["CHILDREN", "SEED_LIMIT", "GenerateSession", "ModelInfo"]
+__all__ = ["CHILDREN", "SEED_LIMIT", "GenerateSession", "ModelInfo", "fit_state"]
 
 CHILDREN = 12                  # a 3 x 4 grid
 SEED_LIMIT = 2**31 - 1         # random seeds stay below it, so the seed spin box can show them
@@ -57,6 +57,27 @@ class ModelInfo:
     kind: str
     values: np.ndarray
     vectors: np.ndarray
+
+
+def fit_state(state: LatentState, info: ModelInfo) -> tuple[LatentState | None, list[str]]:
+    """``state`` checked against a model, and one-line notes on what does not fit.
+
+    Returns
+    -------
+    (LatentState or None, list of str)
+        None when the latent has another size than ``info.latent_dim``;
+        otherwise the state without edits along directions ``info`` lacks.
+    """
+    if state.latent.size != info.latent_dim:
+        return None, [f"That latent has {state.latent.size} values but {info.model} takes "
+                      f"{info.latent_dim}; starting from a random seed instead."]
+    notes = []
+    kept = tuple((i, v) for i, v in state.edits if i < len(info.vectors))
+    if len(kept) != len(state.edits):
+        notes.append(f"Ignored edits along directions this window does not show (it shows {len(info.vectors)}).")
+    if state.model_hash and state.model_hash != info.model_hash:
+        notes.append(f"Note: saved with a different version of {info.model}; the picture may differ.")
+    return replace(state, edits=kept), notes
 
 
 class GenerateSession:
@@ -123,23 +144,11 @@ class GenerateSession:
         return info is not None and state.model == info.model and state.dim == info.latent_dim
 
     def fit(self, state: LatentState) -> LatentState | None:
-        """``state`` checked against the loaded model, with a message for what does not fit.
-
-        Returns None when its latent has the wrong size; edits along
-        directions the model does not have are dropped.
-        """
-        info = self.info
-        if state.latent.size != info.latent_dim:
-            self._say(f"That latent has {state.latent.size} values but {info.model} takes "
-                      f"{info.latent_dim}; starting from a random seed instead.")
-            return None
-        kept = tuple((i, v) for i, v in state.edits if i < len(info.vectors))
-        if len(kept) != len(state.edits):
-            self._say(f"Ignored edits along directions this window does not show "
-                      f"(it shows {len(info.vectors)}).")
-        if state.model_hash and state.model_hash != info.model_hash:
-            self._say(f"Note: saved with a different version of {info.model}; the picture may differ.")
-        return replace(state, edits=kept)
+        """:func:`fit_state` against the loaded model, its notes sent as messages."""
+        fitted, notes = fit_state(state, self.info)
+        for note in notes:
+            self.events.message.emit(note)
+        return fitted
 
     def saved_names(self, model_hash: str) -> dict[int, str]:
         """The user's direction names for the model with ``model_hash``."""
@@ -271,7 +280,7 @@ class GenerateSession:
             return False
         self._favourites.setdefault(self.state.model, []).append((self.state, self.last_image.copy()))
         self.events.favourites_changed.emit()
-        self._say(f"Added favourite #{len(self.favourites)}")
+        self.events.message.emit(f"Added favourite #{len(self.favourites)}")
         return True
 
     def go_to_favourite(self, index: int) -> None:
@@ -281,13 +290,10 @@ class GenerateSession:
         return apply_edits(state.latent, self.info.vectors, state.edits)
 
     def breed(self, strength: float, seed: int | None = None) -> np.ndarray | None:
-        """Mutate the current state into children (see :func:`~artstudio.core.latent.breed`).
+        """Mutate the current state into children (:func:`~artstudio.core.latent.breed`).
 
-        Returns
-        -------
-        numpy.ndarray or None
-            The children truncated as the current state, ``float32 (N, D)``,
-            ready to render; None before a model is loaded.
+        Returns the children truncated as the current state, ``float32 (N, D)``,
+        ready to render; None before a model is loaded.
         """
         if self.state is None or self.info is None:
             return None
@@ -323,6 +329,3 @@ class GenerateSession:
     def animation_latents(self, frames: int, loop: bool) -> np.ndarray:
         """``float32 (frames, D)`` latents slerping through the keys, truncated as the current state."""
         return truncate(interpolation_path(self.animation_keys(), frames, loop), self.state.truncation)
-
-    def _say(self, text: str) -> None:
-        self.events.message.emit(text)

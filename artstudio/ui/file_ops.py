@@ -138,7 +138,8 @@ def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
         _error(window, str(exc))
         return False
     if becomes_document_path:
-        doc.path, doc.modified = target, False
+        doc.mark_saved(target)
+        # Until RestoreWorkspace relays the document's `saved` event, the title is told here.
         window.restore.document_changed.emit()
     extra = " (the unapplied fill result was not included)" if doc.proposal is not None else ""
     window.status.showMessage(f"Saved {target.name}{extra}", 6000)
