@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 
-pytest.importorskip("torch")
+import torch  # noqa: E402,F401
 
 from PIL import Image  # noqa: E402
 

@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
+import torch  # noqa: E402
 
 from safetensors.torch import save_file  # noqa: E402
 

@@ -9,7 +9,6 @@ runner shows its message as is) and a ``ModelError`` (what models raise).
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.rect import Rect
-from ..models.registry import ModelError, find_model
+from ..models.registry import GENERATOR_KINDS, ModelError, resolve
 from .base import CancelToken, Event, JobError, Preview, Progress
 
 GAN_CHUNK = 4               # latents per cancel check; GAN renders ~3 ms each on CPU
@@ -44,49 +43,27 @@ def _user_errors():
         raise GenerateError(str(error)) from None
 
 
-# -- the per-process generator cache ---------------------------------------------------------
-
-_cache: dict[tuple, tuple[object, tuple | None]] = {}
-_cache_lock = threading.Lock()
-
+# -- the generator cache (one cache for every model: models.loading) --------------------------
 
 def get_generator(model: str, user_dir: Path | None = None, device: str = "auto"):
     """The loaded generator for ``model`` on ``device``, loaded once per process.
 
-    Keyed by (name, user folder, resolved device). A user model whose weights
-    file changed since it was loaded (retrained under the same name) is
-    loaded again. Raises ``ModelError`` for an unknown or broken model.
+    ``model`` is resolved among the built-ins and the models in ``user_dir``
+    (None: built-ins only). The cache is keyed by weights file, checksum and
+    device, so a user model retrained under the same name (a new checksum in
+    its card) is loaded again. Raises ``ModelError`` for an unknown or
+    broken model.
     """
-    from ..models.device import choose_device
-    from ..models.generators import load_generator
+    from ..models.loading import get_model
 
-    target = str(choose_device(device))
-    key = (model, None if user_dir is None else str(Path(user_dir)), target)
-    with _cache_lock:
-        entry = _cache.get(key)
-    if entry is not None and entry[1] == _stamp(entry[0].spec):
-        return entry[0]
-    spec = find_model(model, user_dir)
-    generator = load_generator(spec, target)
-    with _cache_lock:
-        _cache[key] = (generator, _stamp(spec))
-    return generator
+    return get_model(resolve(model, kind=GENERATOR_KINDS, user_dir=user_dir), device)
 
 
 def clear_generator_cache() -> None:
-    """Forget every loaded generator (tests; freeing memory)."""
-    with _cache_lock:
-        _cache.clear()
+    """Forget every loaded model (tests; freeing memory)."""
+    from ..models.loading import clear_models
 
-
-def _stamp(spec) -> tuple | None:
-    if spec.weights is None:
-        return None
-    try:
-        stat = Path(spec.weights).stat()
-    except OSError:
-        return ("missing",)
-    return (stat.st_mtime_ns, stat.st_size)
+    clear_models()
 
 
 # -- render ----------------------------------------------------------------------------------
@@ -116,7 +93,8 @@ def run_render(request: RenderRequest, cancel: CancelToken) -> Generator[Event, 
                                 f"got {tuple(latents.shape)}.")
         side = generator.native_size if request.size is None else int(request.size)
         parts = [np.empty((0, side, side, 3), np.uint8)]
-        chunk = GAN_CHUNK if generator.spec.kind != "cppn" else 1
+        # A fixed-size network renders in milliseconds; any-size ones check cancel per image.
+        chunk = GAN_CHUNK if generator.spec.contract.fixed_size else 1
         total = len(latents)
         for start in range(0, total, chunk):
             cancel.check()
@@ -150,7 +128,7 @@ def run_export(request: ExportRequest, cancel: CancelToken) -> Generator[Event, 
     cancel.check()
     with _user_errors():
         generator = get_generator(request.model, request.user_dir, request.device)
-        if generator.spec.kind == "cppn":
+        if generator.spec.contract.tile is not None:   # renders tiles of any picture size
             return (yield from _export_tiled(generator, latent, width, height, max(64, int(request.tile)),
                                              cancel))
         yield Progress(0.0, f"Rendering {generator.spec.name}")
@@ -306,9 +284,10 @@ def _project_tensors(generator, target: np.ndarray, mask: np.ndarray | None):
     from PIL import Image
 
     height, width = target.shape[:2]
-    if generator.spec.kind == "cppn":
+    if not generator.spec.contract.fixed_size:
         factor = PROJECT_SIDE / max(width, height)
-        size = (max(8, round(width * factor)), max(8, round(height * factor)))
+        least = generator.spec.contract.min_size
+        size = (max(least, round(width * factor)), max(least, round(height * factor)))
         box = (0, 0, width, height)
         full_size = size
     else:

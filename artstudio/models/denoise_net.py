@@ -7,7 +7,8 @@ input   ``float32 (N, 3, H, W)`` RGB in [0, 1] (noisy; values a little
 output  ``float32 (N, 3, H, W)`` in [0, 1]: ``input - predicted noise``,
         clamped.
 size    Any H, W >= 8: reflect-padded to a multiple of :data:`MULTIPLE`
-        inside ``forward`` and cropped back.
+        inside ``forward`` and cropped back
+        (the contract record in :mod:`.architectures` holds it).
 noise   Blind: the strength is not an input. Trained on i.i.d. gaussian noise
         with sigma uniform in 0..55 per image (per channel independent), so it
         also leaves clean pictures nearly untouched.
@@ -32,8 +33,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-MULTIPLE = 16
+from .architectures import ARCHITECTURES
+
 ARCHITECTURE = "unshuffle-resunet-v1"
+MULTIPLE = ARCHITECTURES[ARCHITECTURE].contract.multiple     # 16: the contract record is the one place
 
 
 class ResBlock(nn.Module):

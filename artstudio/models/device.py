@@ -38,3 +38,8 @@ def describe_device(device) -> str:
         return "Apple GPU (MPS)"
     threads = torch.get_num_threads()
     return f"CPU ({threads} thread{'s' if threads != 1 else ''})"
+
+
+def as_device(device):
+    """A ``torch.device``: ``device`` itself if it is one, else :func:`choose_device` of the preference."""
+    return choose_device(device) if device is None or isinstance(device, str) else device

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.rect import Rect
-from .registry import ModelError, ModelSpec, config_hash, sha256_file
+from .specs import ModelError, ModelSpec, config_hash
 from .sefa import Directions, load_cached, save_cached, sefa_directions
 
 __all__ = ["Directions", "LatentGenerator", "load_generator"]
@@ -202,113 +202,30 @@ class CppnGenerator(LatentGenerator):
                              f"(asked for {width}x{height}).")
 
 
-def load_generator(spec: ModelSpec, device: str = "auto") -> LatentGenerator:
-    """Build the network for ``spec`` in eval mode on ``device``.
+def load_generator(spec: ModelSpec, device="auto") -> LatentGenerator:
+    """Build the generator for ``spec`` in eval mode on ``device`` (a preference or a torch.device).
 
-    Weights are verified against ``spec.sha256`` and read from safetensors
-    only; every failure is a :class:`ModelError` with a one-line message.
+    Weights go through the one checksum-first loader (:mod:`.loading`); the
+    architecture registry builds the network. Every failure is a
+    :class:`ModelError` with a one-line message.
     """
-    from .device import choose_device
+    from .device import as_device
+    from .loading import load_encoder, network_and_state
 
-    target = choose_device(device)
-    if spec.kind == "cppn":
-        net, encoder, model_hash = _build_cppn(spec), None, config_hash(spec.config)
-        generator_class = CppnGenerator
-    elif spec.kind in ("gan", "vae"):
-        (net, encoder), model_hash = _load_dcgan(spec), spec.sha256
-        generator_class = GanGenerator
-    else:
-        raise ModelError(f"Model '{spec.name}' is of kind '{spec.kind}', which ArtStudio cannot load.")
-    net = net.to(target).eval().requires_grad_(False)
-    generator = generator_class(spec, net, model_hash, target)
-    if encoder is not None:
-        generator.encoder = encoder.to(target).eval().requires_grad_(False)
+    wrapper = _WRAPPERS.get(spec.kind)
+    if wrapper is None:
+        raise ModelError(f"Model '{spec.name}' is {spec.what()}, not a generator.")
+    target = as_device(device)
+    net, state = network_and_state(spec)
+    net = net.to(target)
+    generator = wrapper(spec, net, spec.sha256 if state is not None else config_hash(spec.config), target)
+    if state is not None:
+        generator.encoder = load_encoder(spec, state, target)
     return generator
 
 
-def _build_cppn(spec: ModelSpec):
-    from .cppn import CPPN
-
-    params = spec.options
-    if params.pop("algorithm", 1) != 1:
-        raise ModelError(f"Model '{spec.name}' needs a newer version of ArtStudio.")
-    params.pop("preset", None)
-    try:
-        return CPPN(**params)
-    except (TypeError, ValueError) as error:
-        raise ModelError(f"Model '{spec.name}' has an invalid CPPN config: {error}") from None
-
-
-def _load_dcgan(spec: ModelSpec):
-    from .dcgan import DCGANGenerator
-
-    path = _verified_weights(spec)
-    options = spec.options
-    architecture = options.get("architecture", "dcgan")
-    if architecture != "dcgan":
-        raise ModelError(f"Model '{spec.name}' uses the '{architecture}' architecture, "
-                         "which this version of ArtStudio cannot load.")
-    nz = int(options.get("nz", spec.latent_dim))
-    if nz != spec.latent_dim:
-        raise ModelError(f"Model '{spec.name}': its card says latent size {spec.latent_dim} "
-                         f"but its config says nz={nz}.")
-    try:
-        net = DCGANGenerator(nz=nz, ngf=int(options.get("ngf", 64)), nc=int(options.get("nc", 3)),
-                             resolution=spec.resolution,
-                             output=str(options.get("output", "sigmoid" if spec.kind == "vae" else "tanh")))
-    except (TypeError, ValueError) as error:
-        raise ModelError(f"Model '{spec.name}' has an invalid config: {error}") from None
-    state = _read_safetensors(path)
-    prefix = str(options.get("prefix", ""))       # e.g. "decoder." for a VAE saved whole
-    whole = state
-    if prefix:
-        state = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
-    _load_strict(net, state, path)
-    return net, _load_encoder(spec, whole, path)
-
-
-def _load_encoder(spec: ModelSpec, state: dict, path: Path):
-    """A VAE's encoder (``encoder.*`` keys), when its card names one; else None."""
-    options = spec.options
-    if spec.kind != "vae" or options.get("encoder") is None:
-        return None
-    if options["encoder"] != "conv-v1":
-        raise ModelError(f"Model '{spec.name}' has an encoder of type '{options['encoder']}', "
-                         "which this version of ArtStudio cannot load.")
-    from .vae import ConvEncoder
-
-    encoder = ConvEncoder(spec.latent_dim, int(options.get("ngf", 64)), int(options.get("nc", 3)),
-                          spec.resolution)
-    _load_strict(encoder, {k[len("encoder."):]: v for k, v in state.items() if k.startswith("encoder.")}, path)
-    return encoder
-
-
-def _verified_weights(spec: ModelSpec) -> Path:
-    path = spec.weights
-    if path is None or not Path(path).is_file():
-        raise ModelError(f"Model file '{path}' for '{spec.name}' is missing.")
-    if spec.sha256 is None or sha256_file(path) != spec.sha256.lower():
-        raise ModelError(f"Model file '{Path(path).name}' is damaged or not the one expected "
-                         "(checksum mismatch).")
-    return Path(path)
-
-
-def _read_safetensors(path: Path) -> dict:
-    from safetensors import SafetensorError
-    from safetensors.torch import load_file
-
-    try:
-        return load_file(str(path), device="cpu")
-    except (SafetensorError, OSError, ValueError) as error:
-        raise ModelError(f"Model file '{path.name}' is not a readable safetensors file "
-                         f"({str(error).splitlines()[0] if str(error) else 'unknown error'}).") from None
-
-
-def _load_strict(net, state: dict, path: Path) -> None:
-    """Every key and shape must match; BatchNorm's step counters are optional."""
-    from .weights import load_strict
-
-    load_strict(net, state, path, "its card's architecture")
+# Which wrapper turns a loaded network of each generator kind into a LatentGenerator.
+_WRAPPERS: dict[str, type[LatentGenerator]] = {"gan": GanGenerator, "vae": GanGenerator, "cppn": CppnGenerator}
 
 
 def _to_uint8(image) -> np.ndarray:

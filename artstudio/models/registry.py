@@ -1,193 +1,168 @@
-"""The model registry: what generators exist, without importing torch.
+"""The one model registry: every model the app can use, and the one name -> spec resolver.
 
-Built-ins are ``dcgan-faces`` (bundled weights) and the CPPN presets
-(``cppn`` and ``cppn-<preset>``, no weights). User models are pairs
-``NAME.safetensors`` + ``NAME.json`` (a card) in the user's model folder;
-training writes them and they appear here automatically. The card holds::
+Without importing torch, it lists the built-ins (``dcgan-faces``, the CPPN
+presets; see :mod:`.builtins`), the shipped restoration networks and the
+user's folder of ``NAME.safetensors`` + ``NAME.json`` cards (see
+:mod:`.cards`): training writes them and they appear here at once. A card
+that cannot be used is skipped with a one-line reason (:func:`skipped_cards`),
+never an exception: one broken file must not hide the rest. Checksums are
+verified when a model is loaded (:mod:`.loading`).
 
-    {"name": "...", "kind": "gan" | "vae", "latent_dim": 100, "resolution": 64,
-     "sha256": "<hex of the .safetensors>", "source": "...", "licence": "...",
-     "description": "...", "config": {"architecture": "dcgan", "ngf": 64, ...}}
-
-A card that cannot be read or lacks its weights file is skipped with a
-logged warning, never an exception: one broken file must not hide the rest.
-Checksums are verified when a model is loaded (see ``generators``), where a
-mismatch can be reported to the user in words.
+Everyone that turns a name into a model (the CLI, the panels, the jobs)
+calls :func:`resolve`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..core.paths import resources_dir
+from .builtins import (CPPN_DESCRIPTIONS, CPPN_PRESETS, CPPN_RESOLUTION, DCGAN_FACES_FILE,  # noqa: F401
+                       DCGAN_FACES_SHA256, all_builtins, builtin_generators, shipped_restore_models)
+from .cards import CardError, CardScan, card_spec, scan_cards
+from .specs import (GENERATOR_KINDS, KINDS, RESTORE_TASKS, TASK_NAMES, ModelError,  # noqa: F401
+                    ModelSpec, config_hash, sha256_file)
 
-log = logging.getLogger(__name__)
-
-KINDS = ("gan", "cppn", "vae")
-DCGAN_FACES_SHA256 = "f035804ea249ae40abcd5b988a7f9e186fd81c0eaa02b4f9b2cb1c955d55b5bf"
-DCGAN_FACES_FILE = "dcgan-faces.safetensors"
-
-# Style presets. "algorithm" versions how a config becomes a network: bump it
-# if cppn.py ever draws weights differently, so hashes and recipes stay honest.
-_CPPN_BASE = {"algorithm": 1, "latent_dim": 8, "hidden": 32, "depth": 4, "activations": ("tanh",),
-              "colour": "rgb", "scale": 2.0, "z_scale": 1.5, "gain": 2.5, "out_gain": 4.0, "seed": 0}
-# Tuned by eye at 256 px, and so that a 0.05-sigma step in z changes pixels by
-# only ~2-5 levels on average (smooth sliders) while a 1-sigma step changes
-# the picture clearly (45-65 levels).
-CPPN_PRESETS: dict[str, dict[str, object]] = {
-    "classic": {**_CPPN_BASE, "scale": 3.0, "z_scale": 2.0, "gain": 4.0, "seed": 7},
-    "soft": {**_CPPN_BASE, "activations": ("sin+gauss+tanh",), "scale": 1.5, "out_gain": 5.0,
-             "seed": 11},
-    "bands": {**_CPPN_BASE, "colour": "palette", "z_scale": 1.0, "out_gain": 3.0, "seed": 3,
-              "palette": (0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 2.0, 2.0, 2.0, 0.0, 0.33, 0.67)},
-    "ink": {**_CPPN_BASE, "activations": ("tanh", "gauss"), "colour": "mono", "scale": 2.5,
-            "z_scale": 1.3, "gain": 3.5, "out_gain": 6.0, "seed": 5},
-    "deep": {**_CPPN_BASE, "depth": 8, "hidden": 24, "activations": ("tanh", "sin"),
-             "z_scale": 0.8, "gain": 2.2, "out_gain": 5.0, "seed": 21},
-}
-CPPN_DESCRIPTIONS = {
-    "classic": "Abstract blobs and swirls (tanh layers, RGB).",
-    "soft": "Soft rings and ripples (mixed sin, Gaussian and tanh units).",
-    "bands": "Oil-slick colour bands (smooth tanh shapes through a cosine palette).",
-    "ink": "Black-and-white ink and smoke (tanh and Gaussian layers).",
-    "deep": "Vivid, intricate folds from a deeper, narrower network (tanh and sin).",
-}
-CPPN_RESOLUTION = 512
+__all__ = ["APP_MODELS", "ModelError", "ModelSpec", "builtin_models", "catalog", "config_hash",
+           "find_model", "list_models", "list_specs", "resolve", "sha256_file", "skipped_cards", "spec_at",
+           "user_specs"]
 
 
-class ModelError(Exception):
-    """A model problem, with a one-line message meant for the user."""
+class _AppFolder:
+    """The default ``user_dir``: the app's models folder, looked up when a call needs it."""
+
+    def __repr__(self) -> str:
+        return "<the app's models folder>"
 
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """One generator the app can load.
+APP_MODELS = _AppFolder()
 
-    ``resolution`` is the native output side in px (GANs) or the default
-    render side (CPPN). ``config`` holds architecture or preset parameters as
-    sorted (key, value) pairs so the spec stays hashable; see :attr:`options`.
-    """
 
-    name: str
-    kind: str
-    latent_dim: int
-    resolution: int
-    weights: Path | None
-    sha256: str | None
-    source: str
-    licence: str
-    description: str = ""
-    config: tuple[tuple[str, object], ...] = ()
+def user_models_dir(user_dir: Path | None | _AppFolder = APP_MODELS) -> Path | None:
+    """``user_dir`` itself, or for :data:`APP_MODELS` the folder of ``AppPaths.from_environment()``."""
+    if isinstance(user_dir, _AppFolder):
+        from ..core.paths import AppPaths
 
-    @property
-    def options(self) -> dict[str, object]:
-        """``config`` as a plain dict."""
-        return dict(self.config)
+        return AppPaths.from_environment().models
+    return None if user_dir is None else Path(user_dir)
 
 
 def builtin_models() -> list[ModelSpec]:
-    """dcgan-faces and the CPPN presets (``cppn`` is the classic one)."""
-    faces = ModelSpec(
-        name="dcgan-faces", kind="gan", latent_dim=100, resolution=64,
-        weights=resources_dir() / "models" / DCGAN_FACES_FILE, sha256=DCGAN_FACES_SHA256,
-        source="gan-face-generate 1.1.1 (PyPI), converted", licence="MIT (c) 2023 Chien Liu",
-        description="64x64 faces from a DCGAN trained on the synthetic DigiFace-1M faces.",
-        config=_frozen({"architecture": "dcgan", "nz": 100, "ngf": 64, "nc": 3, "output": "tanh"}))
-    specs = [faces]
-    for preset, params in CPPN_PRESETS.items():
-        specs.append(ModelSpec(
-            name="cppn" if preset == "classic" else f"cppn-{preset}", kind="cppn",
-            latent_dim=int(params["latent_dim"]), resolution=CPPN_RESOLUTION, weights=None,
-            sha256=None, source="built-in", licence="MIT (ArtStudio)",
-            description=CPPN_DESCRIPTIONS[preset], config=_frozen({"preset": preset, **params})))
-    return specs
+    """dcgan-faces and the CPPN presets (``cppn`` is the classic one): the built-in generators."""
+    return builtin_generators()
+
+
+def catalog(user_dir: Path | None | _AppFolder = APP_MODELS) -> CardScan:
+    """Built-ins and shipped networks, then the user's models (by card file name), and what was skipped."""
+    builtins = all_builtins()
+    scan = scan_cards(user_models_dir(user_dir), {spec.name for spec in builtins})
+    return CardScan(builtins + scan.specs, scan.skipped)
+
+
+def user_specs(user_dir: Path | None | _AppFolder = APP_MODELS,
+               kind: str | tuple[str, ...] | None = None) -> list[ModelSpec]:
+    """The usable models of the user's folder only, or those of ``kind``."""
+    taken = {spec.name for spec in all_builtins()}
+    return [spec for spec in scan_cards(user_models_dir(user_dir), taken).specs if spec.matches(kind)]
+
+
+def list_specs(user_dir: Path | None | _AppFolder = APP_MODELS,
+               kind: str | tuple[str, ...] | None = None) -> list[ModelSpec]:
+    """Every usable model, or those of ``kind`` (a kind, a task, or several)."""
+    return [spec for spec in catalog(user_dir).specs if spec.matches(kind)]
 
 
 def list_models(user_dir: Path | None = None) -> list[ModelSpec]:
-    """Built-ins, then the user models found in ``user_dir`` (sorted by name)."""
-    specs = builtin_models()
-    if user_dir is None or not Path(user_dir).is_dir():
-        return specs
-    taken = {spec.name for spec in specs}
-    for card in sorted(Path(user_dir).glob("*.json")):
-        spec = _read_card(card)
-        if spec is None:
-            continue
-        if spec.name in taken:
-            log.warning("Skipping model card %s: the name '%s' is already used.", card, spec.name)
-            continue
-        taken.add(spec.name)
-        specs.append(spec)
-    return specs
+    """The generators: built-ins, then the user's (``user_dir`` None: built-ins only)."""
+    return list_specs(user_dir, GENERATOR_KINDS)
+
+
+def skipped_cards(user_dir: Path | None | _AppFolder = APP_MODELS) -> list[str]:
+    """One ``"NAME.json: skipped: why"`` line per card in the user's folder that cannot be used."""
+    return catalog(user_dir).skipped
 
 
 def find_model(name: str, user_dir: Path | None = None) -> ModelSpec:
-    """The spec called ``name``; :class:`ModelError` naming the choices if none is."""
-    specs = list_models(user_dir)
-    for spec in specs:
-        if spec.name == name:
+    """The generator called ``name``; :class:`ModelError` naming the choices if none is."""
+    return resolve(name, kind=GENERATOR_KINDS, user_dir=user_dir)
+
+
+def resolve(name_or_path: str | Path, *, kind: str | tuple[str, ...] | None = None,
+            user_dir: Path | None | _AppFolder = APP_MODELS) -> ModelSpec:
+    """The spec a user means by ``name_or_path``.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A built-in or shipped name (``dcgan-faces``, ``restore-sr``), a
+        restoration task for its shipped network (``sr``), the name of a
+        model in the user's folder, or a path to a ``.safetensors`` file (or
+        its ``.json`` card) anywhere.
+    kind : str, tuple of str, or None
+        What the caller can use: a kind (``gan``, ``restore``...), a task
+        (``inpaint``...), several, or None for anything.
+    user_dir : Path, None or APP_MODELS
+        The user's models folder; by default the app's, None for none.
+
+    Raises
+    ------
+    ModelError
+        One line: an unknown name lists the choices of ``kind``; a model of
+        another kind says what it is; an unusable card says why.
+    """
+    folder = user_models_dir(user_dir)
+    spec = _by_name(str(name_or_path), folder)
+    if spec is None:
+        raise ModelError(_unknown(str(name_or_path), kind, folder))
+    if not spec.matches(kind):
+        raise ModelError(f"Model '{spec.name}' is {spec.what()}, not {_wanted(kind)}.")
+    return spec
+
+
+def _by_name(text: str, folder: Path | None) -> ModelSpec | None:
+    for spec in all_builtins():
+        if text == spec.name or (not spec.is_generator and text == spec.task):
             return spec
-    raise ModelError(f"Unknown model '{name}'. Available: {', '.join(s.name for s in specs)}.")
+    if folder is not None and text and "/" not in text and "\\" not in text:
+        direct, problem = folder / f"{text}.json", None
+        try:     # the usual case: NAME.json holds the card of NAME; no folder scan
+            spec = card_spec(direct) if direct.is_file() else None
+        except CardError as error:
+            spec, problem = None, error
+        if spec is not None and spec.name == text:
+            return spec
+        found = next((s for s in scan_cards(folder).specs if s.name == text), None)
+        if found is not None:
+            return found
+        if problem is not None:
+            raise ModelError(f"Model card '{direct.name}' is not usable: {problem}.")
+    if text.endswith((".safetensors", ".json")) or (text and Path(text).is_file()):
+        return spec_at(Path(text))
+    return None
 
 
-def config_hash(config: tuple[tuple[str, object], ...]) -> str:
-    """sha256 hex of the canonical JSON of a config (the identity of a CPPN)."""
-    text = json.dumps(dict(config), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def _read_card(card: Path) -> ModelSpec | None:
-    weights = card.with_suffix(".safetensors")
+def spec_at(path: Path) -> ModelSpec:
+    """The spec of the model file ``path`` (``.safetensors`` or its ``.json``) from its card beside it."""
+    weights = path.with_suffix(".safetensors")
+    card = weights.with_suffix(".json")
+    if not card.exists():
+        raise ModelError(f"Model file '{weights.name}' has no card '{card.name}' beside it.")
     try:
-        data = json.loads(card.read_text(encoding="utf-8"))
-        if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
-        kind = str(data["kind"])
-        if kind == "restore":       # a restoration network: listed by restore_models, not here
-            return None
-        if kind not in ("gan", "vae"):
-            raise ValueError(f"kind '{kind}' is not gan or vae")
-        if not weights.is_file():
-            raise ValueError(f"{weights.name} is missing")
-        config = data.get("config") or {}
-        if not isinstance(config, dict):
-            raise ValueError("config is not an object")
-        return ModelSpec(
-            name=str(data.get("name") or card.stem), kind=kind,
-            latent_dim=_positive_int(data["latent_dim"]), resolution=_positive_int(data["resolution"]),
-            weights=weights, sha256=str(data["sha256"]).lower(),
-            source=str(data.get("source", "trained in ArtStudio")),
-            licence=str(data.get("licence", "unknown")),
-            description=str(data.get("description", "")), config=_frozen(config))
-    except (OSError, ValueError, KeyError, TypeError) as error:
-        log.warning("Skipping model card %s: %s", card, error)
-        return None
+        return card_spec(card)
+    except CardError as error:
+        raise ModelError(f"Model card '{card.name}' is not usable: {error}.") from None
 
 
-def _positive_int(value: object) -> int:
-    if isinstance(value, bool) or int(value) != value or int(value) <= 0:
-        raise ValueError(f"{value!r} is not a positive integer")
-    return int(value)
+def _unknown(text: str, kind, folder: Path | None) -> str:
+    choices = ", ".join(spec.name for spec in list_specs(folder, kind))
+    restoring = kind is not None and all(k == "restore" or k in RESTORE_TASKS
+                                         for k in ((kind,) if isinstance(kind, str) else kind))
+    what = "restoration model" if restoring else "model"
+    return f"Unknown {what} '{text}'. Available: {choices}, or a .safetensors path."
 
 
-def _frozen(config: dict[str, object]) -> tuple[tuple[str, object], ...]:
-    """Sorted pairs, lists turned into tuples (recursively) so the spec hashes."""
-    def freeze(value: object) -> object:
-        if isinstance(value, (list, tuple)):
-            return tuple(freeze(v) for v in value)
-        if isinstance(value, dict):
-            return tuple(sorted((str(k), freeze(v)) for k, v in value.items()))
-        return value
-    return tuple(sorted((str(k), freeze(v)) for k, v in config.items()))
+def _wanted(kind) -> str:
+    wanted = (kind,) if isinstance(kind, str) else tuple(kind)
+    if set(wanted) <= set(GENERATOR_KINDS):
+        return "a generator" if set(wanted) == set(GENERATOR_KINDS) else f"a {'/'.join(wanted)} generator"
+    names = [TASK_NAMES.get(k, "restoration") for k in wanted if k not in GENERATOR_KINDS]
+    return f"a{'n' if names[0][0] in 'aeiou' else ''} {' or '.join(names)} network"

@@ -31,8 +31,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-SCALES = (2, 4)
+from .architectures import ARCHITECTURES
+
 ARCHITECTURE = "espcn-residual-v1"
+SCALES = ARCHITECTURES[ARCHITECTURE].contract.scales         # (2, 4), from the contract record
 
 
 class SRNet(nn.Module):
