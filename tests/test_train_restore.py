@@ -8,14 +8,12 @@ import numpy as np
 import pytest
 from PIL import Image
 
+import torch
+from safetensors.torch import load_file
+
 from artstudio.jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, run_sync
-
-torch = pytest.importorskip("torch")
-
-from safetensors.torch import load_file  # noqa: E402
-
-from artstudio.jobs.train_restore import TrainRestoreRequest, run_train_restore  # noqa: E402
-from artstudio.models.restore_models import load_restore_net  # noqa: E402
+from artstudio.jobs.train_restore import TrainRestoreRequest, run_train_restore
+from artstudio.models.restore_models import load_restore_net
 
 TINY_CONFIG = {"inpaint": {"width": 8}, "denoise": {"width": 8}, "sr": {"width": 8, "depth": 1}}
 
@@ -38,7 +36,8 @@ def photos(tmp_path):
 
 def request(photos, out, task="denoise", **kwargs):
     values = dict(task=task, data=photos, out=out, name=f"test-{task}", steps=6, size=32, batch=4,
-                  seed=3, lr=3e-3, checkpoint_every=3, preview_every=2, config=TINY_CONFIG.get(task, {}))
+                  seed=3, lr=3e-3, checkpoint_every=3, preview_every=2, config=TINY_CONFIG.get(task, {}),
+                  init="scratch")
     values.update(kwargs)
     return TrainRestoreRequest(**values)
 

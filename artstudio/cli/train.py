@@ -15,14 +15,13 @@ import sys
 import time
 from pathlib import Path
 
+from ..jobs import train_defaults as D
 from ..jobs.base import Progress, run_sync
 from ..jobs.train_common import TrainLog, TrainStats, check_name, format_eta
 from .common import CliError, _app_paths, _NeverCancel, _seed, _user_errors
 
-GENERATORS = ("gan", "vae")
-RESTORERS = ("inpaint", "denoise", "sr")
-DEFAULTS = {"size": {"gan": 64, "vae": 64}, "batch": {"gan": 64, "vae": 64}}
-RESTORE_SIZE, RESTORE_BATCH = 128, 8
+GENERATORS = D.GEN_KINDS
+RESTORERS = D.RESTORE_TASKS
 
 
 def add_train(sub) -> None:
@@ -36,16 +35,18 @@ def add_train(sub) -> None:
     train.add_argument("task", choices=GENERATORS + RESTORERS, help="what to train")
     train.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder of training images")
     train.add_argument("--out", required=True, metavar="NAME", help="model name (letters, digits, - _ .)")
-    train.add_argument("--preset", choices=("stable", "classic"), default="stable",
+    train.add_argument("--preset", choices=D.PRESETS, default=D.PRESET,
                        help="gan only: stable (spectral norm, hinge loss, DiffAugment, moving average; "
                             "the default, for small datasets) or classic (DCGAN as published)")
     train.add_argument("--size", type=int, metavar="PX",
-                       help="gan/vae: resolution, 64 or 128 (default 64); inpaint/denoise/sr: crop side "
-                            "(default 128)")
-    train.add_argument("--steps", type=int, default=2000, metavar="N", help="optimiser steps (default: 2000)")
+                       help=f"gan/vae: resolution, {' or '.join(map(str, D.GEN_SIZES))} (default "
+                            f"{D.GEN['size']}); inpaint/denoise/sr: crop side (default {D.RESTORE['size']})")
+    train.add_argument("--steps", type=int, default=D.STEPS, metavar="N",
+                       help=f"optimiser steps (default: {D.STEPS})")
     train.add_argument("--batch", type=int, metavar="B",
-                       help="images per step (default: 64 for gan/vae, 8 for restoration)")
-    train.add_argument("--seed", type=_seed, default=0, metavar="S", help="random seed (default: 0)")
+                       help=f"images per step (default: {D.GEN['batch']} for gan/vae, {D.RESTORE['batch']} "
+                            "for restoration)")
+    train.add_argument("--seed", type=_seed, default=D.SEED, metavar="S", help=f"random seed (default: {D.SEED})")
     train.add_argument("--lr", type=_learning_rate, metavar="LR",
                        help="learning rate (default: the task's; gan 2e-4, vae 5e-4, inpaint/sr 2e-3, "
                             "denoise 1e-3, a quarter of that when fine-tuning the shipped network)")
@@ -53,17 +54,20 @@ def add_train(sub) -> None:
                        help="continue from a checkpoint of this command (a path, or a NAME in your "
                             "models folder) up to --steps")
     train.add_argument("--latent", type=int, metavar="D", help="gan/vae: latent size (gan 100, vae 64)")
-    train.add_argument("--width", type=int, metavar="W", help="gan/vae: base channel count (default 64)")
-    train.add_argument("--crop", choices=("center", "random"), default="center",
+    train.add_argument("--width", type=int, metavar="W",
+                       help="base channel count (gan/vae 64, inpaint 24, denoise/sr 32)")
+    train.add_argument("--depth", type=int, metavar="N", help="sr: residual blocks of the body (default 3)")
+    train.add_argument("--scale", type=_scales, metavar="S", help="sr: scales trained each step (default 2,4)")
+    train.add_argument("--crop", choices=("center", "random"), default=D.CROP,
                        help="gan/vae: the centred square of each image, or a random crop of it each time")
-    train.add_argument("--init", choices=("shipped", "scratch"), default="shipped",
+    train.add_argument("--init", choices=D.INITS, default=D.INIT,
                        help="inpaint/denoise/sr: fine-tune the network ArtStudio ships (default) or "
                             "start from random weights")
     train.add_argument("--damage", type=lambda text: tuple(k for k in text.split(",") if k), default=(),
                        metavar="KINDS", help="inpaint: damage to train on, comma-separated, from scratches, "
                                              "dust, strokes, box, mixed (default: all)")
-    train.add_argument("--checkpoint-every", type=int, default=500, metavar="N",
-                       help="write a checkpoint every N steps (default: 500)")
+    train.add_argument("--checkpoint-every", type=int, default=D.CHECKPOINT_EVERY, metavar="N",
+                       help=f"write a checkpoint every N steps (default: {D.CHECKPOINT_EVERY})")
     train.add_argument("--compile", action="store_true",
                        help="gan/vae: torch.compile the networks (first steps slower; measure before use)")
     train.add_argument("--overwrite", action="store_true", help="replace an existing model called NAME")
@@ -78,12 +82,13 @@ def cmd_train(args) -> int:
     if not args.data.is_dir():
         raise CliError(f"Training data folder '{args.data}' does not exist.")
     models = _app_paths().models
+    _recover(models)
     resume = _resume_path(args.resume, models) if args.resume is not None else None
     if resume is None and (models / f"{args.out}.safetensors").exists() and not args.overwrite:
         raise CliError(f"A model called '{args.out}' already exists in {models}; continue it with "
                        f"--resume {args.out} or replace it with --overwrite.")
     rank, world = _join_process_group(args.task)
-    request, job = _job(args, models, resume)
+    request, job = build_request(args, models, resume)
     show = _TrainPrinter(args.quiet or rank != 0)
     try:
         with _user_errors(False):
@@ -106,31 +111,53 @@ def cmd_train(args) -> int:
     return 0
 
 
-def _job(args, models: Path, resume: Path | None):
-    cache = _app_paths().cache
-    if args.task in GENERATORS:
-        from ..jobs.train_gen import SIZES, TrainGenRequest, run_train_gen
+def build_request(args, models: Path, resume: Path | None = None):
+    """``(request, job)`` for parsed ``train`` arguments: the one way options become a recipe.
 
-        size = args.size or DEFAULTS["size"][args.task]
-        if size not in SIZES:
-            raise CliError(f"--size must be {' or '.join(map(str, SIZES))} for a {args.task}, not {size}.")
+    A card's ``command`` parsed by :func:`artstudio.cli.build_parser` and passed
+    here gives back the card's recipe (tests/test_train_card.py checks it).
+    """
+    size, batch = args.size or D.size_for(args.task), args.batch or D.batch_for(args.task)
+    if args.task in GENERATORS:
+        from ..jobs.train_gen import TrainGenRequest, run_train_gen
+
+        if size not in D.GEN_SIZES:
+            raise CliError(f"--size must be {' or '.join(map(str, D.GEN_SIZES))} for a {args.task}, not {size}.")
         request = TrainGenRequest(
             kind=args.task, data=args.data, out=models, name=args.out, preset=args.preset, size=size,
-            steps=args.steps, batch=args.batch or DEFAULTS["batch"][args.task], seed=args.seed,
-            latent=args.latent, width=args.width, lr=args.lr, crop=args.crop, resume=resume,
-            checkpoint_every=args.checkpoint_every, sample_every=0, cache=cache, compile=args.compile)
+            steps=args.steps, batch=batch, seed=args.seed, latent=args.latent, width=args.width, lr=args.lr,
+            crop=args.crop, resume=resume, checkpoint_every=args.checkpoint_every, sample_every=0,
+            cache=_app_paths().cache, compile=args.compile)
         return request, run_train_gen
     from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
 
-    size = args.size or RESTORE_SIZE
     if not 16 <= size <= 2048:
         raise CliError(f"--size must be from 16 to 2048 pixels, not {size}.")
+    config = {k: v for k, v in (("width", args.width), ("depth", args.depth)) if v is not None}
     request = TrainRestoreRequest(task=args.task, data=args.data, out=models, name=args.out, steps=args.steps,
-                                  size=size, batch=args.batch or RESTORE_BATCH, seed=args.seed, resume=resume,
-                                  device="auto", preview_every=0, init=args.init, lr=args.lr,
-                                  damage=args.damage,
-                                  checkpoint_every=args.checkpoint_every)
+                                  size=size, batch=batch, seed=args.seed, resume=resume, preview_every=0,
+                                  init=args.init, lr=args.lr, damage=args.damage, config=config,
+                                  scale=args.scale or D.SR_SCALES, checkpoint_every=args.checkpoint_every,
+                                  cache=_app_paths().cache)
     return request, run_train_restore
+
+
+def _recover(models: Path) -> None:
+    """Finish (or undo) checkpoints that a killed run left half-replaced, before anything reads them."""
+    from ..jobs.train_checkpoint import recover_folder
+
+    if models.is_dir():
+        recover_folder(models)
+
+
+def _scales(text: str) -> tuple[int, ...]:
+    try:
+        scales = tuple(sorted({int(part) for part in text.split(",") if part}))
+    except ValueError:
+        scales = ()
+    if not scales or set(scales) - {2, 4}:
+        raise argparse.ArgumentTypeError(f"invalid scales '{text}': use 2, 4 or 2,4")
+    return scales
 
 
 def _learning_rate(text: str) -> float:

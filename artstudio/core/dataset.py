@@ -18,6 +18,10 @@ The tiles are cached as ``.npy`` under ``cache_dir``, keyed by the list of
 files with their sizes and modification times and by the tiling parameters,
 so a second run on an unchanged folder starts at once. Only the
 ``CACHE_KEEP`` most recently used folders are kept.
+
+:func:`prepare_photos` is the same scan, decode and cache for trainers that
+take their own random crops of whole photos (the restoration networks): it
+keeps every image at full resolution instead of one square tile.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ RANDOM_MARGIN = 1.125
 CACHE_VERSION = 1
 CACHE_KEEP = 4          # decoded folders kept; the least recently used go first
 MAX_PIXELS = 100_000_000
+PHOTO_CACHE_BYTES = 1 << 30     # whole photos take room: a bigger folder is decoded each run
 
 
 class DatasetError(Exception):
@@ -100,23 +105,54 @@ def prepare_dataset(folder: Path, size: int, crop: str = "center", cache_dir: Pa
     """
     if crop not in CROPS:
         raise DatasetError(f"Unknown crop mode '{crop}'; choose {' or '.join(CROPS)}.")
-    files = scan_images(folder)
-    if not files:
-        raise DatasetError(f"No images in '{folder}' (looked for {', '.join(READ_EXTENSIONS)}, "
-                           "in subfolders too).")
+    files = _files(folder)
     tile = tile_side(size, crop)
     key = _cache_key(folder, files, size, tile)
     cached = _read_cache(cache_dir, key) if cache_dir is not None else None
     if cached is not None:
         tiles, skipped = cached
         return tiles, DataReport(Path(folder), len(files), len(tiles), skipped, True)
-    tiles, skipped = _decode_all(Path(folder), files, size, tile, workers, should_stop)
-    if not len(tiles):
-        reasons = "; ".join(skipped[:3]) + (" ..." if len(skipped) > 3 else "")
-        raise DatasetError(f"No usable images in '{folder}': all {len(files)} were skipped ({reasons}).")
+    images, skipped = _decode_all(Path(folder), files, size, lambda p: _square_tile(p, tile), workers,
+                                  should_stop)
+    tiles = np.stack(images) if images else np.empty((0, tile, tile, 3), np.uint8)
     if cache_dir is not None:
         _write_cache(cache_dir, key, tiles, skipped)
     return tiles, DataReport(Path(folder), len(files), len(tiles), tuple(skipped), False)
+
+
+def prepare_photos(folder: Path, min_side: int, cache_dir: Path | None = None, workers: int | None = None,
+                   should_stop=None) -> tuple[list[np.ndarray], DataReport]:
+    """All usable images of ``folder`` at full resolution, RGB (alpha composited on white).
+
+    Parameters are those of :func:`prepare_dataset`; ``min_side`` (px) is the
+    shortest side an image must have (smaller ones are skipped and reported).
+    Folders whose photos take more than ``PHOTO_CACHE_BYTES`` are not cached.
+
+    Returns
+    -------
+    photos : list of ndarray, uint8 (H, W, 3)
+        In the order of :func:`scan_images`.
+    report : DataReport
+    """
+    files = _files(folder)
+    key = _cache_key(folder, files, min_side, 0)
+    cached = _read_photo_cache(cache_dir, key) if cache_dir is not None else None
+    if cached is not None:
+        photos, skipped = cached
+        return photos, DataReport(Path(folder), len(files), len(photos), skipped, True)
+    photos, skipped = _decode_all(Path(folder), files, min_side, _rgb, workers, should_stop)
+    if cache_dir is not None and sum(p.nbytes for p in photos) <= PHOTO_CACHE_BYTES:
+        flat = np.concatenate([p.reshape(-1) for p in photos])
+        _write_cache(cache_dir, key, flat, skipped, [list(p.shape) for p in photos])
+    return photos, DataReport(Path(folder), len(files), len(photos), tuple(skipped), False)
+
+
+def _files(folder: Path) -> list[Path]:
+    files = scan_images(folder)
+    if not files:
+        raise DatasetError(f"No images in '{folder}' (looked for {', '.join(READ_EXTENSIONS)}, "
+                           "in subfolders too).")
+    return files
 
 
 def tile_side(size: int, crop: str) -> int:
@@ -139,7 +175,8 @@ def random_crops(tiles: np.ndarray, indices: np.ndarray, size: int, rng: np.rand
     return out
 
 
-def _decode_all(folder: Path, files: list[Path], size: int, tile: int, workers, should_stop):
+def _decode_all(folder: Path, files: list[Path], min_side: int, keep, workers, should_stop):
+    """``keep(pixels)`` of every image with both sides >= ``min_side``, decoded in parallel."""
     def one(path: Path):
         if should_stop is not None and should_stop():
             raise InterruptedError
@@ -149,31 +186,39 @@ def _decode_all(folder: Path, files: list[Path], size: int, tile: int, workers, 
             return None, str(error)
         except Exception as error:     # a decoder bug must not end the whole scan
             return None, f"cannot be read ({type(error).__name__})"
-        if min(pixels.shape[:2]) < size:
-            return None, f"{pixels.shape[1]}x{pixels.shape[0]} px is smaller than {size} px"
-        return _square_tile(pixels, tile), None
+        if min(pixels.shape[:2]) < min_side:
+            return None, f"{pixels.shape[1]}x{pixels.shape[0]} px is smaller than {min_side} px"
+        return keep(pixels), None
 
     workers = workers or max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
                              else (os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, files))
-    tiles = [t for t, _ in results if t is not None]
+    images = [t for t, _ in results if t is not None]
     skipped = [f"{p.relative_to(folder)}: {why}" for p, (t, why) in zip(files, results) if t is None]
-    array = np.stack(tiles) if tiles else np.empty((0, tile, tile, 3), np.uint8)
-    return array, skipped
+    if not images:
+        reasons = "; ".join(skipped[:3]) + (" ..." if len(skipped) > 3 else "")
+        raise DatasetError(f"No usable images in '{folder}': all {len(files)} were skipped ({reasons}).")
+    return images, skipped
 
 
-def _square_tile(pixels: np.ndarray, tile: int) -> np.ndarray:
-    """The centred square of an RGB(A) image, resized to ``tile`` px (alpha composited on white)."""
-    import cv2
-
+def _rgb(pixels: np.ndarray) -> np.ndarray:
+    """RGB ``uint8``: an alpha channel is composited on white (transparent means paper, not black)."""
     if pixels.shape[2] == 4:
         alpha = pixels[..., 3:4].astype(np.float32) / 255.0
         pixels = (pixels[..., :3] * alpha + 255.0 * (1 - alpha) + 0.5).astype(np.uint8)
+    return np.ascontiguousarray(pixels[..., :3])
+
+
+def _square_tile(pixels: np.ndarray, tile: int) -> np.ndarray:
+    """The centred square of an RGB(A) image, resized to ``tile`` px."""
+    import cv2
+
+    pixels = _rgb(pixels)
     h, w = pixels.shape[:2]
     side = min(h, w)
     y, x = (h - side) // 2, (w - side) // 2
-    square = pixels[y:y + side, x:x + side, :3]
+    square = pixels[y:y + side, x:x + side]
     if side != tile:
         square = cv2.resize(square, (tile, tile), interpolation=cv2.INTER_AREA)
     return np.ascontiguousarray(square)
@@ -191,29 +236,60 @@ def _cache_key(folder: Path, files: list[Path], size: int, tile: int) -> str:
 
 
 def _read_cache(cache_dir: Path, key: str):
+    found = _load_cached(cache_dir, key)
+    if found is None:
+        return None
+    tiles, info = found
+    if tiles.ndim != 4 or tiles.shape[-1] != 3 or not len(tiles):
+        return None
+    return tiles, tuple(info["skipped"])
+
+
+def _read_photo_cache(cache_dir: Path, key: str):
+    """Photos cached as one flat array plus their shapes; None unless every number adds up."""
+    found = _load_cached(cache_dir, key)
+    if found is None:
+        return None
+    flat, info = found
+    try:
+        shapes = [tuple(int(n) for n in shape) for shape in info["shapes"]]
+    except (KeyError, TypeError, ValueError):
+        return None
+    sizes = [h * w * c for h, w, c in shapes] if all(len(s) == 3 and s[2] == 3 for s in shapes) else []
+    if not sizes or min(sizes) <= 0 or flat.ndim != 1 or sum(sizes) != flat.size:
+        return None
+    ends = np.cumsum(sizes)
+    photos = [flat[end - size:end].reshape(shape) for end, size, shape in zip(ends, sizes, shapes)]
+    return photos, tuple(info["skipped"])
+
+
+def _load_cached(cache_dir: Path, key: str):
     base = Path(cache_dir) / "datasets" / key
     try:
-        tiles = np.load(base.with_suffix(".npy"), allow_pickle=False)
-        skipped = tuple(json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))["skipped"])
+        array = np.load(base.with_suffix(".npy"), allow_pickle=False)
+        info = json.loads(base.with_suffix(".json").read_text(encoding="utf-8"))
+        [str(line) for line in info["skipped"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None
-    if tiles.dtype != np.uint8 or tiles.ndim != 4 or tiles.shape[-1] != 3 or not len(tiles):
+    if array.dtype != np.uint8:
         return None
     try:
         os.utime(base.with_suffix(".npy"))       # recently used: pruned last
     except OSError:
         pass
-    return tiles, skipped
+    return array, info
 
 
-def _write_cache(cache_dir: Path, key: str, tiles: np.ndarray, skipped: list[str]) -> None:
+def _write_cache(cache_dir: Path, key: str, tiles: np.ndarray, skipped: list[str],
+                 shapes: list[list[int]] | None = None) -> None:
     """Best effort: a full disk or a read-only cache only costs the next run its head start."""
     base = Path(cache_dir) / "datasets" / key
+    info = {"skipped": list(skipped), **({"shapes": shapes} if shapes is not None else {})}
     try:
         base.parent.mkdir(parents=True, exist_ok=True)
         tmp = base.with_name(key + ".tmp.npy")
         np.save(tmp, tiles, allow_pickle=False)
-        base.with_suffix(".json").write_text(json.dumps({"skipped": list(skipped)}), encoding="utf-8")
+        base.with_suffix(".json").write_text(json.dumps(info), encoding="utf-8")
         tmp.replace(base.with_suffix(".npy"))
         _prune(base.parent, CACHE_KEEP)
     except OSError:

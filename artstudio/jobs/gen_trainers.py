@@ -212,3 +212,46 @@ def sample_grid(images: np.ndarray, gap: int = 2) -> np.ndarray:
         y, x = gap + r * (s + gap), gap + c * (s + gap)
         grid[y:y + s, x:x + s] = image
     return grid
+
+
+def step_rng(seed: int, step: int, rank: int, purpose: int = 0) -> torch.Generator:
+    """A CPU generator for one step's draws, from ``(seed, step, rank, purpose)`` only."""
+    words = np.random.SeedSequence([seed & 0xFFFFFFFF, seed >> 32, step + 1, rank, purpose]).generate_state(2)
+    return torch.Generator().manual_seed(int(words[0]) << 31 ^ int(words[1]))
+
+
+class GenBatches:
+    """The batch feed of a generator run: shuffled epochs, a random crop, a random mirror.
+
+    ``tiles`` is ``uint8 (N, T, T, 3)`` (from :func:`artstudio.core.dataset.prepare_dataset`);
+    batch ``k`` depends on ``(seed, k, rank)`` only, so a resumed run sees the same batches.
+    """
+
+    def __init__(self, tiles: np.ndarray, size: int, batch: int, seed: int, rank: int,
+                 device: torch.device) -> None:
+        self.size, self.batch, self.seed, self.rank, self.device = size, batch, seed, rank, device
+        self.data = torch.from_numpy(tiles).permute(0, 3, 1, 2).contiguous().to(device)
+        self._perm: dict[int, torch.Tensor] = {}
+
+    def __call__(self, step: int, rng: torch.Generator) -> torch.Tensor:
+        """``uint8 (B, 3, S, S)`` on the device."""
+        index = self._indices(step * self.batch, self.batch, len(self.data))
+        batch = self.data[index.to(self.device)]
+        side, size = batch.shape[-1], self.size
+        if side > size:
+            offsets = torch.randint(0, side - size + 1, (len(batch), 2), generator=rng).tolist()
+            batch = torch.stack([img[:, y:y + size, x:x + size] for img, (y, x) in zip(batch, offsets)])
+        flip = (torch.rand(len(batch), generator=rng) < 0.5).view(-1, 1, 1, 1).to(self.device)
+        return torch.where(flip, batch.flip(3), batch)
+
+    def _indices(self, position: int, count: int, n: int) -> torch.Tensor:
+        """Images ``position .. position+count`` of the endless stream of shuffled epochs."""
+        parts = []
+        while count > 0:
+            epoch, offset = divmod(position, n)
+            if epoch not in self._perm:
+                self._perm = {epoch: torch.randperm(n, generator=step_rng(self.seed, epoch, self.rank, 1))}
+            take = min(count, n - offset)
+            parts.append(self._perm[epoch][offset:offset + take])
+            position, count = position + take, count - take
+        return torch.cat(parts)

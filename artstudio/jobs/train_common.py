@@ -124,6 +124,16 @@ def check_name(name: str) -> None:
                        "starting with a letter or digit.")
 
 
+def device_for(preference: str | None):
+    """The torch device for ``preference`` (None or "auto": the best there is), or a one-line JobError."""
+    from ..models.device import choose_device
+
+    try:
+        return choose_device(preference or "auto")
+    except ValueError as error:      # an unknown device name in the request or $ARTSTUDIO_DEVICE
+        raise JobError(str(error)) from None
+
+
 def format_eta(seconds: float | None) -> str:
     """``"1 h 02 min"``, ``"3 min 05 s"``, ``"12 s"``, or ``"–"`` when unknown."""
     if seconds is None:

@@ -1,15 +1,17 @@
 """Training the restoration networks (inpaint, denoise, super-resolution) on a folder of photos.
 
-``run_train_restore(request, cancel)`` is a job (see :mod:`.base`): it yields
-:class:`Progress` (loss and images/s in the message) and now and then a
-:class:`Preview` strip ``[damaged | restored | clean]``, and returns a
-:class:`~.train_common.TrainResult`; it also yields TrainStats and TrainLog
-events (see :mod:`.train_common`).
+``run_train_restore(request, cancel)`` is a job (see :mod:`.base`) run on the
+shared skeleton of :mod:`.train_run`: it yields :class:`Progress` (loss and
+images/s in the message), now and then a :class:`Preview` strip
+``[damaged | restored | clean]``, TrainStats and TrainLog events (see
+:mod:`.train_common`), and returns a :class:`~.train_common.TrainResult`.
 
 Recipe
 ------
-- The folder is decoded once into memory (RGB ``uint8``); unreadable files
-  and images smaller than the crop are skipped and reported in the card.
+- The folder is decoded once, in parallel and cached, by
+  :func:`artstudio.core.dataset.prepare_photos` (full-resolution RGB
+  ``uint8``); unreadable files and images smaller than the crop are skipped
+  and reported in the card.
 - Each step draws ``batch`` random crops: scale jitter (downscale 1x-2x with
   area averaging, which also cleans camera noise from the targets), flips,
   rot90 and mild colour jitter, then damages them on the fly: seeded masks
@@ -18,46 +20,40 @@ Recipe
   net, both scales every step).
 - L1 loss (inside the hole for inpainting), Adam, cosine learning rate with a
   short warm-up.
-- Every ``checkpoint_every`` steps and at the end: ``NAME.safetensors``
-  (weights), ``NAME.json`` (the card: recipe, step, data, seed, time,
-  hardware, sha256) and ``NAME.train.safetensors`` (Adam moments) for
-  resuming. The random draws of step ``k`` depend only on ``(seed, k)``, so a
-  resumed run continues exactly as an uninterrupted one would (on CPU).
+- Every ``checkpoint_every`` steps and at the end, one checkpoint
+  (:mod:`.train_checkpoint`): ``NAME.safetensors``, its card ``NAME.json``
+  (:mod:`.train_card`) and ``NAME.train.safetensors``, replaced together.
+  The random draws of step ``k`` depend only on ``(seed, k)``, so a resumed
+  run continues exactly as an uninterrupted one would (on CPU).
 """
 
 from __future__ import annotations
 
-import json
 import math
-import platform
-import time
 from collections.abc import Generator
-from dataclasses import dataclass, field, fields
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..core.damage import MASK_KINDS, damage_mask
-from ..core.imageio import READ_EXTENSIONS, ImageError, load_image
-from ..core.dataset import DatasetError, scan_images
+from ..core.dataset import DatasetError, prepare_photos
+from . import train_defaults as D
 from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress
-from .train_checkpoint import atomic_write
-from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainResult, TrainStats, check_name
+from .train_common import Smoother, TrainControl, TrainLog, TrainResult, check_name, device_for
+from .train_run import Loop, run_loop
 
-TASKS = ("inpaint", "denoise", "sr")
-DEFAULTS = {   # task: (lr, config)
-    "inpaint": (2e-3, {"width": 24, "guess": "biharmonic", "flips": 2}),
-    "denoise": (1e-3, {"width": 32}),
-    "sr": (2e-3, {"width": 32, "depth": 3}),
-}
+TASKS = D.RESTORE_TASKS
+DEFAULTS = D.RESTORE_NETWORK
 MASK_MIX = (("scratches", 0.35), ("dust", 0.2), ("strokes", 0.25), ("box", 0.05), ("mixed", 0.15))
 DUST_LAYERS = 4
 SIGMA_MAX = 55.0
 WARMUP = 100
 MIN_LR_FRACTION = 0.02
-INITS = ("scratch", "shipped")
-FINETUNE_LR_FACTOR = 0.25
+INITS = D.INITS
+FINETUNE_LR_FACTOR = D.FINETUNE_LR_FACTOR
+STATS_EVERY = 10
+MAX_LOGGED_SKIPS = 20
 
 assert {k for k, _ in MASK_MIX} <= set(MASK_KINDS)
 
@@ -71,121 +67,168 @@ class TrainRestoreRequest:
     ``scale`` (``sr`` only): the scales trained every step. The network always
     has both x2 and x4 heads on one shared body (one file; on a CPU budget the
     shared features see twice the data); the default trains both.
-    ``resume``: a ``NAME.safetensors`` (or its ``.json`` card) written by this
-    job; training continues from its step up to ``steps``. ``init``:
-    ``"shipped"`` fine-tunes the network ArtStudio ships for the task (at a
-    quarter of the default learning rate unless ``lr`` is given), ``"scratch"``
-    starts from random weights. ``damage`` (``inpaint`` only): the mask kinds
-    to train on, drawn with the proportions of :data:`MASK_MIX` among them
-    (empty: all of them), to fine-tune on the damage a user's photos have.
-    ``control``: ask for a clean stop.
+    ``resume``: a ``NAME.safetensors`` (or its ``.json`` card, or its
+    ``.train.safetensors``) written by this job; training continues from its
+    step up to ``steps``. ``init``: ``"shipped"`` (the default) fine-tunes
+    the network ArtStudio ships for the task (at a quarter of the default
+    learning rate unless ``lr`` is given), ``"scratch"`` starts from random
+    weights. ``damage`` (``inpaint`` only): the mask kinds to train on, drawn
+    with the proportions of :data:`MASK_MIX` among them (empty: all of them),
+    to fine-tune on the damage a user's photos have. ``config``: network
+    options over the task's defaults (``width``; ``depth`` for sr).
+    ``cache``: where decoded photos are kept between runs (None: not cached).
+    ``control``: ask for a clean stop. Defaults: :mod:`.train_defaults`.
     """
 
     task: str
     data: Path
     out: Path
     name: str
-    steps: int = 2000
-    size: int = 128
-    batch: int = 8
-    seed: int = 0
+    steps: int = D.STEPS
+    size: int = D.RESTORE["size"]
+    batch: int = D.RESTORE["batch"]
+    seed: int = D.SEED
     lr: float | None = None
-    scale: tuple[int, ...] = (2, 4)
+    scale: tuple[int, ...] = D.SR_SCALES
     resume: Path | None = None
-    device: str = "cpu"
-    checkpoint_every: int = 500
+    device: str = D.DEVICE
+    checkpoint_every: int = D.CHECKPOINT_EVERY
     preview_every: int = 200
     config: dict = field(default_factory=dict)
-    init: str = "scratch"
+    init: str = D.INIT
     damage: tuple[str, ...] = ()
+    cache: Path | None = None
     control: TrainControl | None = None
+
+
+def recipe(request: TrainRestoreRequest) -> dict:
+    """Everything but the data and the step count that decides the weights (JSON-able)."""
+    config = {**DEFAULTS[request.task][1], **request.config}
+    return {"task": request.task, "name": request.name, "size": request.size, "batch": request.batch,
+            "seed": request.seed, "lr": _base_lr(request), "init": request.init,
+            "damage": list(request.damage), "scale": list(request.scale) if request.task == "sr" else None,
+            "config": config}
 
 
 def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume, or fine-tune) one restoration network; see the module docstring."""
-    import torch
-
     _check_request(request)
     yield Progress(0.0, f"Reading photos from {request.data}…")
-    images, skipped = load_training_images(request.data, _crop_size(request), cancel)
-    yield TrainLog(f"Data: {len(images)} photos from {request.data}"
-                   + (f" ({len(skipped)} skipped)" if skipped else "") + ".")
-    for line in skipped[:20]:
-        yield TrainLog(f"  skipped {line}")
-    device = _device(request.device)
-    net, config = _build(request)
-    net.to(device).train()
-    lr = _base_lr(request)
-    optimizer = torch.optim.Adam(net.parameters(), lr=lr)
-    start, elapsed = 0, 0.0
-    if request.resume is not None:
-        start, elapsed = _resume(request, net, optimizer, config)
-    elif request.init == "shipped":
-        yield TrainLog(_load_shipped(request.task, net))
-    name = f"{request.task} network '{request.name}'"
-    yield Progress(start / request.steps, f"Training the {name} on {len(images)} photos from step {start}…")
-    yield TrainLog(f"Training the {name} ({'fine-tuning the shipped one' if request.init == 'shipped' and not start else 'from step ' + str(start)}), "
-                   f"{request.size} px crops, batch {request.batch}.")
-    smoother, pace, started = Smoother(0.95), Pace(request.batch), time.perf_counter()
-    pace.tick(start)
-    done, saved, stopped = start, start, False
-
-    def save() -> None:
-        save_checkpoint(request, net, optimizer, config, done, smoother.values.get("L1"),
-                        elapsed + time.perf_counter() - started, len(images), skipped, device)
-
     try:
-        for step in range(start, request.steps):
-            if request.control is not None and request.control.stop_requested:
-                stopped = True
-                break
-            cancel.check()
-            for group in optimizer.param_groups:
-                group["lr"] = _lr_at(step, request.steps, lr)
-            # A caller may drive this generator from inside inference_mode/no_grad.
-            with torch.inference_mode(False), torch.enable_grad():
-                clean = _batch(images, request, step, device)
-                loss, shown = _loss(net, request, clean, step)
-                optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                optimizer.step()
-            value = float(loss.detach())
-            if not math.isfinite(value):
-                raise JobError(f"Training diverged at step {step + 1} (loss {value}); try a lower --lr.")
-            done = step + 1
-            pace.tick(done)
-            smooth = smoother.update({"L1": value})
-            if done % 10 and done != request.steps:
-                yield Progress(done / request.steps, "")     # lets the GUI runner interleave other jobs
-            else:
-                rate = pace.images_per_second()
-                yield TrainStats(done, request.steps, smooth, rate, pace.eta(done, request.steps))
-                yield Progress(done / request.steps,
-                               f"step {done}/{request.steps}  loss {smooth['L1']:.4f}  {rate:.1f} images/s")
-            if request.preview_every and done % request.preview_every == 0:
-                yield Preview(_preview_strip(shown))
-            if done % request.checkpoint_every == 0:
-                save()
-                saved = done
-                yield TrainLog(f"Checkpoint at step {done}: {request.name}.safetensors")
-    except (Cancelled, GeneratorExit, KeyboardInterrupt):
-        if done > saved:
-            save()              # closing mid-run keeps everything up to the last step
-        raise
-    if done > saved or request.resume is None and done == start:
-        save()
-    weights = Path(request.out) / f"{request.name}.safetensors"
-    return TrainResult(name=request.name, kind=request.task, weights=weights, card=weights.with_suffix(".json"),
-                       step=done, steps=request.steps, stopped=stopped,
-                       seconds=elapsed + time.perf_counter() - started, images=len(images),
-                       skipped=tuple(skipped), losses=dict(smoother.values))
+        images, report = prepare_photos(request.data, _crop_size(request), request.cache,
+                                        should_stop=lambda: cancel.cancelled)
+    except DatasetError as error:
+        raise JobError(str(error)) from None
+    except InterruptedError:
+        raise Cancelled() from None
+    yield TrainLog(f"Data: {report.summary()}.")
+    for line in report.skipped[:MAX_LOGGED_SKIPS]:
+        yield TrainLog(f"  skipped {line}")
+    run = _RestoreRun(request, images, report)
+    yield from run.prepare()
+    end = yield from run_loop(run.loop(), cancel, run.smoother)
+    return TrainResult(name=request.name, kind=request.task, weights=run.weights, card=run.card,
+                       step=end.done, steps=request.steps, stopped=end.stopped, seconds=end.seconds,
+                       images=report.used, skipped=tuple(report.skipped), losses=end.losses,
+                       digest=run.digest())
+
+
+class _RestoreRun:
+    """One run's network, optimiser and files; the hooks :func:`run_loop` calls."""
+
+    def __init__(self, request: TrainRestoreRequest, images: list[np.ndarray], report) -> None:
+        import torch
+
+        from .train_checkpoint import checkpoint_files
+
+        self.request, self.images, self.report = request, images, report
+        self.device = device_for(request.device)
+        self.net, self.config = _build(request)
+        self.net.to(self.device).train()
+        self.lr = _base_lr(request)
+        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr)
+        self.state, self.weights, self.card = checkpoint_files(request.out, request.name)
+        self.start, self.seconds, self.smoother, self.shown = 0, 0.0, Smoother(0.95), None
+
+    def prepare(self):
+        request = self.request
+        if request.resume is not None:
+            self._resume(Path(request.resume))
+        elif request.init == "shipped":
+            yield TrainLog(_load_shipped(request.task, self.net))
+        name = f"{request.task} network '{request.name}'"
+        how = "fine-tuning the shipped one" if request.init == "shipped" and not self.start \
+            else f"from step {self.start}"
+        yield Progress(self.start / request.steps,
+                       f"Training the {name} on {len(self.images)} photos from step {self.start}…")
+        yield TrainLog(f"Training the {name} ({how}), {request.size} px crops, batch {request.batch}.")
+
+    def loop(self) -> Loop:
+        r = self.request
+        return Loop(start=self.start, steps=r.steps, images_per_step=r.batch, step=self.step, save=self.save,
+                    preview=lambda: None if self.shown is None else _preview_strip(self.shown),
+                    control=r.control, stats_every=STATS_EVERY, checkpoint_every=r.checkpoint_every,
+                    preview_every=r.preview_every, saved=self.start if r.resume is not None else -1,
+                    seconds=self.seconds, hint="try a lower --lr")
+
+    def step(self, step: int) -> dict:
+        import torch
+
+        for group in self.optimizer.param_groups:
+            group["lr"] = _lr_at(step, self.request.steps, self.lr)
+        # A caller may drive this generator from inside inference_mode/no_grad.
+        with torch.inference_mode(False), torch.enable_grad():
+            clean = _batch(self.images, self.request, step, self.device)
+            loss, self.shown = _loss(self.net, self.request, clean, step)
+            self.optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            self.optimizer.step()
+        return {"L1": loss.detach()}
+
+    def save(self, done: int, seconds: float):
+        from .train_card import hardware_line, make_card
+        from .train_checkpoint import save_checkpoint
+
+        r, losses = self.request, dict(self.smoother.values)
+        info = {"step": done, "seconds": seconds, "recipe": recipe(r), "losses": losses}
+        model = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
+        loss = losses.get("L1")
+
+        def card(sha256: str) -> dict:
+            fields = {"task": r.task, "architecture": self.config["architecture"], "config": self.config,
+                      "loss": None if loss is None or not math.isfinite(loss) else round(float(loss), 6)}
+            return make_card(name=r.name, kind="restore", sha256=sha256, recipe=recipe(r),
+                             data={"folder": r.data, "images": self.report.used, "skipped": self.report.skipped},
+                             step=done, steps=r.steps, seconds=seconds, seed=r.seed, losses=losses,
+                             train_state=self.state.name, hardware=hardware_line(self.device),
+                             licence="MIT (ArtStudio)", fields=fields)
+        try:
+            save_checkpoint(r.out, r.name, ({"net": self.net}, {"adam": self.optimizer}, info), model, card,
+                            metadata={"task": r.task})
+        except OSError as error:
+            raise JobError(f"Cannot write the checkpoint to '{r.out}': {error.strerror or error}.") from None
+        yield TrainLog(f"Checkpoint at step {done}: {self.weights.name}")
+
+    def _resume(self, path: Path) -> None:
+        from .train_checkpoint import check_resumable, load_train_state, read_train_info, state_path
+
+        state = state_path(path)
+        check_resumable(read_train_info(state).get("recipe", {}), recipe(self.request), state)
+        info = load_train_state(state, {"net": self.net}, {"adam": self.optimizer})
+        self.start, self.seconds = int(info["step"]), float(info.get("seconds", 0.0))
+        self.smoother.values = dict(info.get("losses", {}))
+        if self.start >= self.request.steps:
+            raise JobError(f"The checkpoint is already at step {self.start}; ask for more than "
+                           f"{self.start} steps to continue training.")
+
+    def digest(self) -> str:
+        from .train_checkpoint import digest
+
+        return digest(self.net.state_dict())
 
 
 def _base_lr(request: TrainRestoreRequest) -> float:
-    if request.lr is not None:
-        return request.lr
-    lr = DEFAULTS[request.task][0]
-    return lr * FINETUNE_LR_FACTOR if request.init == "shipped" else lr
+    return request.lr if request.lr is not None else D.restore_lr(request.task, request.init)
 
 
 def _load_shipped(task: str, net) -> str:
@@ -203,39 +246,6 @@ def _load_shipped(task: str, net) -> str:
 
 
 # --- data -----------------------------------------------------------------
-
-def load_training_images(folder: Path, min_side: int, cancel: CancelToken | None = None
-                         ) -> tuple[list[np.ndarray], list[str]]:
-    """Decode every image under ``folder`` (recursively) into RGB ``uint8`` arrays.
-
-    Returns the images and ``"name: reason"`` for each file skipped (unreadable,
-    or with a side shorter than ``min_side``). :class:`JobError` if none is left.
-    """
-    folder = Path(folder)
-    try:
-        files = scan_images(folder)
-    except DatasetError as error:
-        raise JobError(str(error)) from None
-    if not files:
-        raise JobError(f"No images in '{folder}' (looked for {', '.join(READ_EXTENSIONS)}).")
-    images, skipped = [], []
-    for path in files:
-        if cancel is not None:
-            cancel.check()
-        try:
-            pixels = load_image(path, max_pixels=64_000_000).pixels[..., :3]
-        except ImageError as error:
-            skipped.append(f"{path.relative_to(folder)}: {error}")
-            continue
-        if min(pixels.shape[:2]) < min_side:
-            skipped.append(f"{path.relative_to(folder)}: smaller than {min_side} px")
-            continue
-        images.append(np.ascontiguousarray(pixels))
-    if not images:
-        raise JobError(f"No usable images in '{folder}': {len(skipped)} skipped "
-                       f"({'; '.join(skipped[:3])}{' ...' if len(skipped) > 3 else ''}).")
-    return images, skipped
-
 
 def random_crop(image: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
     """One augmented ``uint8 (size, size, 3)`` crop (scale, flips, rot90, colour)."""
@@ -364,15 +374,6 @@ def _check_request(request: TrainRestoreRequest) -> None:
         raise JobError("Super-resolution scales must be 2 and/or 4.")
 
 
-def _device(preference: str):
-    from ..models.device import choose_device
-
-    try:
-        return choose_device(preference)
-    except ValueError as error:
-        raise JobError(str(error)) from None
-
-
 def _preview_strip(shown) -> np.ndarray:
     import torch
 
@@ -381,86 +382,3 @@ def _preview_strip(shown) -> np.ndarray:
     return (row.permute(1, 2, 0).numpy() * 255 + 0.5).astype(np.uint8)
 
 
-# --- checkpoints -----------------------------------------------------------
-
-def save_checkpoint(request: TrainRestoreRequest, net, optimizer, config: dict, step: int, loss: float,
-                    seconds: float, images: int, skipped: list[str], device) -> Path:
-    """Write weights, card and optimizer state (each atomically) into ``request.out``."""
-    from safetensors.torch import save_file
-
-    from ..models.device import describe_device
-    from ..models.registry import sha256_file
-
-    out = Path(request.out)
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        weights = out / f"{request.name}.safetensors"
-        state = {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items()}
-        atomic_write(weights, lambda p: save_file(state, str(p), metadata={"task": request.task}))
-        moments = {}
-        for index, param in enumerate(net.parameters()):
-            slot = optimizer.state.get(param, {})
-            for key in ("exp_avg", "exp_avg_sq"):
-                if key in slot:
-                    moments[f"{index}.{key}"] = slot[key].detach().cpu().contiguous()
-            if "step" in slot:
-                moments[f"{index}.step"] = slot["step"].detach().cpu().reshape(1).float()
-        atomic_write(out / f"{request.name}.train.safetensors", lambda p: save_file(moments, str(p)))
-        card = _card(request, config, step, loss, seconds, images, skipped, describe_device(device),
-                     sha256_file(weights))
-        atomic_write(weights.with_suffix(".json"),
-                lambda p: p.write_text(json.dumps(card, indent=2), encoding="utf-8"))
-    except OSError as error:
-        raise JobError(f"Cannot write the checkpoint to '{out}': {error.strerror or error}.") from None
-    return weights
-
-
-def _card(request, config, step, loss, seconds, images, skipped, hardware, sha256) -> dict:
-    recipe = {f.name: (str(v) if isinstance(v, Path) else v) for f in fields(request)
-              if f.name not in ("out", "resume", "device", "preview_every", "control")
-              for v in [getattr(request, f.name)]}
-    recipe["lr"] = _base_lr(request)
-    recipe["scale"] = list(request.scale) if request.task == "sr" else None
-    command = (f"artstudio train {request.task} --data {request.data} --out {request.name} "
-               f"--steps {request.steps} --size {request.size} --batch {request.batch}"
-               + (f" --lr {request.lr:g}" if request.lr is not None else "")
-               + (f" --seed {request.seed}" if request.seed else "")
-               + (" --init scratch" if request.init == "scratch" else "")
-               + (f" --damage {','.join(request.damage)}" if request.damage else ""))
-    return {
-        "name": request.name, "task": request.task, "kind": "restore", "architecture": config["architecture"],
-        "config": config, "sha256": sha256, "step": step, "steps": request.steps,
-        "loss": None if loss is None or not math.isfinite(loss) else round(float(loss), 6),
-        "seconds": round(seconds, 1), "seed": request.seed,
-        "data": {"folder": str(request.data), "images": images, "skipped": list(skipped)},
-        "recipe": recipe, "command": command, "hardware": f"{hardware}; {platform.processor() or platform.machine()}",
-        "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        "source": "trained in ArtStudio", "licence": "MIT (ArtStudio)",
-    }
-
-
-def _resume(request: TrainRestoreRequest, net, optimizer, config: dict) -> tuple[int, float]:
-    from safetensors.torch import load_file
-
-    weights = Path(request.resume).with_suffix(".safetensors")
-    card_path, moments_path = weights.with_suffix(".json"), weights.with_suffix(".train.safetensors")
-    try:
-        card = json.loads(card_path.read_text(encoding="utf-8"))
-        if card.get("task") != request.task or card.get("config") != config:
-            raise JobError(f"Cannot resume from '{weights.name}': it is a {card.get('task')} network "
-                           f"with config {card.get('config')}, not {request.task} {config}.")
-        state = load_file(str(weights))
-        net.load_state_dict(state, strict=True)
-        moments = load_file(str(moments_path))
-    except JobError:
-        raise
-    except (OSError, ValueError, KeyError, RuntimeError) as error:
-        raise JobError(f"Cannot resume from '{weights.name}': {str(error).splitlines()[0]}") from None
-    params = list(net.parameters())
-    for index, param in enumerate(params):
-        if f"{index}.exp_avg" in moments:
-            optimizer.state[param] = {
-                "step": moments[f"{index}.step"].reshape(()).clone(),
-                "exp_avg": moments[f"{index}.exp_avg"].to(param.device).clone(),
-                "exp_avg_sq": moments[f"{index}.exp_avg_sq"].to(param.device).clone()}
-    return int(card["step"]), float(card.get("seconds", 0.0))

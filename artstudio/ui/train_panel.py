@@ -14,16 +14,17 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, Q
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 
 from ..core.imageio import READ_EXTENSIONS
+from ..jobs import train_defaults as D
 from ..jobs.train_common import NAME_PATTERN
 from ..models.registry import builtin_models
 from .widgets import keyed_combo
 
 MODEL_TYPES = {"gan": "GAN", "vae": "VAE", "inpaint": "Inpainting (fine-tune)",
                "denoise": "Denoising (fine-tune)", "sr": "Super-resolution (fine-tune)"}
-GENERATOR_TYPES = ("gan", "vae")
+GENERATOR_TYPES = D.GEN_KINDS
 PRESETS = {"stable": "Stable (small datasets)", "classic": "Classic DCGAN"}
-GENERATOR_SIZES, CROP_SIZES = (64, 128), (64, 128, 256)
-DEFAULT_BATCH = {"generator": 32, "restore": 8}
+GENERATOR_SIZES, CROP_SIZES = D.GEN_SIZES, (64, 128, 256)
+DEFAULT_BATCH = {"generator": D.GEN["batch"], "restore": D.RESTORE["batch"]}
 COUNT_LIMIT = 100_000
 COUNT_DELAY_MS = 300     # recount once typing in the folder field pauses
 
@@ -146,10 +147,10 @@ class TrainPanel(QWidget):
         form = QFormLayout(box)
         self.batch_spin = self._spin(1, 512, DEFAULT_BATCH["generator"])
         self.batch_spin.setToolTip("Images per step: larger is smoother but needs more memory")
-        self.steps_spin = self._spin(1, 1_000_000, 2000)
+        self.steps_spin = self._spin(1, 1_000_000, D.STEPS)
         self.steps_spin.setSingleStep(500)
         self.steps_spin.setGroupSeparatorShown(True)
-        self.seed_spin = self._spin(0, 2**31 - 1, 0)
+        self.seed_spin = self._spin(0, 2**31 - 1, D.SEED)
         self.seed_spin.setToolTip("The same seed, data and settings train the same model (on CPU)")
         form.addRow("Batch", self.batch_spin)
         form.addRow("Steps", self.steps_spin)
@@ -259,7 +260,8 @@ class TrainPanel(QWidget):
         group = "generator" if generator else "restore"
         if group != self._group:   # GAN <-> VAE keeps its choices; a restoration net has its own
             self._group = group
-            sizes, default = (GENERATOR_SIZES, 64) if generator else (CROP_SIZES, 128)
+            sizes = GENERATOR_SIZES if generator else CROP_SIZES
+            default = D.size_for(self.kind())
             self.size_combo.blockSignals(True)
             self.size_combo.clear()
             for size in sizes:

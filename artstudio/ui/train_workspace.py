@@ -16,6 +16,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
                                QSplitter, QVBoxLayout, QWidget)
 
+from ..jobs import train_defaults as D
+from ..jobs.train_checkpoint import recover_folder
 from ..jobs.train_common import TrainControl, TrainLog, TrainStats, format_eta
 from ..jobs.train_gen import TrainGenRequest, run_train_gen
 from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
@@ -69,6 +71,16 @@ class TrainWorkspace(QWidget):
         self._build()
         self._connect()
         self._set_state("idle")
+        self._recover()
+
+    def _recover(self) -> None:
+        """Finish checkpoints a killed run left half-replaced, before the panel reads their cards."""
+        try:
+            for name, outcome in recover_folder(self.paths.models):
+                self._log(f"{name}: {'completed' if outcome == 'forward' else 'removed'} the checkpoint "
+                          "a stopped run left half-written.")
+        except OSError as error:       # a read-only or vanished folder: nothing to finish
+            self._log(f"Could not check the models folder for interrupted checkpoints: {error}")
 
     # -- construction ------------------------------------------------------------------
     def _build(self) -> None:
@@ -211,7 +223,8 @@ class TrainWorkspace(QWidget):
         else:
             request = TrainRestoreRequest(task=s.kind, data=s.data, out=out, name=s.name, steps=s.steps,
                                           size=s.size, batch=s.batch, seed=s.seed, resume=resume,
-                                          device=self.settings.device, control=control, init="shipped")
+                                          device=self.settings.device, control=control, init=D.INIT,
+                                          cache=Path(self.paths.cache))
             run = self.jobs["restore"]
         return lambda token: run(request, token)
 
