@@ -24,7 +24,7 @@ from .decode import (ORIENT, ImageError, available_memory, decode_bytes, decode_
 
 __all__ = [
     "DECODERS", "ImageError", "atomic_save", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
-    "WRITE_EXTENSIONS", "load_image", "load_mask", "save_image", "save_mask",
+    "WRITE_EXTENSIONS", "load_image", "load_mask", "read_text_chunk", "save_image", "save_mask",
 ]
 
 _log = logging.getLogger(__name__)
@@ -110,28 +110,51 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     path = Path(path)
     name = path.name or str(path)
     _check_source(path, name)
+    with _user_errors(path, name), _pillow_limit_silenced(max_pixels):
+        with Image.open(path, formats=DECODERS) as im:
+            width, height = im.size
+            if width * height > max_pixels:
+                raise ImageError(
+                    f"Cannot open '{name}': {width}x{height} pixels is "
+                    f"larger than the {_describe_limit(max_pixels)} limit.")
+            depth = source_bit_depth(im, path)
+            truncation = _check_decodable(im, path, name, depth)
+            turn = orientation(im)
+            pixels = None
+            if depth > 8:
+                pixels = decode_with_opencv(path, im.size)
+            if pixels is None:
+                pixels = decode_with_pillow(im)
+            if truncation is not None:
+                _refuse_if_truncated(truncation.result(), name)
+            fmt = im.format or "unknown"
+        pixels = np.ascontiguousarray(ORIENT.get(turn, lambda a: a)(pixels))
+    return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
+
+
+def read_text_chunk(path, key: str) -> str | None:
+    """The text stored under ``key`` in an image's header (a PNG tEXt/iTXt
+    chunk before the pixels), or None; no pixel is decoded.
+
+    Raises
+    ------
+    ImageError
+        If the file is missing, unreadable or not an image ArtStudio opens.
+    """
+    path = Path(path)
+    name = path.name or str(path)
+    _check_source(path, name)
+    with _user_errors(path, name):
+        with Image.open(path, formats=DECODERS) as im:
+            text = im.info.get(key)
+    return None if text is None else str(text)
+
+
+@contextlib.contextmanager
+def _user_errors(path: Path, name: str):
+    """Every way a decoder can fail, as the one line a user reads."""
     try:
-        with _pillow_limit_silenced(max_pixels):
-            with Image.open(path, formats=DECODERS) as im:
-                width, height = im.size
-                if width * height > max_pixels:
-                    raise ImageError(
-                        f"Cannot open '{name}': {width}x{height} pixels is "
-                        f"larger than the {_describe_limit(max_pixels)} "
-                        "limit.")
-                depth = source_bit_depth(im, path)
-                truncation = _check_decodable(im, path, name, depth)
-                turn = orientation(im)
-                pixels = None
-                if depth > 8:
-                    pixels = decode_with_opencv(path, im.size)
-                if pixels is None:
-                    pixels = decode_with_pillow(im)
-                if truncation is not None:
-                    _refuse_if_truncated(truncation.result(), name)
-                fmt = im.format or "unknown"
-            upright = ORIENT.get(turn, lambda a: a)(pixels)
-            pixels = np.ascontiguousarray(upright)
+        yield
     except ImageError:
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -152,7 +175,6 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         _log.debug("decoding %s failed", path, exc_info=True)
         raise ImageError(f"Cannot open '{name}': the file is damaged or "
                          "incomplete.") from None
-    return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
 
 
 def _check_decodable(im: Image.Image, path: Path, name: str, depth: int):

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, PngImagePlugin
 
-from .imageio import DECODERS, ImageError, atomic_save
+from .imageio import ImageError, atomic_save, read_text_chunk
 from .latent_state import LatentFileError, LatentState, state_from_metadata, state_metadata
 
 __all__ = ["RECIPE_KEY", "read_recipe", "recipe_dict", "write_png_with_recipe"]
@@ -114,17 +114,9 @@ def read_recipe(path) -> LatentState | None:
     path = Path(path)
     name = path.name or str(path)
     try:
-        with Image.open(path, formats=DECODERS) as im:
-            text = im.info.get(RECIPE_KEY)
-    except FileNotFoundError:
-        raise LatentFileError(f"File not found: '{name}'") from None
-    except IsADirectoryError:
-        raise LatentFileError(f"Cannot open '{name}': it is a folder, not a file.") from None
-    except PermissionError:
-        raise LatentFileError(f"Cannot open '{name}': permission denied.") from None
-    except Exception:
-        _log.debug("reading the recipe of %s failed", path, exc_info=True)
-        raise LatentFileError(f"Cannot open '{name}': the file is damaged or not an image.") from None
+        text = read_text_chunk(path, RECIPE_KEY)
+    except ImageError as error:
+        raise LatentFileError(str(error)) from None
     if text is None:
         return None
     try:
