@@ -26,7 +26,7 @@ from _common import median, print_header, table  # noqa: E402
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
-from artstudio.core import imageio  # noqa: E402
+from artstudio.core import decode, imageio  # noqa: E402
 
 REPEATS = 5
 
@@ -40,15 +40,15 @@ def _photo() -> np.ndarray:
 
 
 def _time_load(path: Path, checked: bool) -> float:
-    saved = imageio.png_is_truncated, imageio.available_memory
+    saved = decode.png_is_truncated, decode.available_memory
     if not checked:
-        imageio.png_is_truncated, imageio.available_memory = (lambda p: False), (lambda: None)
+        decode.png_is_truncated, decode.available_memory = (lambda p: False), (lambda: None)
     try:
         start = time.perf_counter()
         imageio.load_image(path)
         return time.perf_counter() - start
     finally:
-        imageio.png_is_truncated, imageio.available_memory = saved
+        decode.png_is_truncated, decode.available_memory = saved
 
 
 def main() -> int:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import EpsImagePlugin, Image, PngImagePlugin
 
-from artstudio.core import imageio
+from artstudio.core import decode, imageio
 from artstudio.core.dataset import scan_images
 from artstudio.core.imageio import DECODERS, ImageError, load_image, load_mask
 from artstudio.core.latent_state import LatentFileError
@@ -203,7 +203,7 @@ def test_big_png_in_many_data_chunks_opens(tmp_path):
 
 def test_decode_needing_more_memory_than_is_free_is_refused_first(tmp_path, monkeypatch):
     Image.new("RGB", (400, 300)).save(tmp_path / "scan.png")
-    monkeypatch.setattr(imageio, "available_memory", lambda: 100_000)
+    monkeypatch.setattr(decode, "available_memory", lambda: 100_000)
     with pytest.raises(ImageError) as excinfo:
         load_image(tmp_path / "scan.png")
     assert "GB of memory" in _one_line(excinfo, "scan.png")

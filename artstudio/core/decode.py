@@ -207,3 +207,47 @@ def available_memory() -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def check_decodable(im: Image.Image, path: Path, name: str, depth: int):
+    """Refuse, before any pixel is decoded, what would exhaust memory or be zero-padded.
+
+    Returns None, or a future saying whether the PNG's data ends early: for
+    an ordinary PNG that count runs beside the decode (zlib and Pillow's
+    decoder both release the GIL), so it costs almost nothing; a file that
+    claims far more pixels than its size can plausibly hold is counted
+    first, so a bomb never gets its buffer.
+    """
+    need = decode_bytes(*im.size, depth)
+    free = available_memory()
+    if free is not None and need > free:
+        raise ImageError(f"Cannot open '{name}': decoding {im.size[0]}x{im.size[1]} pixels needs "
+                         f"{need / 2**30:.1f} GB of memory and {free / 2**30:.1f} GB is free.")
+    if im.format != "PNG":
+        return None
+    if need > _PLAUSIBLE_RATIO * path.stat().st_size:
+        refuse_if_truncated(png_is_truncated(path), name)
+        return None
+    return _checks().submit(png_is_truncated, path)
+
+
+def refuse_if_truncated(truncated: bool, name: str) -> None:
+    if truncated:
+        raise ImageError(f"Cannot open '{name}': the file is incomplete (its image data ends "
+                         "before the last row).")
+
+
+# Decoded bytes per file byte above which the rows are counted before decoding:
+# photos and scans stay far below (24 MP grainy photo: ~4), flat graphics and
+# bombs do not.
+_PLAUSIBLE_RATIO = 16
+_executor = None
+
+
+def _checks():
+    global _executor
+    if _executor is None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="artstudio-png-check")
+    return _executor

@@ -19,8 +19,8 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError, features
 
 from .atomic import atomic_save
-from .decode import (ORIENT, ImageError, available_memory, decode_bytes, decode_with_opencv,
-                     decode_with_pillow, orientation, png_is_truncated, source_bit_depth)
+from .decode import (ORIENT, ImageError, check_decodable, decode_with_opencv, decode_with_pillow,
+                     orientation, refuse_if_truncated, source_bit_depth)
 
 __all__ = [
     "DECODERS", "ImageError", "atomic_save", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
@@ -118,7 +118,7 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
                     f"Cannot open '{name}': {width}x{height} pixels is "
                     f"larger than the {_describe_limit(max_pixels)} limit.")
             depth = source_bit_depth(im, path)
-            truncation = _check_decodable(im, path, name, depth)
+            truncation = check_decodable(im, path, name, depth)
             turn = orientation(im)
             pixels = None
             if depth > 8:
@@ -126,7 +126,7 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
             if pixels is None:
                 pixels = decode_with_pillow(im)
             if truncation is not None:
-                _refuse_if_truncated(truncation.result(), name)
+                refuse_if_truncated(truncation.result(), name)
             fmt = im.format or "unknown"
         pixels = np.ascontiguousarray(ORIENT.get(turn, lambda a: a)(pixels))
     return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
@@ -175,50 +175,6 @@ def _user_errors(path: Path, name: str):
         _log.debug("decoding %s failed", path, exc_info=True)
         raise ImageError(f"Cannot open '{name}': the file is damaged or "
                          "incomplete.") from None
-
-
-def _check_decodable(im: Image.Image, path: Path, name: str, depth: int):
-    """Refuse, before any pixel is decoded, what would exhaust memory or be zero-padded.
-
-    Returns None, or a future saying whether the PNG's data ends early: for
-    an ordinary PNG that count runs beside the decode (zlib and Pillow's
-    decoder both release the GIL), so it costs almost nothing; a file that
-    claims far more pixels than its size can plausibly hold is counted
-    first, so a bomb never gets its buffer.
-    """
-    need = decode_bytes(*im.size, depth)
-    free = available_memory()
-    if free is not None and need > free:
-        raise ImageError(f"Cannot open '{name}': decoding {im.size[0]}x{im.size[1]} pixels needs "
-                         f"{need / 2**30:.1f} GB of memory and {free / 2**30:.1f} GB is free.")
-    if im.format != "PNG":
-        return None
-    if need > _PLAUSIBLE_RATIO * path.stat().st_size:
-        _refuse_if_truncated(png_is_truncated(path), name)
-        return None
-    return _checks().submit(png_is_truncated, path)
-
-
-def _refuse_if_truncated(truncated: bool, name: str) -> None:
-    if truncated:
-        raise ImageError(f"Cannot open '{name}': the file is incomplete (its image data ends "
-                         "before the last row).")
-
-
-# Decoded bytes per file byte above which the rows are counted before decoding:
-# photos and scans stay far below (24 MP grainy photo: ~4), flat graphics and
-# bombs do not.
-_PLAUSIBLE_RATIO = 16
-_executor = None
-
-
-def _checks():
-    global _executor
-    if _executor is None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="artstudio-png-check")
-    return _executor
 
 
 _NOT_SUPPORTED = ("the file is damaged or not an image ArtStudio opens "

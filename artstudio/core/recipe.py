@@ -10,7 +10,6 @@ back to the bit-identical float32.
 from __future__ import annotations
 
 import json
-import logging
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +21,6 @@ from .latent_state import LatentFileError, LatentState, state_from_metadata, sta
 __all__ = ["RECIPE_KEY", "read_recipe", "recipe_dict", "write_png_with_recipe"]
 
 RECIPE_KEY = "artstudio-recipe"
-_log = logging.getLogger(__name__)
 
 
 def recipe_dict(state: LatentState, app_version: str) -> dict:
