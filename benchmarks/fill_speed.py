@@ -48,10 +48,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import REPO, median, print_header, table  # noqa: E402
 
+from artstudio.jobs.operations import operations  # noqa: E402
+
 W, H = 6000, 4000
 RADIUS = 5
 REPEATS = 3
-METHODS = ("telea", "ns")
+# The OpenCV fills (those with a radius) of the restore-operation registry: Telea, Navier-Stokes.
+METHODS = tuple(op.key for op in operations("fill") if "radius" in op.options)
 IMPLS = ("raw", "gui", "naive")
 LABELS = {"raw": "ArtStudio run_fill, previews=False (raw, CLI)",
           "gui": "ArtStudio run_fill, previews=True (GUI job)",

@@ -43,7 +43,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from artstudio.core.damage import scratch_mask
     from artstudio.jobs.base import CancelToken, run_sync
-    from artstudio.jobs.restore_net import NetFillRequest, get_restore_net, run_net_fill
+    from artstudio.jobs.fill_net import NetFillRequest, run_net_fill
+    from artstudio.jobs.nets import get_restore_net
 
     print_header("ArtStudio neural fill of a 24 MP scan with 30 scratches and 40 dust specks")
     image = cv2.resize(skimage.data.coffee(), (W, H), interpolation=cv2.INTER_CUBIC)

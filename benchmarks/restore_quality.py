@@ -34,14 +34,15 @@ from artstudio.core.damage import (add_gaussian_noise, add_salt_and_pepper, bicu
                                    centred_box_mask, damage_mask)
 from artstudio.core.imageio import load_image  # noqa: E402
 from artstudio.jobs.base import CancelToken, run_sync  # noqa: E402
+from artstudio.jobs.operations import RestoreRequest, operation, operations  # noqa: E402
 
 SIDE = 512
 FILL_CASES = ("scratches", "dust", "strokes", "box96")
-FILL_METHODS = ("net", "telea", "ns", "biharmonic", "dip")
 DENOISE_CASES = {"gaussian25": ("gaussian", 25.0), "saltpepper5": ("saltpepper", 0.05)}
-DENOISE_METHODS = ("net", "nlmeans", "median", "dip")
 SR_CASES = (2, 4)
-SR_METHODS = ("net", "lanczos", "dip")
+# Every method of the registry is measured, in the panel's order.
+FILL_METHODS, DENOISE_METHODS, SR_METHODS = ([op.key for op in operations(task)]
+                                             for task in ("fill", "denoise", "upscale"))
 
 
 def psnr(a: np.ndarray, b: np.ndarray, where: np.ndarray | None = None) -> float:
@@ -77,31 +78,22 @@ def fill_mask(case: str, seed: int) -> np.ndarray:
     return damage_mask(case, (SIDE, SIDE), seed)
 
 
+def run_method(task: str, method: str, image: np.ndarray, **options) -> np.ndarray:
+    """The image the registry's operation ``(task, method)`` makes of ``image``."""
+    request = RestoreRequest(image, previews=False, **options)
+    return run_sync(operation(task, method).job(request, CancelToken())).image
+
+
 def run_fill_method(method: str, damaged: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    if method == "net":
-        from artstudio.jobs.restore_net import NetFillRequest, run_net_fill
-
-        return run_sync(run_net_fill(NetFillRequest(damaged, mask, previews=False), CancelToken())).image
-    if method == "dip":
-        from artstudio.jobs.dip import DipRequest, run_dip
-
-        return run_sync(run_dip(DipRequest(damaged, "inpaint", mask, previews=False), CancelToken())).image
-    from artstudio.jobs.restore import FillRequest, run_fill
-
-    return run_sync(run_fill(FillRequest(damaged, mask, method=method, previews=False), CancelToken())).image
+    return run_method("fill", method, damaged, mask=mask)
 
 
 def run_denoise_method(method: str, noise: str, noisy: np.ndarray) -> np.ndarray:
-    from artstudio.jobs.restore_net import DenoiseRequest, run_denoise
-
-    request = DenoiseRequest(noisy, method, noise, previews=False)
-    return run_sync(run_denoise(request, CancelToken())).image
+    return run_method("denoise", method, noisy, noise=noise)
 
 
 def run_sr_method(method: str, scale: int, small: np.ndarray) -> np.ndarray:
-    from artstudio.jobs.restore_net import UpscaleRequest, run_upscale
-
-    return run_sync(run_upscale(UpscaleRequest(small, scale, method, previews=False), CancelToken())).image
+    return run_method("upscale", method, small, scale=scale)
 
 
 class Scores:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from artstudio.jobs import dip
+from artstudio.core.noise import estimate_noise_sigma
+from artstudio.jobs import dip, estimate
 from artstudio.jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, run_sync
-from artstudio.jobs.dip import DipRequest, estimate_dip_seconds, estimate_noise_sigma, run_dip
+from artstudio.jobs.dip import DipRequest, run_dip
+from artstudio.jobs.estimate import estimate_dip_seconds
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def test_noise_sigma_estimate(photo):
 
 
 def test_estimate_grows_with_the_work(small, hole, narrow, monkeypatch):
-    monkeypatch.setattr(dip, "_costs", {})
+    monkeypatch.setattr(estimate, "_costs", {})
     little = estimate_dip_seconds(DipRequest(small, "inpaint", mask=hole, iterations=100))
     large = estimate_dip_seconds(DipRequest(np.zeros((256, 256, 3), np.uint8), "denoise", iterations=100))
     assert 0 < little.seconds < large.seconds

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from artstudio.core.inpaint import METHODS, find_regions
+from artstudio.core.inpaint import SOLVERS, find_regions
 from artstudio.jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, run_sync
 from artstudio.jobs.restore import FillRequest, run_fill
 
@@ -12,7 +12,7 @@ def fill(image, mask, method="telea"):
     return result, events
 
 
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("method", list(SOLVERS))
 def test_pixels_outside_the_mask_are_bit_identical(photo, scratch, method):
     result, _ = fill(photo, scratch, method)
     keep = scratch == 0
@@ -20,7 +20,7 @@ def test_pixels_outside_the_mask_are_bit_identical(photo, scratch, method):
     assert result.image.dtype == np.uint8 and result.image.shape == photo.shape
 
 
-@pytest.mark.parametrize("method", list(METHODS))
+@pytest.mark.parametrize("method", list(SOLVERS))
 def test_fill_removes_the_damage(photo, scratch, method):
     damaged = photo.copy()
     damaged[scratch > 0] = 255                      # white scratch

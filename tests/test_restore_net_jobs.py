@@ -1,5 +1,5 @@
 """Neural fill, denoise and upscale jobs, on tiny random networks saved as
-checkpoints (and on the shipped weights when they are there)."""
+checkpoints, and on the shipped weights."""
 
 from __future__ import annotations
 
@@ -9,19 +9,11 @@ import numpy as np
 import pytest
 
 from artstudio.core.damage import add_gaussian_noise, add_salt_and_pepper, bicubic_downscale
-from artstudio.core.paths import resources_dir
-from artstudio.jobs import restore_net
+from artstudio.jobs import denoise, fill_net, restore, upscale
 from artstudio.jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, run_sync
-from artstudio.jobs.restore_net import (DenoiseRequest, NetFillRequest, UpscaleRequest, run_denoise,
-                                        run_net_fill, run_upscale)
-
-SHIPPED = {task: resources_dir() / "models" / f"restore-{task}.safetensors" for task in ("inpaint", "denoise", "sr")}
-
-
-def shipped(*tasks):
-    """Run only once the shipped weights of ``tasks`` are in resources/models."""
-    missing = [t for t in tasks if not SHIPPED[t].is_file()]
-    return pytest.mark.skipif(bool(missing), reason=f"shipped weights not present yet: {missing}")
+from artstudio.jobs.denoise import DenoiseRequest, run_denoise
+from artstudio.jobs.fill_net import NetFillRequest, run_net_fill
+from artstudio.jobs.upscale import UpscaleRequest, run_upscale
 
 
 def _save_tiny(folder, task: str) -> str:
@@ -52,7 +44,7 @@ def tiny(tmp_path_factory):
 
 @pytest.fixture
 def frequent_previews(monkeypatch):
-    monkeypatch.setattr(restore_net, "PREVIEW_INTERVAL_S", 0.0)
+    monkeypatch.setattr(restore, "PREVIEW_INTERVAL_S", 0.0)
 
 
 def fill(image, mask, model, **options):
@@ -102,8 +94,8 @@ def test_deep_holes_are_filled_downscaled_and_pasted_back(tiny, monkeypatch):
     """A 200 px box is deeper than MAX_HOLE_DEPTH: the crop is downscaled for
     the network, and only the box changes at full size."""
     shapes = []
-    infer = restore_net._infer_fill
-    monkeypatch.setattr(restore_net, "_infer_fill", lambda net, device, rgb, hole: (
+    infer = fill_net._infer_fill
+    monkeypatch.setattr(fill_net, "_infer_fill", lambda net, device, rgb, hole: (
         shapes.append(hole.shape), infer(net, device, rgb, hole))[1])
     y, x = np.mgrid[0:400, 0:400].astype(np.float32)
     image = np.dstack([x / 2, y / 2, (x + y) / 4]).astype(np.uint8)
@@ -114,7 +106,7 @@ def test_deep_holes_are_filled_downscaled_and_pasted_back(tiny, monkeypatch):
     result, _ = fill(damaged, mask, tiny["inpaint"])
     assert np.array_equal(result.image[mask == 0], damaged[mask == 0])
     assert not (result.image[mask > 0] == 255).all()
-    factor = restore_net.MAX_HOLE_DEPTH / 100                    # the box is ~100 px deep
+    factor = fill_net.MAX_HOLE_DEPTH / 100                    # the box is ~100 px deep
     assert len(shapes) == 1 and abs(shapes[0][0] - 400 * factor) < 0.1 * 400 * factor
 
 
@@ -153,10 +145,10 @@ def test_cancel_stops_the_job(tiny, job, monkeypatch):
         mask[10:20, 10:20] = mask[10:20, 300:310] = mask[140:150, 150:160] = 255
         gen = run_net_fill(NetFillRequest(image, mask, model=tiny["inpaint"]), token := CancelToken())
     elif job == "denoise":
-        monkeypatch.setattr(restore_net, "DENOISE_TILE", 128)
+        monkeypatch.setattr(denoise, "DENOISE_TILE", 128)
         gen = run_denoise(DenoiseRequest(image, noise="gaussian", model=tiny["denoise"]), token := CancelToken())
     else:
-        monkeypatch.setattr(restore_net, "UPSCALE_TILE", 64)
+        monkeypatch.setattr(upscale, "UPSCALE_TILE", 64)
         gen = run_upscale(UpscaleRequest(image, model=tiny["sr"]), token := CancelToken())
     progress = 0
     with pytest.raises(Cancelled):
@@ -196,9 +188,9 @@ def test_auto_tells_strong_gaussian_noise_from_salt_and_pepper(photo):
 
     strong = add_gaussian_noise(photo, 50, seed=5)
     assert impulse_fraction(strong) > AUTO_FRACTION      # clipped gaussian noise looks impulsive...
-    assert restore_net.classify_noise(strong) == "gaussian"   # ...but the rest is not clean
-    assert restore_net.classify_noise(add_salt_and_pepper(photo, 0.01, seed=5)) == "saltpepper"
-    assert restore_net.classify_noise(add_gaussian_noise(photo, 10, seed=5)) == "gaussian"
+    assert denoise.classify_noise(strong) == "gaussian"   # ...but the rest is not clean
+    assert denoise.classify_noise(add_salt_and_pepper(photo, 0.01, seed=5)) == "saltpepper"
+    assert denoise.classify_noise(add_gaussian_noise(photo, 10, seed=5)) == "gaussian"
 
 
 def test_tiled_denoise_matches_one_tile(tiny, monkeypatch):
@@ -209,8 +201,8 @@ def test_tiled_denoise_matches_one_tile(tiny, monkeypatch):
     y, x = np.mgrid[0:192, 0:320].astype(np.float32)
     image = np.clip(np.dstack([x / 2, y, (x + y) / 3]) + rng.normal(0, 10, (192, 320, 3)), 0, 255).astype(np.uint8)
     whole = run_sync(run_denoise(DenoiseRequest(image, noise="gaussian", model=tiny["denoise"]), CancelToken()))
-    monkeypatch.setattr(restore_net, "DENOISE_TILE", 128)
-    monkeypatch.setattr(restore_net, "PREVIEW_INTERVAL_S", 0.0)
+    monkeypatch.setattr(denoise, "DENOISE_TILE", 128)
+    monkeypatch.setattr(restore, "PREVIEW_INTERVAL_S", 0.0)
     events = []
     tiled = run_sync(run_denoise(DenoiseRequest(image, noise="gaussian", model=tiny["denoise"]), CancelToken()),
                      events.append)
@@ -234,7 +226,7 @@ def test_upscale_shapes_and_alpha(photo, tiny, scale):
 
 
 def test_bad_options_are_one_line_errors(photo, monkeypatch):
-    monkeypatch.setattr(restore_net, "MAX_OUTPUT_PIXELS", 100_000)
+    monkeypatch.setattr(upscale, "MAX_OUTPUT_PIXELS", 100_000)
     with pytest.raises(JobError, match="megapixels, more than the"):
         run_sync(run_upscale(UpscaleRequest(photo, scale=4, method="lanczos"), CancelToken()))
     with pytest.raises(JobError, match="Upscale factor"):
@@ -254,7 +246,6 @@ def astronaut():
     return np.ascontiguousarray(data.astronaut()[64:320, 128:384])
 
 
-@shipped("inpaint")
 def test_shipped_inpainting_network_restores_scratches(astronaut):
     from artstudio.core.damage import apply_damage, damage_mask
 
@@ -267,7 +258,6 @@ def test_shipped_inpainting_network_restores_scratches(astronaut):
     assert err < np.abs(damaged[hole].astype(int) - astronaut[hole]).mean() / 4
 
 
-@shipped("denoise", "sr")
 def test_shipped_denoiser_and_upscaler_work(astronaut):
     noisy = add_gaussian_noise(astronaut, 25, seed=3)
     denoised = run_sync(run_denoise(DenoiseRequest(noisy), CancelToken()))

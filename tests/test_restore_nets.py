@@ -8,20 +8,17 @@ import sys
 
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import save_file
 
 from artstudio.core.damage import (MASK_KINDS, add_gaussian_noise, add_salt_and_pepper, bicubic_downscale,
                                    damage_mask)
 from artstudio.core.noise import detect_impulses, looks_like_salt_and_pepper, remove_impulses
-
-torch = pytest.importorskip("torch")
-
-from safetensors.torch import save_file  # noqa: E402
-
-from artstudio.models.denoise_net import DenoiseNet  # noqa: E402
-from artstudio.models.inpaint_net import InpaintNet  # noqa: E402
-from artstudio.models.registry import ModelError, sha256_file  # noqa: E402
-from artstudio.models.restore_models import load_restore_net, shipped_restore_models  # noqa: E402
-from artstudio.models.sr_net import SRNet  # noqa: E402
+from artstudio.models.denoise_net import DenoiseNet
+from artstudio.models.inpaint_net import InpaintNet
+from artstudio.models.registry import ModelError, sha256_file
+from artstudio.models.restore_models import load_restore_net, shipped_restore_models
+from artstudio.models.sr_net import SRNet
 
 TINY = {
     "inpaint": (lambda: InpaintNet(width=8), {"architecture": "gated-unet-v4", "width": 8}),
@@ -187,8 +184,7 @@ def test_shipped_list_needs_no_torch():
 
 @pytest.mark.parametrize("spec", shipped_restore_models(), ids=lambda s: s.name)
 def test_shipped_weights_load_and_restore(spec, photo):
-    if not spec.sha256:
-        pytest.skip("weights not exported yet")
+    assert spec.sha256 and spec.weights.is_file(), f"{spec.name}: shipped weights missing or unpinned"
     net = load_restore_net(spec.name)
     clean = photo[:64, :64]
     with torch.inference_mode():

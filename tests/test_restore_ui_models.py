@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from artstudio.core.document import Document
 from artstudio.core.paths import AppPaths
 from artstudio.core.settings import Settings
+from artstudio.jobs import denoise, fill_net, upscale
 from artstudio.models.registry import sha256_file
-from artstudio.ui import restore_workspace as workspace_module
 from artstudio.ui.restore_workspace import RestoreWorkspace
 
 SHIPPED_FILL = "restore-inpaint (shipped)"
@@ -137,8 +137,8 @@ def test_fill_with_a_user_network_runs_it_and_changes_only_the_masked_pixels(
         qtbot, make_workspace, paths, photo32, monkeypatch, app_threads):
     weights = write_inpaint_net(paths.models, "my-inpaint")
     requests = []
-    real = workspace_module.run_net_fill
-    monkeypatch.setattr(workspace_module, "run_net_fill", lambda r, t: requests.append(r) or real(r, t))
+    real = fill_net.run_net_fill
+    monkeypatch.setattr(fill_net, "run_net_fill", lambda r, t: requests.append(r) or real(r, t))
     ws = make_workspace()
     image, mask = photo32
     ws.set_document(Document(image.copy(), mask.copy()))
@@ -163,8 +163,8 @@ def test_denoise_and_upscale_send_the_chosen_network(qtbot, make_workspace, path
         return
         yield
 
-    monkeypatch.setattr(workspace_module, "run_denoise", fake)
-    monkeypatch.setattr(workspace_module, "run_upscale", fake)
+    monkeypatch.setattr(denoise, "run_denoise", fake)
+    monkeypatch.setattr(upscale, "run_upscale", fake)
     ws = make_workspace()
     ws.set_document(Document(photo32[0].copy()))
     choose(ws.panel.denoise_network, "my-denoise")

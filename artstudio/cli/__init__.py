@@ -1,8 +1,10 @@
 """The headless command line: ``artstudio restore ...`` and friends. No Qt here.
 
-``restore``, ``denoise`` and ``upscale`` run the restoration jobs
-(jobs.restore, jobs.restore_net, jobs.dip); ``train`` (in :mod:`.train`)
-trains GANs, VAEs and restoration networks into the user's models folder.
+``restore``, ``denoise`` and ``upscale`` (in :mod:`.restore`) run the restore
+operations of :mod:`artstudio.jobs.operations`; ``generate``, ``interpolate``
+and ``models`` (in :mod:`.generate`) render from the generative models;
+``train`` (in :mod:`.train`) trains GANs, VAEs and restoration networks into
+the user's models folder.
 
 Every failure prints one line to stderr and exits non-zero without writing
 any output file. torch is imported only inside the commands that render, so
@@ -12,28 +14,21 @@ any output file. torch is imported only inside the commands that render, so
 from __future__ import annotations
 
 import argparse
-import math
-import re
 import sys
-from pathlib import Path
 
 from .. import __version__
-from ..core.inpaint import METHODS
-from ..jobs.base import run_sync
-from ..jobs.restore_net import DENOISE_METHODS, NOISE_KINDS, UPSCALE_FACTORS, UPSCALE_METHODS
-from .common import (EXIT_FAILURE, EXIT_USAGE, CliError, _app_paths, _NeverCancel, _Parser,  # noqa: F401
-                     _progress_printer, _seed, _user_errors)
+from .common import EXIT_FAILURE, EXIT_USAGE, CliError, _Parser  # noqa: F401  (EXIT_USAGE: __main__)
+from .generate import add_generate_commands, cmd_generate, cmd_interpolate, cmd_models
+from .restore import add_restore_commands, cmd_denoise, cmd_restore, cmd_upscale
 from .train import add_train, cmd_train
 
 COMMANDS = ("restore", "denoise", "upscale", "train", "generate", "interpolate", "models")
-RESTORE_METHODS = {"net": "the neural fill", "dip": "Deep Image Prior", **METHODS}
-MIN_SIZE, MAX_SIZE = 8, 16384
-MAX_FRAMES = 2000
-MAX_ANIMATION_BYTES = 4 << 30
-DEFAULT_FPS = 20.0   # 50 ms: exact in GIF's hundredths of a second
+_HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "train": cmd_train,
+             "generate": cmd_generate, "interpolate": cmd_interpolate, "models": cmd_models}
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``artstudio`` argument parser with every subcommand."""
     parser = _Parser(
         prog="artstudio",
         description="ArtStudio: restore photos and explore generative models. "
@@ -42,433 +37,21 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="GUI: artstudio [PHOTO]")
     parser.add_argument("--version", action="version", version=f"ArtStudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    restore = sub.add_parser("restore", help="fill the masked areas of a photo",
-                             description="Fill the areas of IN marked in MASK and write OUT.")
-    restore.add_argument("input", metavar="IN", type=Path, help="the photo to restore")
-    restore.add_argument("--mask", required=True, type=Path,
-                         help="mask image of the same size: white = fill, black = keep")
-    restore.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
-    restore.add_argument("--method", default="net", choices=list(RESTORE_METHODS),
-                         help="net: the trained inpainting network (default); dip: Deep Image Prior "
-                              "(slow: minutes); telea, ns, biharmonic: classical fills")
-    restore.add_argument("--radius", type=int, default=5,
-                         help="neighbourhood radius in pixels for telea and ns (default: 5)")
-    _add_restore_options(restore)
-    _add_denoise(sub)
-    _add_upscale(sub)
+    add_restore_commands(sub)
     add_train(sub)
-    _add_generate(sub)
-    _add_interpolate(sub)
-    sub.add_parser("models", help="list the generators ArtStudio can use",
-                   description="List the built-in generators and the models found in your models folder.")
+    add_generate_commands(sub)
     return parser
 
 
-def _add_restore_options(command) -> None:
-    command.add_argument("--model", metavar="NAME|PATH",
-                         help="the network for --method net: a shipped name or a trained .safetensors "
-                              "(default: the shipped one)")
-    command.add_argument("--iterations", type=int, metavar="N",
-                         help="most Deep Image Prior iterations for --method dip (it usually stops earlier)")
-    command.add_argument("--overwrite", action="store_true",
-                         help="allow OUT to be the input photo itself")
-    command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-
-
-def _add_denoise(sub) -> None:
-    denoise = sub.add_parser("denoise", help="remove noise from a photo",
-                             description="Remove gaussian or salt-and-pepper noise from IN and write OUT.")
-    denoise.add_argument("input", metavar="IN", type=Path, help="the noisy photo")
-    denoise.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
-    denoise.add_argument("--method", default="net", choices=list(DENOISE_METHODS),
-                         help="net: the trained denoiser (default); nlmeans: OpenCV non-local means; "
-                              "median: 3x3 median; dip: Deep Image Prior (slow)")
-    denoise.add_argument("--noise", default="auto", choices=list(NOISE_KINDS),
-                         help="the kind of noise; auto (default) detects salt-and-pepper by itself")
-    _add_restore_options(denoise)
-
-
-def _add_upscale(sub) -> None:
-    upscale = sub.add_parser("upscale", help="enlarge a photo 2x or 4x",
-                             description="Upscale IN by --scale and write OUT.")
-    upscale.add_argument("input", metavar="IN", type=Path, help="the photo to enlarge")
-    upscale.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
-    upscale.add_argument("--scale", required=True, type=int, choices=list(UPSCALE_FACTORS),
-                         help="the factor: 2 or 4")
-    upscale.add_argument("--method", default="net", choices=list(UPSCALE_METHODS),
-                         help="net: the trained super-resolution network (default); lanczos; "
-                              "dip: Deep Image Prior (slow)")
-    _add_restore_options(upscale)
-
-
-def _add_generate(sub) -> None:
-    gen = sub.add_parser(
-        "generate", help="render one image from a generative model",
-        description="Render the latent of SEED with MODEL and write OUT as a PNG with its recipe "
-                    "inside (open it in ArtStudio to continue from exactly there). The same "
-                    "arguments always give the same pixels.")
-    gen.add_argument("--model", required=True, metavar="NAME", help=_MODEL_HELP)
-    gen.add_argument("--seed", required=True, type=_seed, metavar="N",
-                     help="latent seed (a whole number >= 0)")
-    gen.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.png",
-                     help="where to write the PNG")
-    _add_render_options(gen)
-    gen.add_argument("--edit", action="append", default=[], type=_edit, metavar="INDEX=SIGMA",
-                     help="move SIGMA standard deviations along direction INDEX (0 = strongest; "
-                          "repeatable), e.g. --edit 0=1.5 --edit 3=-2")
-    gen.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-
-
-def _add_interpolate(sub) -> None:
-    interp = sub.add_parser(
-        "interpolate", help="animate a path through the latents of several seeds",
-        description="Slerp through the latents of the SEEDS in order and write an animation; "
-                    "the extension of OUT picks GIF, APNG (.png) or WebP.")
-    interp.add_argument("--model", required=True, metavar="NAME", help=_MODEL_HELP)
-    interp.add_argument("--seeds", required=True, type=_seed_list, metavar="A,B[,C...]",
-                        help="the keyframe seeds, comma-separated (at least two)")
-    interp.add_argument("--frames", required=True, type=int, metavar="N", help="number of frames")
-    interp.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.gif",
-                        help="where to write the animation (.gif, .png, .webp)")
-    _add_render_options(interp)
-    interp.add_argument("--fps", type=float, default=DEFAULT_FPS,
-                        help=f"frames per second (default: {DEFAULT_FPS:g})")
-    interp.add_argument("--loop", action="store_true",
-                        help="return to the first seed and play forever (default: play once)")
-    interp.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
-
-
-_MODEL_HELP = "generator name, as listed by 'artstudio models'"
-
-
-def _add_render_options(command) -> None:
-    command.add_argument("--size", type=int, metavar="PX",
-                         help="output side in pixels (default: the model's own; CPPNs render at "
-                              "any size, GAN images are upscaled)")
-    command.add_argument("--truncation", type=float, default=1.0, metavar="T",
-                         help="pull latents towards the average, in (0, 1]; 1 is off (default)")
-
-
-def _seed_list(text: str) -> list[int]:
-    seeds = [_seed(part.strip()) for part in text.split(",")]
-    if len(seeds) < 2:
-        raise argparse.ArgumentTypeError(f"'{text}' has one seed; give at least two, e.g. 1,2")
-    return seeds
-
-
-MAX_EDIT_SIGMA = 10.0           # latents are standard normal: beyond this is noise
-MAX_ANIMATION_SIDE = 2048       # frames are rendered whole, not tiled
-
-_EDIT = re.compile(r"^\s*(\d+)\s*=\s*([-+]?[0-9.eE+-]+)\s*$")
-
-
-def _edit(text: str) -> tuple[int, float]:
-    match = _EDIT.match(text)
-    try:
-        index, sigma = int(match.group(1)), float(match.group(2))
-    except (AttributeError, ValueError):
-        raise argparse.ArgumentTypeError(f"invalid edit '{text}': use INDEX=SIGMA, e.g. 3=1.5") from None
-    if not (math.isfinite(sigma) and abs(sigma) <= MAX_EDIT_SIGMA):
-        raise argparse.ArgumentTypeError(
-            f"invalid edit '{text}': SIGMA must be a number from -{MAX_EDIT_SIGMA:g} to {MAX_EDIT_SIGMA:g}")
-    return index, sigma
-
-
-def cmd_restore(args) -> int:
-    from ..core.imageio import load_mask
-    from ..jobs.restore import FillRequest, run_fill
-
-    if not 1 <= args.radius <= 100:
-        raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
-    _check_in_out(args)
-    show, interactive = _progress_printer(args.quiet)
-    with _user_errors(interactive):
-        image = _load(args.input)
-        mask = load_mask(args.mask, image.size)
-        if args.method == "net":
-            from ..jobs.restore_net import NetFillRequest, run_net_fill
-
-            request = NetFillRequest(image.pixels, mask, previews=False, **_model(args))
-            result = run_sync(run_net_fill(request, _NeverCancel()), show)
-        elif args.method == "dip":
-            from ..jobs.dip import DipRequest, run_dip
-
-            request = DipRequest(image.pixels, "inpaint", mask=mask, iterations=args.iterations, previews=False)
-            result = run_sync(run_dip(_announce_dip(request, args.quiet), _NeverCancel()), show)
-        else:
-            request = FillRequest(image.pixels, mask, method=args.method, radius=args.radius, previews=False)
-            result = run_sync(run_fill(request, _NeverCancel()), show)
-        _save(args.output, result.image)
-    if not args.quiet:
-        if args.method == "dip":
-            done = f"in {result.iterations} iterations ({result.stop_reason})"
-        else:
-            done = f"{result.regions} region(s)"
-        print(f"Filled {done} with {RESTORE_METHODS[args.method]} in {result.seconds:.2f} s; wrote {args.output}")
-    return 0
-
-
-def cmd_denoise(args) -> int:
-    from ..jobs.restore_net import DenoiseRequest, run_denoise
-
-    _check_in_out(args)
-    show, interactive = _progress_printer(args.quiet)
-    with _user_errors(interactive):
-        image = _load(args.input)
-        request = DenoiseRequest(image.pixels, method=args.method, noise=args.noise, previews=False,
-                                 dip_iterations=args.iterations, **_model(args))
-        if args.method == "dip":
-            _announce_dip(_dip_request_for(request), args.quiet)
-        result = run_sync(run_denoise(request, _NeverCancel()), show)
-        _save(args.output, result.image)
-    if not args.quiet:
-        detected = " (detected)" if args.noise == "auto" else ""
-        print(f"Denoised {result.noise}{detected} noise with {DENOISE_METHODS[args.method]} "
-              f"in {result.seconds:.2f} s; wrote {args.output}")
-    return 0
-
-
-def cmd_upscale(args) -> int:
-    from ..jobs.restore_net import UpscaleRequest, run_upscale
-
-    _check_in_out(args)
-    show, interactive = _progress_printer(args.quiet)
-    with _user_errors(interactive):
-        image = _load(args.input)
-        if args.method == "dip":
-            from ..jobs.dip import DipRequest
-
-            _announce_dip(DipRequest(image.pixels, "sr", scale=args.scale, iterations=args.iterations),
-                          args.quiet)
-        request = UpscaleRequest(image.pixels, scale=args.scale, method=args.method, previews=False,
-                                 dip_iterations=args.iterations, **_model(args))
-        result = run_sync(run_upscale(request, _NeverCancel()), show)
-        _save(args.output, result.image)
-    if not args.quiet:
-        h, w = result.image.shape[:2]
-        print(f"Upscaled x{args.scale} to {w}x{h} with {UPSCALE_METHODS[args.method]} "
-              f"in {result.seconds:.2f} s; wrote {args.output}")
-    return 0
-
-
-def _check_in_out(args) -> None:
-    """Refuse a bad OUT, or OUT = IN, before any (slow) work."""
-    from ..core.imageio import WRITE_EXTENSIONS
-
-    if getattr(args, "iterations", None) is not None and args.iterations < 1:
-        raise CliError("--iterations must be at least 1.")
-    if args.output.resolve() == args.input.resolve() and not args.overwrite:
-        raise CliError(f"Refusing to overwrite the input photo '{args.input}'; "
-                       "choose another -o or pass --overwrite.")
-    if args.output.suffix.lower() not in WRITE_EXTENSIONS:
-        raise CliError(f"Cannot write '{args.output.name}': the name must end in one of "
-                       f"{', '.join(WRITE_EXTENSIONS)}.")
-    _check_output(args.output, WRITE_EXTENSIONS, "")
-
-
-def _load(path: Path):
-    from ..core.imageio import load_image
-
-    return load_image(path)
-
-
-def _save(path: Path, pixels) -> None:
-    from ..core.imageio import save_image
-
-    save_image(path, pixels)
-
-
-def _model(args) -> dict:
-    """A ``--model`` NAME of the user's models folder becomes its path; shipped names pass as they are."""
-    if args.model is None:
-        return {}
-    user_file = _app_paths().models / f"{args.model}.safetensors"
-    return {"model": user_file if user_file.is_file() and "/" not in args.model else args.model}
-
-
-def _dip_request_for(request):
-    from ..jobs.dip import DipRequest
-
-    return DipRequest(request.image, "denoise", iterations=request.dip_iterations)
-
-
-def _announce_dip(request, quiet: bool):
-    """Tell the user how long Deep Image Prior may take, before it starts."""
-    from ..jobs.dip import estimate_dip_seconds
-
-    estimate = estimate_dip_seconds(request)
-    if not quiet:
-        print(f"Deep Image Prior: {estimate.describe()}.", file=sys.stderr, flush=True)
-    return request
-
-
-def cmd_generate(args) -> int:
-    from ..core.latent import sample_latent
-    from ..core.latent_state import LatentState
-    from ..core.recipe import write_png_with_recipe
-
-    _check_common(args)
-    indices = [index for index, _ in args.edit]
-    if len(set(indices)) != len(indices):
-        raise CliError("Each direction can be edited once; "
-                       f"{sorted({i for i in indices if indices.count(i) > 1})} appear more than once.")
-    _check_output(args.output, (".png",), "generate writes a PNG with the recipe inside")
-    paths = _app_paths()
-    show, interactive = _progress_printer(args.quiet)
-    with _user_errors(interactive):
-        generator = _generator(args.model, paths)
-        spec = generator.spec
-        vectors = _edit_vectors(generator, indices, paths.cache)
-        state = LatentState(spec.name, generator.model_hash, args.seed,
-                            sample_latent(spec.latent_dim, args.seed), args.truncation, tuple(args.edit))
-        image = _render_one(spec.name, state.effective(vectors), args.size, paths.models, show)
-        write_png_with_recipe(args.output, image, state, __version__)
-    if not args.quiet:
-        edits = "".join(f", direction {i} {s:+g}" for i, s in state.edits)
-        print(f"Generated {spec.name} seed {args.seed} at {image.shape[1]}x{image.shape[0]}"
-              f"{edits}; wrote {args.output}")
-    return 0
-
-
-def cmd_interpolate(args) -> int:
-    from ..core.animation import ANIMATION_EXTENSIONS, save_animation
-    from ..core.latent import interpolation_path, sample_latent, truncate
-
-    _check_common(args)
-    if args.size is not None and args.size > MAX_ANIMATION_SIDE:
-        raise CliError(f"--size for an animation must be at most {MAX_ANIMATION_SIDE} pixels, not {args.size}.")
-    if not len(args.seeds) <= args.frames <= MAX_FRAMES:
-        raise CliError(f"--frames must be from {len(args.seeds)} (one per seed) to {MAX_FRAMES}, "
-                       f"not {args.frames}.")
-    if not (math.isfinite(args.fps) and 0 < args.fps <= 100):
-        raise CliError(f"--fps must be above 0 and at most 100, not {args.fps:g}.")
-    _check_output(args.output, tuple(ANIMATION_EXTENSIONS), "animations are written as "
-                  + ", ".join(ANIMATION_EXTENSIONS))
-    paths = _app_paths()
-    show, interactive = _progress_printer(args.quiet)
-    with _user_errors(interactive):
-        spec = _find(args.model, paths)
-        side = args.size or spec.resolution
-        if args.frames * side * side * 3 > MAX_ANIMATION_BYTES:
-            raise CliError(f"{args.frames} frames of {side}x{side} would need more than "
-                           f"{MAX_ANIMATION_BYTES >> 30} GB; use fewer frames or a smaller --size.")
-        keys = [sample_latent(spec.latent_dim, seed) for seed in args.seeds]
-        path = truncate(interpolation_path(keys, args.frames, args.loop), args.truncation)
-        frames = _render_many(spec, path, args.size, paths.models, show)
-        save_animation(args.output, frames, args.fps, loop=args.loop)
-    if not args.quiet:
-        print(f"Interpolated {spec.name} through seeds {','.join(map(str, args.seeds))}: "
-              f"{len(frames)} frames of {frames.shape[2]}x{frames.shape[1]} at {args.fps:g} fps; "
-              f"wrote {args.output}")
-    return 0
-
-
-def cmd_models(args) -> int:
-    from ..models.registry import list_models
-
-    rows = [("NAME", "KIND", "LATENT", "RESOLUTION", "SOURCE", "LICENCE")]
-    for spec in list_models(_app_paths().models):
-        resolution = f"any ({spec.resolution})" if spec.kind == "cppn" else f"{spec.resolution}"
-        rows.append((spec.name, spec.kind, str(spec.latent_dim), resolution, spec.source, spec.licence))
-    _print_table(rows)
-    from ..models.restore_models import shipped_restore_models, user_restore_models
-
-    rows = [("RESTORATION", "TASK", "SOURCE")]
-    rows += [(spec.name, spec.task, "shipped") for spec in shipped_restore_models()]
-    rows += [(spec.name, spec.task, "trained in ArtStudio") for spec in user_restore_models(_app_paths().models)]
-    print()
-    _print_table(rows)
-    return 0
-
-
-def _print_table(rows) -> None:
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
-    for row in rows:
-        print("  ".join([cell.ljust(width) for cell, width in zip(row, widths)] + [row[-1]]))
-
-
-def _check_common(args) -> None:
-    if args.size is not None and not MIN_SIZE <= args.size <= MAX_SIZE:
-        raise CliError(f"--size must be from {MIN_SIZE} to {MAX_SIZE} pixels, not {args.size}.")
-    if not (math.isfinite(args.truncation) and 0 < args.truncation <= 1):
-        raise CliError(f"--truncation must be above 0 and at most 1, not {args.truncation:g}.")
-
-
-def _check_output(path: Path, extensions: tuple[str, ...], why: str) -> None:
-    """Refuse a bad OUT before any (slow) rendering."""
-    if path.suffix.lower() not in extensions:
-        raise CliError(f"Cannot write '{path.name}': {why}, so the name must end in "
-                       f"{' or '.join(extensions)}.")
-    if path.is_dir():
-        raise CliError(f"Cannot write '{path}': it is a folder.")
-    folder = path.parent
-    if not folder.is_dir():
-        raise CliError(f"Cannot write '{path.name}': the folder '{folder}' does not exist.")
-
-
-def _find(name: str, paths):
-    from ..models.registry import find_model
-
-    return find_model(name, paths.models)
-
-
-def _generator(name: str, paths):
-    _find(name, paths)  # the clear "Unknown model" line before torch loads
-    from ..jobs.generate import get_generator
-
-    try:
-        return get_generator(name, paths.models)
-    except ValueError as exc:  # e.g. an unknown $ARTSTUDIO_DEVICE
-        raise CliError(str(exc)) from None
-
-
-def _edit_vectors(generator, indices: list[int], cache: Path):
-    """The direction vectors the edits need, or None when there are none."""
-    if not indices:
-        return None
-    available = generator.latent_dim
-    bad = [i for i in indices if i >= available]
-    if bad:
-        raise CliError(f"Direction {bad[0]} does not exist: model '{generator.spec.name}' has "
-                       f"{available} directions (0-{available - 1}).")
-    # Vector i does not depend on how many are computed; ask for at least
-    # the 20 the window shows so the cache is shared with it.
-    return generator.directions(count=max(20, max(indices) + 1), cache_dir=cache).vectors
-
-
-def _render_one(model: str, latent, size: int | None, user_dir: Path, show):
-    from ..jobs.generate import ExportRequest, RenderRequest, run_export, run_render
-
-    if size is None:
-        return run_sync(run_render(RenderRequest(model, latent[None], None, user_dir), _NeverCancel()), show)[0]
-    return run_sync(run_export(ExportRequest(model, latent, size, user_dir), _NeverCancel()), show)
-
-
-def _render_many(spec, latents, size: int | None, user_dir: Path, show):
-    import numpy as np
-
-    from ..jobs.generate import RenderRequest, run_render
-
-    if size is None or spec.kind == "cppn":
-        return run_sync(run_render(RenderRequest(spec.name, latents, size, user_dir), _NeverCancel()), show)
-    # GANs render natively and are upscaled frame by frame as in generate
-    return np.stack([_render_one(spec.name, latent, size, user_dir, show) for latent in latents])
-
-
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status (0, 1 on a one-line error, 130 on Ctrl+C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
-    handlers = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "train": cmd_train,
-                "generate": cmd_generate,
-                "interpolate": cmd_interpolate, "models": cmd_models}
     try:
-        return handlers[args.command](args)
+        return _HANDLERS[args.command](args)
     except CliError as exc:
         print(f"artstudio {args.command}: error: {exc}", file=sys.stderr)
         return EXIT_FAILURE

@@ -32,14 +32,13 @@ Size
 On the CPU the work is bounded: inpainting runs on the crop around the mask
 (downscaled to at most :data:`CPU_INPAINT_PIXELS`, result upscaled, only
 masked pixels pasted back); denoise and sr refuse images whose working size
-exceeds :data:`CPU_MAX_PIXELS`. :func:`estimate_dip_seconds` tells the UI the
-expected time before starting.
+exceeds :data:`CPU_MAX_PIXELS`. :func:`artstudio.jobs.estimate.estimate_dip_seconds`
+tells the UI the expected time before starting.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
 from collections.abc import Generator
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.inpaint import blend_into
+from ..core.noise import estimate_noise_sigma
 from ..core.rect import Rect, bbox_of_nonzero
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
 
@@ -133,24 +133,6 @@ class DipResult:
 
 
 @dataclass(frozen=True)
-class DipEstimate:
-    """The expected cost of a request: ``seconds`` at most (every iteration
-    run), ``seconds_per_iteration`` measured on this machine, ``work_size``
-    (width, height) of what is optimised."""
-
-    seconds: float
-    iterations: int
-    seconds_per_iteration: float
-    work_size: tuple[int, int]
-
-    def describe(self) -> str:
-        minutes = self.seconds / 60
-        when = f"{self.seconds:.0f} s" if minutes < 1.5 else f"{minutes:.0f} min"
-        return (f"up to {when} ({self.iterations} iterations of {self.seconds_per_iteration:.2f} s "
-                f"on {self.work_size[0]}x{self.work_size[1]}); it usually stops earlier")
-
-
-@dataclass(frozen=True)
 class _Plan:
     """Where the work happens: ``crop`` of the input, resized to ``work``
     (w, h), padded to ``padded`` (w, h) for the network's multiple."""
@@ -163,24 +145,6 @@ class _Plan:
 
 # -- public API -------------------------------------------------------------------------------
 
-def estimate_dip_seconds(request: DipRequest) -> DipEstimate:
-    """Expected run time, from iteration times measured on a tiny warm-up.
-
-    The first call on a device times a few iterations on 64x64 and 128x128
-    (about 1.5 s on a 2-core CPU: run it off the GUI thread) and scales by
-    pixels; later calls reuse that measurement. Raises :class:`JobError` on a request ``run_dip``
-    would refuse.
-    """
-    _check(request)
-    device, widths, limit = _device_setup(request.device)
-    plan = _plan(request, limit, widths)
-    per_pixel, least = _iteration_cost(device, widths)
-    out_pixels = plan.padded[0] * plan.padded[1] * plan.scale ** 2
-    per_iteration = max(least, per_pixel * out_pixels)
-    return DipEstimate(per_iteration * request.max_iterations, request.max_iterations,
-                       per_iteration, plan.work)
-
-
 def run_dip(request: DipRequest, cancel: CancelToken) -> Generator[Event, None, DipResult]:
     """Optimise a Deep Image Prior for ``request``; see the module docstring.
 
@@ -190,10 +154,10 @@ def run_dip(request: DipRequest, cancel: CancelToken) -> Generator[Event, None, 
     """
     import torch
 
-    _check(request)
+    check_request(request)
     start = time.perf_counter()
-    device, widths, limit = _device_setup(request.device)
-    plan = _plan(request, limit, widths)
+    device, widths, limit = device_setup(request.device)
+    plan = plan_work(request, limit, widths)
     cancel.check()
     target, weight, keep = _tensors(request, plan, device)
     sigma2 = _noise_variance(request) if request.task == "denoise" else 0.0
@@ -238,7 +202,8 @@ def run_dip(request: DipRequest, cancel: CancelToken) -> Generator[Event, None, 
 
 # -- checks and planning ----------------------------------------------------------------------
 
-def _check(request: DipRequest) -> None:
+def check_request(request: DipRequest) -> None:
+    """Raise :class:`JobError` (one line) on a request :func:`run_dip` cannot run."""
     if request.task not in TASKS:
         raise JobError(f"Unknown Deep Image Prior task '{request.task}'. Choose one of: {', '.join(TASKS)}.")
     image = request.image
@@ -252,7 +217,8 @@ def _check(request: DipRequest) -> None:
         raise JobError("The mask is empty: paint over the damage first.")
 
 
-def _device_setup(preference: str):
+def device_setup(preference: str):
+    """(torch device, network widths, most working pixels) for ``preference`` (``auto``, ``cpu``...)."""
     from ..models.device import choose_device
     from ..models.dip_net import CPU_WIDTHS, GPU_WIDTHS
 
@@ -265,7 +231,8 @@ def _device_setup(preference: str):
     return device, GPU_WIDTHS, GPU_MAX_PIXELS
 
 
-def _plan(request: DipRequest, limit: int, widths: tuple[int, ...]) -> _Plan:
+def plan_work(request: DipRequest, limit: int, widths: tuple[int, ...]) -> _Plan:
+    """Where the work happens (crop, working and padded size); JobError when it is too large."""
     multiple = 2 ** len(widths)
     h, w = request.image.shape[:2]
     if request.task == "inpaint":
@@ -356,21 +323,6 @@ def _noise_variance(request: DipRequest) -> float:
     return estimate_noise_sigma(request.image) ** 2
 
 
-def estimate_noise_sigma(image: np.ndarray) -> float:
-    """Standard deviation of additive gaussian noise, 0-1 scale.
-
-    Donoho's robust estimator, as scikit-image's ``estimate_sigma`` (which
-    needs PyWavelets): the median absolute finest-scale diagonal Haar
-    coefficient over 0.6745, per channel, averaged. Edges barely move a
-    median, so a clean photo reads near 0 and sigma 25 reads about 25/255.
-    """
-    rgb = image[..., :3].astype(np.float32) / 255.0
-    h, w = (rgb.shape[0] // 2) * 2, (rgb.shape[1] // 2) * 2
-    blocks = rgb[:h, :w]
-    diagonal = (blocks[0::2, 0::2] - blocks[0::2, 1::2] - blocks[1::2, 0::2] + blocks[1::2, 1::2]) / 2
-    return float(np.mean(np.median(np.abs(diagonal.reshape(-1, rgb.shape[2])), axis=0)) / 0.6745)
-
-
 def _stop_reason(losses: list[float], sigma2: float) -> str | None:
     n = len(losses)
     if sigma2 > 0 and n >= 20 and sum(losses[-10:]) / 10 <= sigma2:
@@ -426,48 +378,3 @@ def _compose(request: DipRequest, plan: _Plan, average, keep) -> tuple[np.ndarra
         return result, None
     blend_into(target, out, keep)
     return result, crop
-
-
-# -- timing ----------------------------------------------------------------------------------
-
-_costs: dict[tuple, tuple[float, float]] = {}
-_costs_lock = threading.Lock()
-
-
-def _iteration_cost(device, widths) -> tuple[float, float]:
-    """(seconds per output pixel, least seconds) of one iteration, measured once.
-
-    Proportional to pixels from a 128x128 run, never below a 64x64 run: an
-    affine fit through the two swings wildly when another process shares
-    the CPU, a proportional one errs on the long side (+20 % at 256x256).
-    """
-    key = (str(device), tuple(widths))
-    with _costs_lock:
-        if key not in _costs:
-            small, large = _time_iterations(device, widths, 64), _time_iterations(device, widths, 128)
-            _costs[key] = (large / (128 * 128), small)
-        return _costs[key]
-
-
-def _time_iterations(device, widths, side: int, runs: int = 3) -> float:
-    import torch
-
-    from ..models.dip_net import DipNet, dip_input
-
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(0)
-        net = DipNet(widths=widths).to(device).train()
-    noise = dip_input(net.in_channels, side, side, 0).to(device)
-    optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
-    best = math.inf
-    with torch.enable_grad():
-        for run in range(runs + 1):      # the first is a warm-up
-            begin = time.perf_counter()
-            optimiser.zero_grad(set_to_none=True)
-            net(noise).square().mean().backward()
-            optimiser.step()
-            if device.type == "cuda":
-                torch.cuda.synchronize()
-            if run:
-                best = min(best, time.perf_counter() - begin)
-    return best

@@ -1,4 +1,9 @@
-"""Restore jobs: fill the masked holes of a photo."""
+"""Restore jobs: fill the masked holes of a photo with a classical solver.
+
+Also what every restore job shares: the one fill result type
+(:class:`FillResult`, whatever filled the holes), the preview interval and
+the input check.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +14,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..core.inpaint import METHODS, Region, blend_into, context_margin, fill_crop, find_regions
+from ..core.inpaint import SOLVERS, Region, blend_into, context_margin, fill_crop, find_regions
 from ..core.rect import Rect
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy, usable_cpus
+from .operations import operation
 
 PREVIEW_INTERVAL_S = 0.25
 # scikit-image's biharmonic solve grows much faster than linearly with the
@@ -30,7 +36,8 @@ class FillRequest:
     mask : numpy.ndarray
         ``uint8 (H, W)``; 0 = keep, >0 = fill (soft values blend).
     method : str
-        ``"telea"``, ``"ns"`` or ``"biharmonic"``.
+        One of :data:`artstudio.core.inpaint.SOLVERS` (``"telea"``, ``"ns"``,
+        ``"biharmonic"``).
     radius : int
         Neighbourhood radius in pixels for the OpenCV methods.
     previews : bool
@@ -51,11 +58,44 @@ class FillRequest:
 
 @dataclass(frozen=True)
 class FillResult:
+    """What every fill returns (classical, neural or Deep Image Prior).
+
+    Attributes
+    ----------
+    image : numpy.ndarray
+        ``uint8``, the input's shape; bit-identical where the mask is 0.
+    method : str
+        The fill operation's key (``telea``, ``net``, ``dip``...).
+    regions : int
+        Pieces of work the holes were cut into.
+    seconds : float
+        Wall time of the job.
+    bounds : Rect or None
+        Where pixels may differ from the input.
+    iterations, stop_reason : int, str
+        For an optimised fill (Deep Image Prior): iterations run and why it
+        stopped; 0 and "" otherwise.
+    """
+
     image: np.ndarray
     method: str
     regions: int
     seconds: float
-    bounds: Rect | None = None     # where pixels may differ from the input
+    bounds: Rect | None = None
+    iterations: int = 0
+    stop_reason: str = ""
+
+    def describe(self) -> str:
+        """``in 300 iterations (plateau)`` or ``4 region(s)``: how the fill went."""
+        if self.iterations:
+            return f"in {self.iterations} iterations ({self.stop_reason})"
+        return f"{self.regions} region(s)"
+
+
+def check_image(image: np.ndarray) -> None:
+    """Raise :class:`JobError` unless ``image`` is ``uint8 (H, W, 3|4)``, at least 8x8."""
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 8:
+        raise JobError("The image must be RGB(A), 8 bits per channel, at least 8x8 pixels.")
 
 
 def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None, FillResult]:
@@ -63,14 +103,15 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
 
     Yields progress after each region and a preview at most every 0.25 s.
     """
-    if request.method not in METHODS:
-        raise JobError(f"Unknown fill method '{request.method}'. Choose one of: {', '.join(METHODS)}.")
+    if request.method not in SOLVERS:
+        raise JobError(f"Unknown fill method '{request.method}'. Choose one of: {', '.join(SOLVERS)}.")
     if request.mask.shape != request.image.shape[:2]:
         raise JobError("The mask and the image have different sizes.")
     if not request.mask.any():
         raise JobError("The mask is empty: paint over the damage first.")
     start = time.perf_counter()
-    yield Progress(0.0, f"{METHODS[request.method]}: finding damaged regions")
+    label = operation("fill", request.method).description
+    yield Progress(0.0, f"{label}: finding damaged regions")
     labels, regions = find_regions(request.mask, context_margin(request.method, request.radius),
                                    reach=request.radius)
     result = np.array(request.image, copy=True)
@@ -89,7 +130,7 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
             blend_into(result[region.core.slices], filled, own)
             done += region.pixels
             dirty, bounds = region.core.union(dirty), region.core.union(bounds)
-            yield Progress(done / total, f"{METHODS[request.method]}: region {index} of {len(regions)}")
+            yield Progress(done / total, f"{label}: region {index} of {len(regions)}")
             if request.previews and time.perf_counter() - last_preview >= PREVIEW_INTERVAL_S \
                     and index < len(regions):
                 last_preview = time.perf_counter()

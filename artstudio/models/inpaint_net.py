@@ -18,8 +18,9 @@ eval    No BatchNorm or dropout: train and eval modes compute the same thing.
 
 How it fills
 ------------
-A parameter-free first fill (the *guess*, chosen by ``guess=``) fills the
-holes smoothly: ``"biharmonic"`` is scikit-image's exact biharmonic fill
+A parameter-free first fill (the *guess*, chosen by ``guess=``;
+:meth:`InpaintNet.first_guess`, or computed by the caller and passed to
+``forward``) fills the holes smoothly: ``"biharmonic"`` is scikit-image's exact biharmonic fill
 (:func:`biharmonic_fill`, a sparse solve on the CPU; the classical method
 the network is measured against), ``"push-pull"`` a multigrid approximation
 of it in torch (:func:`push_pull_fill`; about 0.3-0.5 dB lower inside thin
@@ -37,13 +38,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..core.inpaint import MAX_BIHARMONIC_GUESS, biharmonic_guess
+
 MULTIPLE = 8
 ARCHITECTURE = "gated-unet-v4"
 GUESSES = ("push-pull", "biharmonic")
-# Above this many unknown pixels in one image the sparse biharmonic solve
-# takes seconds (measured on this 2-core CPU: 0.3 s for 22 k, 0.8 s for 62 k,
-# 2.2 s for 122 k in one region); push-pull instead.
-MAX_BIHARMONIC_HOLE = 50_000
+MAX_BIHARMONIC_HOLE = MAX_BIHARMONIC_GUESS   # more unknown pixels: push-pull instead
 
 
 class GatedConv(nn.Module):
@@ -120,19 +120,15 @@ def biharmonic_fill(image: torch.Tensor, known: torch.Tensor) -> torch.Tensor:
     Same arguments and result as :func:`push_pull_fill`. An image with more
     than :data:`MAX_BIHARMONIC_HOLE` unknown pixels gets :func:`push_pull_fill`.
     """
-    import numpy as np
-    from skimage.restoration import inpaint_biharmonic
-
     out = []
     for picture, keep in zip(image, known):
         hole = (keep[0] < 0.5).cpu().numpy()
-        if not hole.any() or hole.sum() > MAX_BIHARMONIC_HOLE or hole.all():
+        pixels = picture.detach().float().permute(1, 2, 0).cpu().numpy()
+        filled = biharmonic_guess(pixels, hole, MAX_BIHARMONIC_HOLE)
+        if filled is None:
             out.append(push_pull_fill(picture[None], keep[None])[0])
             continue
-        pixels = picture.detach().float().permute(1, 2, 0).cpu().numpy()
-        filled = inpaint_biharmonic(np.ascontiguousarray(pixels), hole, channel_axis=-1)
-        filled = torch.from_numpy(np.clip(filled, 0.0, 1.0).astype(np.float32))
-        out.append(filled.permute(2, 0, 1).to(image.device, image.dtype))
+        out.append(torch.from_numpy(filled).permute(2, 0, 1).to(image.device, image.dtype))
     result = torch.stack(out)
     return image * known + result * (1.0 - known)
 
@@ -167,7 +163,24 @@ class InpaintNet(nn.Module):
         nn.init.zeros_(self.out.weight)
         nn.init.zeros_(self.out.bias)
 
-    def forward(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    def first_guess(self, image: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """The parameter-free first fill the U-Net corrects (no gradients).
+
+        ``image`` and ``mask`` as for ``forward``; returns ``(N, 3, H, W)`` in
+        [0, 1], the input outside the mask. ``guess="biharmonic"`` solves on
+        the CPU (scikit-image); a caller that has the pixels in numpy can
+        compute the same with :func:`artstudio.core.inpaint.biharmonic_guess`
+        and pass it to ``forward`` instead.
+        """
+        known = 1.0 - (mask > 0).to(image.dtype)
+        with torch.no_grad():
+            fill = biharmonic_fill if self.guess == "biharmonic" else push_pull_fill
+            return fill(image * known, known)
+
+    def forward(self, image: torch.Tensor, mask: torch.Tensor,
+                guess: torch.Tensor | None = None) -> torch.Tensor:
+        """Fill the holes; ``guess`` (same shape as ``image``) is the first fill
+        to correct, :meth:`first_guess` when None."""
         h, w = image.shape[-2:]
         hole = (mask > 0).to(image.dtype)
         pad_h, pad_w = -h % MULTIPLE, -w % MULTIPLE
@@ -176,10 +189,10 @@ class InpaintNet(nn.Module):
             mode = "reflect" if min(h, w) > max(pad_h, pad_w) else "replicate"
             x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
             m = F.pad(m, (0, pad_w, 0, pad_h), mode=mode)
-        known = 1.0 - m
-        with torch.no_grad():
-            fill = biharmonic_fill if self.guess == "biharmonic" else push_pull_fill
-            guess = fill(x * known, known)
+            if guess is not None:
+                guess = F.pad(guess, (0, pad_w, 0, pad_h), mode=mode)
+        if guess is None:
+            guess = self.first_guess(x, m)
         correction = self._correction(guess, m)
         if self.flips == 2 and not self.training:
             # Self-ensemble: the same network on the mirrored picture, mirrored back.

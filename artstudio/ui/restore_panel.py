@@ -10,15 +10,15 @@ from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox, 
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
 from ..core.brush import ERASE, PAINT
-from ..core.inpaint import METHODS
+from ..jobs.denoise import NOISE_KINDS
+from ..jobs.operations import operation, operations
+from ..jobs.upscale import UPSCALE_FACTORS
 from .widgets import keyed_combo
 
-FILL_METHODS = {"net": "Neural fill", **METHODS, "dip": "Deep Image Prior"}
-DENOISE_METHODS = {"net": "Neural denoiser", "nlmeans": "Non-local means", "median": "Median 3x3",
-                   "dip": "Deep Image Prior"}
-NOISE_KINDS = {"auto": "Detect", "gaussian": "Grain (gaussian)", "saltpepper": "Specks (salt & pepper)"}
-UPSCALE_METHODS = {"net": "Neural upscaler", "lanczos": "Lanczos", "dip": "Deep Image Prior"}
-NETWORK_TASKS = ("inpaint", "denoise", "sr")   # restoration tasks with a Network choice
+
+def _method_combo(task: str) -> QComboBox:
+    """The task's operations from the registry, in menu order, keyed by method."""
+    return keyed_combo({op.key: op.label for op in operations(task)})
 
 
 def _network_combo() -> QComboBox:
@@ -55,8 +55,9 @@ class RestorePanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        # task -> (its Network combo, the form holding it, the method combo that enables it)
-        self._networks: dict[str, tuple[QComboBox, QFormLayout, QComboBox]] = {}
+        # network task -> (its Network combo, the form holding it, the method combo that
+        # enables it, the operations' task)
+        self._networks: dict[str, tuple[QComboBox, QFormLayout, QComboBox, str]] = {}
         self.setMinimumWidth(280)
         self.setMaximumWidth(380)
         layout = QVBoxLayout(self)
@@ -112,12 +113,10 @@ class RestorePanel(QWidget):
     def _build_fill_group(self) -> QGroupBox:
         box = QGroupBox("Fill")
         form = QFormLayout(box)
-        self.method_combo = QComboBox()
-        for key, label in FILL_METHODS.items():
-            self.method_combo.addItem(label, key)
+        self.method_combo = _method_combo("fill")
         self.method_combo.currentIndexChanged.connect(self._on_method_changed)
         form.addRow("Method", self.method_combo)
-        self.fill_network = self._add_network_row(form, "inpaint", self.method_combo)
+        self.fill_network = self._add_network_row(form, "fill", self.method_combo)
         self.radius_spin = QSpinBox()
         self.radius_spin.setRange(1, 50)
         self.radius_spin.setValue(5)
@@ -136,7 +135,7 @@ class RestorePanel(QWidget):
     def _build_enhance_group(self) -> QGroupBox:
         box = QGroupBox("Denoise and upscale (whole photo)")
         form = QFormLayout(box)
-        self.denoise_method, self.noise_kind = keyed_combo(DENOISE_METHODS), keyed_combo(NOISE_KINDS)
+        self.denoise_method, self.noise_kind = _method_combo("denoise"), keyed_combo(NOISE_KINDS)
         self.denoise_button = QPushButton("Denoise")
         self.denoise_button.clicked.connect(lambda: self.denoise_requested.emit(
             self.denoise_method.currentData(), self.noise_kind.currentData()))
@@ -144,23 +143,25 @@ class RestorePanel(QWidget):
         self.denoise_network = self._add_network_row(form, "denoise", self.denoise_method)
         form.addRow("Noise", self.noise_kind)
         form.addRow(self.denoise_button)
-        self.upscale_method = keyed_combo(UPSCALE_METHODS)
+        self.upscale_method = _method_combo("upscale")
         self.upscale_factor = QComboBox()
-        self.upscale_factor.addItem("×2", 2)
-        self.upscale_factor.addItem("×4", 4)
+        for factor in UPSCALE_FACTORS:
+            self.upscale_factor.addItem(f"×{factor}", factor)
         self.upscale_button = QPushButton("Upscale")
         self.upscale_button.clicked.connect(lambda: self.upscale_requested.emit(
             self.upscale_factor.currentData(), self.upscale_method.currentData()))
         form.addRow("Method", self.upscale_method)
-        self.upscale_network = self._add_network_row(form, "sr", self.upscale_method)
+        self.upscale_network = self._add_network_row(form, "upscale", self.upscale_method)
         form.addRow(_row(self.upscale_factor, self.upscale_button))
         return box
 
     def _add_network_row(self, form: QFormLayout, task: str, method: QComboBox) -> QComboBox:
+        """The Network row of ``task``'s group, for the network its operations run."""
+        network = next(op.network for op in operations(task) if op.network)
         combo = _network_combo()
         form.addRow("Network", combo)
         form.setRowVisible(combo, False)    # until set_networks offers a choice
-        self._networks[task] = (combo, form, method)
+        self._networks[network] = (combo, form, method, task)
         method.currentIndexChanged.connect(self._update_networks)
         return combo
 
@@ -196,7 +197,7 @@ class RestorePanel(QWidget):
         self._on_method_changed()  # also when the index did not change
 
     def _on_method_changed(self) -> None:
-        self.radius_spin.setEnabled(self.method() in ("telea", "ns"))
+        self.radius_spin.setEnabled("radius" in operation("fill", self.method()).options)
 
     def network(self, task: str) -> str | None:
         """The chosen network for ``task`` (``inpaint``, ``denoise``, ``sr``): a shipped
@@ -218,7 +219,7 @@ class RestorePanel(QWidget):
         a choice that is gone (the list then falls back to the first entry), else None.
         The row is shown only when there is something to choose between.
         """
-        combo, form, _ = self._networks[task]
+        combo, form, _, _ = self._networks[task]
         previous, previous_label = combo.currentData(), combo.currentText()
         combo.blockSignals(True)
         combo.clear()
@@ -233,8 +234,8 @@ class RestorePanel(QWidget):
         return previous_label if previous is not None and kept < 0 else None
 
     def _update_networks(self) -> None:
-        for combo, _, method in self._networks.values():
-            combo.setEnabled(method.currentData() == "net")
+        for combo, _, method, task in self._networks.values():
+            combo.setEnabled(operation(task, method.currentData()).network is not None)
 
     def set_comparing(self, comparing: bool) -> None:
         for w in (self.apply_button, self.revert_button, self.split_slider):

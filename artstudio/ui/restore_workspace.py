@@ -22,11 +22,8 @@ from ..core.history import Patch
 from ..core.paths import AppPaths
 from ..core.settings import Settings
 from ..jobs.base import readonly_copy
-from ..jobs.dip import DipEstimate, DipRequest, run_dip
-from ..jobs.estimate import run_estimate_dip
-from ..jobs.restore import FillRequest, run_fill
-from ..jobs.restore_net import (DenoiseRequest, NetFillRequest, UpscaleRequest, run_denoise,
-                                run_net_fill, run_upscale)
+from ..jobs.estimate import DipEstimate, run_estimate_dip
+from ..jobs.operations import Operation, RestoreRequest, operation
 from ..models.restore_models import RestoreModelSpec, shipped_restore_models, user_restore_models
 from .canvas import CanvasWidget
 from .job_runner import JobRunner
@@ -192,7 +189,7 @@ class RestoreWorkspace(QWidget):
             self.message.emit(patch.label)
         self.document_changed.emit()
 
-    # -- jobs: fill, denoise, upscale ------------------------------------------------
+    # -- jobs: fill, denoise, upscale (which job runs is the registry's business) -----
     def fill(self, method: str | None = None, radius: int | None = None) -> int | None:
         """Start filling the mask; returns the job id, or None when there is nothing to fill.
 
@@ -207,41 +204,28 @@ class RestoreWorkspace(QWidget):
         method = method or self.panel.method()
         radius = radius or self.panel.radius_spin.value()
         self._fill_method = self.settings.fill_method = method
-        image, mask = readonly_copy(doc.image), readonly_copy(doc.mask)
-        if method == "net":
-            request = NetFillRequest(image, mask, model=self._network("inpaint"), device=self.settings.device)
-            return self._start(lambda token: run_net_fill(request, token),
-                               self._with_network("Neural fill", "inpaint"))
-        if method == "dip":
-            return self._estimate_dip(DipRequest(image, "inpaint", mask, device=self.settings.device))
-        request = FillRequest(image, mask, method=method, radius=radius)
-        return self._start(lambda token: run_fill(request, token), f"Fill ({method})")
+        return self._run(operation("fill", method), mask=readonly_copy(doc.mask), radius=radius)
 
     def denoise(self, method: str, noise: str) -> int | None:
-        doc = self.document
-        if doc is None:
-            return None
-        request = DenoiseRequest(readonly_copy(doc.image), method, noise, model=self._network("denoise"),
-                                 device=self.settings.device)
-        if method == "dip":
-            return self._estimate_dip(DipRequest(request.image, "denoise", device=self.settings.device),
-                                      lambda token: run_denoise(request, token), "Denoise (DIP)")
-        label = f"Denoise ({method})"
-        return self._start(lambda token: run_denoise(request, token),
-                           self._with_network(label, "denoise") if method == "net" else label)
+        return self._run(operation("denoise", method), noise=noise)
 
     def upscale(self, scale: int, method: str) -> int | None:
-        doc = self.document
-        if doc is None:
+        # The job also enlarges the original the plain way, for the comparison.
+        return self._run(operation("upscale", method), scale=scale, compare=True)
+
+    def _run(self, op: Operation, **options) -> int | None:
+        """Start ``op`` on the document (after the time estimate, for Deep Image Prior)."""
+        if self.document is None:
             return None
-        request = UpscaleRequest(readonly_copy(doc.image), scale, method, model=self._network("sr"),
-                                 device=self.settings.device)
-        if method == "dip":
-            return self._estimate_dip(DipRequest(request.image, "sr", scale=scale, device=self.settings.device),
-                                      lambda token: run_upscale(request, token), f"Upscale ×{scale} (DIP)")
-        label = f"Upscale ×{scale} ({method})"
-        return self._start(lambda token: run_upscale(request, token),
-                           self._with_network(label, "sr") if method == "net" else label)
+        model = self._network(op.network) if op.network else None
+        request = RestoreRequest(readonly_copy(self.document.image), model=model, device=self.settings.device,
+                                 **options)
+        label = op.title_for(request)
+        if op.network:
+            label = self._with_network(label, op.network)
+        if op.dip:
+            return self._estimate_dip(op.dip_request(request), lambda token: op.job(request, token), label)
+        return self._start(lambda token: op.job(request, token), label)
 
     def _start(self, factory, label: str) -> int:
         # A new fill starts from the document, not from an unapplied result;
@@ -254,8 +238,8 @@ class RestoreWorkspace(QWidget):
         self.panel.set_busy(True)
         return self._fill_job
 
-    def _estimate_dip(self, dip: DipRequest, factory=None, label: str = "Fill (Deep Image Prior)") -> int:
-        self._pending_dip = (dip, factory or (lambda token: run_dip(dip, token)), label)
+    def _estimate_dip(self, dip, factory, label: str) -> int:
+        self._pending_dip = (dip, factory, label)
         self._fill_job = self.runner.submit(ESTIMATE_KIND, lambda token: run_estimate_dip(dip, token),
                                             latest_wins=True)
         self.panel.set_busy(True)
@@ -320,11 +304,8 @@ class RestoreWorkspace(QWidget):
         doc.set_proposal(np.array(image))
         if image.shape == doc.image.shape:
             self.canvas.set_compare(doc.proposal, getattr(result, "bounds", None))
-        else:  # upscaled: compare with the original enlarged the plain way
-            import cv2
-
-            before = cv2.resize(doc.image, image.shape[1::-1], interpolation=cv2.INTER_LANCZOS4)
-            self.canvas.set_compare(doc.proposal, before=before)
+        else:  # upscaled: compare with the original enlarged the plain way (by the job)
+            self.canvas.set_compare(doc.proposal, before=getattr(result, "before", None))
         self.panel.set_comparing(True)
         seconds = getattr(result, "seconds", 0.0)
         self.message.emit(f"{self._job_label}: done in {seconds:.1f} s. Compare, then Apply or Revert.")

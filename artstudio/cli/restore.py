@@ -1,0 +1,164 @@
+"""``artstudio restore``, ``denoise`` and ``upscale``: the restore operations, headless.
+
+The methods, their descriptions and their jobs come from the restore-operation
+registry (:mod:`artstudio.jobs.operations`); this module only parses, checks
+the files, runs the job and prints one line.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from ..jobs.base import run_sync
+from ..jobs.denoise import NOISE_KINDS
+from ..jobs.operations import Operation, RestoreRequest, operation, operations
+from ..jobs.upscale import UPSCALE_FACTORS
+from .common import CliError, _app_paths, _NeverCancel, _progress_printer, _user_errors
+from .files import _check_output, _load, _save
+
+
+def _methods(task: str) -> list[str]:
+    """The ``--method`` choices of ``task``; the first is the default."""
+    return [op.key for op in operations(task)]
+
+
+def add_restore_commands(sub) -> None:
+    """The ``restore``, ``denoise`` and ``upscale`` subcommands."""
+    restore = sub.add_parser("restore", help="fill the masked areas of a photo",
+                             description="Fill the areas of IN marked in MASK and write OUT.")
+    restore.add_argument("input", metavar="IN", type=Path, help="the photo to restore")
+    restore.add_argument("--mask", required=True, type=Path,
+                         help="mask image of the same size: white = fill, black = keep")
+    restore.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    restore.add_argument("--method", default=_methods("fill")[0], choices=_methods("fill"),
+                         help="net: the trained inpainting network (default); dip: Deep Image Prior "
+                              "(slow: minutes); telea, ns, biharmonic: classical fills")
+    restore.add_argument("--radius", type=int, default=5,
+                         help="neighbourhood radius in pixels for telea and ns (default: 5)")
+    _add_restore_options(restore)
+    _add_denoise(sub)
+    _add_upscale(sub)
+
+
+def _add_restore_options(command) -> None:
+    command.add_argument("--model", metavar="NAME|PATH",
+                         help="the network for --method net: a shipped name or a trained .safetensors "
+                              "(default: the shipped one)")
+    command.add_argument("--iterations", type=int, metavar="N",
+                         help="most Deep Image Prior iterations for --method dip (it usually stops earlier)")
+    command.add_argument("--overwrite", action="store_true",
+                         help="allow OUT to be the input photo itself")
+    command.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
+
+
+def _add_denoise(sub) -> None:
+    denoise = sub.add_parser("denoise", help="remove noise from a photo",
+                             description="Remove gaussian or salt-and-pepper noise from IN and write OUT.")
+    denoise.add_argument("input", metavar="IN", type=Path, help="the noisy photo")
+    denoise.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    denoise.add_argument("--method", default=_methods("denoise")[0], choices=_methods("denoise"),
+                         help="net: the trained denoiser (default); nlmeans: OpenCV non-local means; "
+                              "median: 3x3 median; dip: Deep Image Prior (slow)")
+    denoise.add_argument("--noise", default="auto", choices=list(NOISE_KINDS),
+                         help="the kind of noise; auto (default) detects salt-and-pepper by itself")
+    _add_restore_options(denoise)
+
+
+def _add_upscale(sub) -> None:
+    upscale = sub.add_parser("upscale", help="enlarge a photo 2x or 4x",
+                             description="Upscale IN by --scale and write OUT.")
+    upscale.add_argument("input", metavar="IN", type=Path, help="the photo to enlarge")
+    upscale.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    upscale.add_argument("--scale", required=True, type=int, choices=list(UPSCALE_FACTORS),
+                         help="the factor: 2 or 4")
+    upscale.add_argument("--method", default=_methods("upscale")[0], choices=_methods("upscale"),
+                         help="net: the trained super-resolution network (default); lanczos; "
+                              "dip: Deep Image Prior (slow)")
+    _add_restore_options(upscale)
+
+
+def cmd_restore(args) -> int:
+    from ..core.imageio import load_mask
+
+    if not 1 <= args.radius <= 100:
+        raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
+    op = operation("fill", args.method)
+    result = _run(op, args, lambda image: {"mask": load_mask(args.mask, image.size), "radius": args.radius})
+    if not args.quiet:
+        print(f"Filled {result.describe()} with {op.description} in {result.seconds:.2f} s; wrote {args.output}")
+    return 0
+
+
+def cmd_denoise(args) -> int:
+    op = operation("denoise", args.method)
+    result = _run(op, args, lambda image: {"noise": args.noise})
+    if not args.quiet:
+        detected = " (detected)" if args.noise == "auto" else ""
+        print(f"Denoised {result.noise}{detected} noise with {op.description} "
+              f"in {result.seconds:.2f} s; wrote {args.output}")
+    return 0
+
+
+def cmd_upscale(args) -> int:
+    op = operation("upscale", args.method)
+    result = _run(op, args, lambda image: {"scale": args.scale})
+    if not args.quiet:
+        h, w = result.image.shape[:2]
+        print(f"Upscaled x{args.scale} to {w}x{h} with {op.description} "
+              f"in {result.seconds:.2f} s; wrote {args.output}")
+    return 0
+
+
+def _run(op: Operation, args, options):
+    """Check the files, load IN, run ``op`` (after the time estimate for DIP), write OUT.
+
+    ``options(image)`` gives the command's own request fields (it may read
+    more files, e.g. the mask, once the image size is known).
+    """
+    _check_in_out(args)
+    show, interactive = _progress_printer(args.quiet)
+    with _user_errors(interactive):
+        image = _load(args.input)
+        request = RestoreRequest(image.pixels, iterations=args.iterations, previews=False, **_model(args),
+                                 **options(image))
+        if op.dip:
+            _announce_dip(op.dip_request(request), args.quiet)
+        result = run_sync(op.job(request, _NeverCancel()), show)
+        _save(args.output, result.image)
+    return result
+
+
+def _check_in_out(args) -> None:
+    """Refuse a bad OUT, or OUT = IN, before any (slow) work."""
+    from ..core.imageio import WRITE_EXTENSIONS
+
+    if getattr(args, "iterations", None) is not None and args.iterations < 1:
+        raise CliError("--iterations must be at least 1.")
+    if args.output.resolve() == args.input.resolve() and not args.overwrite:
+        raise CliError(f"Refusing to overwrite the input photo '{args.input}'; "
+                       "choose another -o or pass --overwrite.")
+    if args.output.suffix.lower() not in WRITE_EXTENSIONS:
+        raise CliError(f"Cannot write '{args.output.name}': the name must end in one of "
+                       f"{', '.join(WRITE_EXTENSIONS)}.")
+    _check_output(args.output, WRITE_EXTENSIONS, "")
+
+
+def _model(args) -> dict:
+    """A ``--model`` NAME of the user's models folder becomes its path; shipped names pass as they are."""
+    if args.model is None:
+        return {}
+    user_file = _app_paths().models / f"{args.model}.safetensors"
+    return {"model": user_file if user_file.is_file() and "/" not in args.model else args.model}
+
+
+def _announce_dip(request, quiet: bool) -> None:
+    """Tell the user how long Deep Image Prior may take, before it starts."""
+    from ..jobs.estimate import estimate_dip_seconds
+
+    estimate = estimate_dip_seconds(request)
+    if not quiet:
+        print(f"Deep Image Prior: {estimate.describe()}.", file=sys.stderr, flush=True)

@@ -1,0 +1,83 @@
+"""The loaded restoration networks, one per (weights, checksum, device) per process.
+
+:func:`get_restore_net` is what every neural restore job calls; it turns a
+model name, task or checkpoint path into a loaded network, or a one-line
+:class:`~artstudio.jobs.base.JobError` that names the classical methods to
+use instead. torch is imported only when a network is loaded.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from .base import JobError
+
+_TASK_NAMES = {"inpaint": "inpainting", "denoise": "denoising", "sr": "super-resolution"}
+
+_nets: dict[tuple, object] = {}
+_nets_lock = threading.Lock()
+
+
+def get_restore_net(model: str, task: str, device: str = "auto"):
+    """The loaded network ``model`` for ``task``, loaded once per process.
+
+    Parameters
+    ----------
+    model : str
+        A shipped name or task (``restore-sr``, ``sr``) or a checkpoint path.
+    task : str
+        ``"inpaint"``, ``"denoise"`` or ``"sr"``: the network the job needs.
+    device : str
+        ``auto``, ``cuda``, ``mps`` or ``cpu``.
+
+    Returns
+    -------
+    (torch.nn.Module, torch.device)
+
+    Raises
+    ------
+    JobError
+        One line, when the weights are missing, damaged or for another task.
+    """
+    from ..models.device import choose_device
+    from ..models.registry import ModelError
+    from ..models.restore_models import load_restore_net, resolve_restore_model
+
+    try:
+        target = choose_device(device)
+        spec = resolve_restore_model(model)
+    except (ValueError, ModelError) as error:
+        raise JobError(str(error)) from None
+    if spec.task != task:
+        raise JobError(f"Model '{spec.name}' is a {_TASK_NAMES[spec.task]} network; "
+                       f"this needs a {_TASK_NAMES[task]} network.")
+    key = (str(spec.weights), spec.sha256, str(target))
+    with _nets_lock:
+        if key in _nets:
+            return _nets[key], target
+    if not spec.weights.is_file():
+        raise JobError(f"The {_TASK_NAMES[task]} network is not installed ('{spec.weights.name}' is missing); "
+                       f"{_alternatives(task)}")
+    try:
+        net = load_restore_net(spec, target)
+    except ModelError as error:
+        raise JobError(str(error)) from None
+    with _nets_lock:
+        _nets[key] = net
+    return net, target
+
+
+def _alternatives(network: str) -> str:
+    """``use the telea, ns, biharmonic or dip method instead.``: the operations
+    of the same task that need no network, from the registry."""
+    from .operations import OPERATIONS
+
+    task = next(op.task for op in OPERATIONS if op.network == network)
+    keys = [op.key for op in OPERATIONS if op.task == task and op.network is None]
+    return f"use the {', '.join(keys[:-1])} or {keys[-1]} method instead."
+
+
+def clear_restore_nets() -> None:
+    """Forget loaded networks (tests; freeing memory)."""
+    with _nets_lock:
+        _nets.clear()
