@@ -95,18 +95,12 @@ class GenerateSession:
 
     Events
     ------
-    model_changed(info, names)
-        A model was loaded; ``names`` is ``{index: name}`` for its directions.
-    state_changed(state, dragging)
-        The current state changed; ``dragging`` states are not in the history.
-    history_changed()
-        Undo or redo availability may have changed.
-    favourites_changed()
-        The current model's favourites changed (or another model's are shown).
-    children_changed(latents)
-        New children, as ``float32 (N, D)`` latents ready to render.
-    message(text)
-        A one-line note for the user.
+    model_changed(info, names) : a model was loaded; ``names`` is ``{index: name}``.
+    state_changed(state, dragging) : the current state changed (``dragging`` ones skip the history).
+    history_changed() : undo or redo availability may have changed.
+    favourites_changed() : the loaded model's favourites changed, or another model's are shown.
+    children_changed(latents) : new children, ``float32 (N, D)`` latents ready to render.
+    message(text) : a one-line note for the user.
     """
 
     def __init__(self, direction_names: dict | None = None, rng=None, children: int = CHILDREN) -> None:
@@ -210,6 +204,7 @@ class GenerateSession:
         self.set_seed(self.new_seed())
 
     def set_truncation(self, psi: float, dragging: bool = False) -> None:
+        """Pull the latent towards the mean by ``psi`` in (0, 1]."""
         self._change(dragging=dragging, truncation=float(psi))
 
     def set_edit(self, index: int, sigma: float, dragging: bool = False) -> None:
@@ -222,6 +217,7 @@ class GenerateSession:
             self._change(dragging=dragging, edits=edits)
 
     def reset_edits(self) -> None:
+        """Back to the base latent: every direction at 0."""
         self._change(edits=())
 
     def set_raw(self, index: int, value: float, dragging: bool = False) -> None:
@@ -244,9 +240,11 @@ class GenerateSession:
             self.commit(replace(self.state, latent=np.asarray(latent, np.float32), edits=()))
 
     def undo(self) -> None:
+        """Go back one committed state (nothing at the start)."""
         self._step(self.history.undo())
 
     def redo(self) -> None:
+        """Go forward again after an undo (nothing at the end)."""
         self._step(self.history.redo())
 
     def _step(self, state: LatentState | None) -> None:
@@ -284,6 +282,7 @@ class GenerateSession:
         return True
 
     def go_to_favourite(self, index: int) -> None:
+        """Return to the loaded model's favourite number ``index`` (from 0)."""
         self.commit(self.favourites[index])
 
     def _edited(self, state: LatentState) -> np.ndarray:
@@ -304,6 +303,7 @@ class GenerateSession:
         return latents
 
     def adopt_child(self, index: int) -> None:
+        """Continue from child ``index`` of the last :meth:`breed` (a missing one is ignored)."""
         if self.children is not None and 0 <= index < len(self.children):
             self.adopt_latent(self.children[index])
 
