@@ -21,7 +21,7 @@ in interleaved rounds (order rotated each round) after untimed warm-up steps:
 * baseline, step only: the same loop on batches decoded beforehand;
 * ArtStudio classic: ``GanTrainer("classic")`` fed as the ``train_gen`` job
   feeds it (``prepare_dataset`` once into a uint8 tensor on the device, then
-  the job's ``_Run._batch``), losses read every 5 steps as the job does;
+  the job's ``GenBatches``), losses read every 5 steps as the job does;
 * ArtStudio stable: the default preset (spectral norm, hinge, DiffAugment,
   EMA): more work per step, shown for honesty;
 * ArtStudio classic + compile: with ``--compile`` (``artstudio train
@@ -210,24 +210,21 @@ def baseline_step_only(folder: Path, args, device, info: dict):
 def artstudio(preset: str, compile_: bool):
     def build(folder: Path, args, device, info: dict):
         from artstudio.core.dataset import prepare_dataset
-        from artstudio.jobs.gen_trainers import GanTrainer
-        from artstudio.jobs.train_gen import STATS_EVERY, TrainGenRequest, _rng, _Run
+        from artstudio.jobs.gen_trainers import GanTrainer, GenBatches, step_rng
+        from artstudio.jobs.train_gen import STATS_EVERY
 
         trainer = GanTrainer(preset, SIZE, NZ, args.width, 2e-4, device, SEED, None, compile_)
         begin = time.perf_counter()
         tiles, _ = prepare_dataset(folder, SIZE, "center")
         info["decode_once_s"] = time.perf_counter() - begin
-        feed = _Run.__new__(_Run)                 # only the job's batch feed, not its files
-        feed.request = TrainGenRequest("gan", folder, folder, "bench", preset=preset, batch=args.batch)
-        feed.device, feed.rank, feed._perm = device, 0, {}
-        feed.data = torch.from_numpy(tiles).permute(0, 3, 1, 2).contiguous().to(device)
+        feed = GenBatches(tiles, SIZE, args.batch, SEED, 0, device)     # the job's batch feed
         position = [0]
 
-        def one() -> None:                        # the body of _Run.train's loop
+        def one() -> None:                        # the body of the job's step hook
             step = position[0]
-            rng = _rng(SEED, step, 0)
+            rng = step_rng(SEED, step, 0)
             with torch.inference_mode(False), torch.enable_grad():
-                losses = trainer.step(feed._batch(step, rng), rng, step)
+                losses = trainer.step(feed(step, rng), rng, step)
             position[0] = step + 1
             if position[0] % STATS_EVERY == 0:
                 _ = {k: float(v) for k, v in losses.items()}   # what _report reads
