@@ -132,7 +132,7 @@ def default_architecture(kind_or_task: str) -> str:
 def architecture(name: str, task: str, model: str = "") -> Architecture:
     """The entry ``name`` for ``task``; :class:`ModelError` if unknown or for another task."""
     entry = ARCHITECTURES.get(name)
-    label = f"Model '{model}'" if model else "The model"
+    label = f"Model '{model}'" if model else "it"     # "it": a card's reason, the card is named
     if entry is None:
         raise ModelError(f"{label} uses the '{name}' architecture, which this version of ArtStudio "
                          "cannot load.")

@@ -63,13 +63,18 @@ def read_card(path: Path) -> dict:
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except OSError as error:
         raise CardError(error.strerror or str(error)) from None
-    with os.fdopen(descriptor, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
+    try:
+        info = os.fstat(descriptor)
+        if not stat.S_ISREG(info.st_mode):     # a FIFO, a folder, a device
             raise CardError("not a regular file")
         if info.st_size > MAX_CARD_BYTES:
             raise CardError(f"larger than {MAX_CARD_BYTES >> 20} MB")
-        raw = handle.read(MAX_CARD_BYTES + 1)
+        with os.fdopen(descriptor, "rb", closefd=False) as handle:
+            raw = handle.read(MAX_CARD_BYTES + 1)
+    except OSError as error:
+        raise CardError(error.strerror or str(error)) from None
+    finally:
+        os.close(descriptor)
     try:
         data = json.loads(raw.decode("utf-8"))
     except RecursionError:
