@@ -3,8 +3,6 @@ checkpoints, and on the shipped weights."""
 
 from __future__ import annotations
 
-import json
-
 import numpy as np
 import pytest
 
@@ -15,31 +13,13 @@ from artstudio.jobs.denoise import DenoiseRequest, run_denoise
 from artstudio.jobs.fill_net import NetFillRequest, run_net_fill
 from artstudio.jobs.upscale import UpscaleRequest, run_upscale
 
-
-def _save_tiny(folder, task: str) -> str:
-    """A tiny random network of the real architecture, saved as training does."""
-    import torch
-    from safetensors.torch import save_file
-
-    from artstudio.models import denoise_net, inpaint_net, sr_net
-    from artstudio.models.registry import sha256_file
-
-    module, config = {"inpaint": (inpaint_net, {"width": 8}), "denoise": (denoise_net, {"width": 8}),
-                      "sr": (sr_net, {"width": 8, "depth": 1})}[task]
-    torch.manual_seed(0)
-    net = module.build(config)
-    weights = folder / f"tiny-{task}.safetensors"
-    save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(weights))
-    card = {"name": f"tiny-{task}", "task": task, "sha256": sha256_file(weights),
-            "config": {**config, "architecture": module.ARCHITECTURE}}
-    weights.with_suffix(".json").write_text(json.dumps(card))
-    return str(weights)
+from tiny_nets import save_tiny
 
 
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
     folder = tmp_path_factory.mktemp("tiny-nets")
-    return {task: _save_tiny(folder, task) for task in ("inpaint", "denoise", "sr")}
+    return {task: str(save_tiny(folder, task)[1]) for task in ("inpaint", "denoise", "sr")}
 
 
 @pytest.fixture

@@ -207,3 +207,24 @@ def test_a_user_network_with_a_wrong_checksum_fails_its_job_with_one_line(
         click(qtbot, ws.panel.fill_button)
     assert "checksum mismatch" in failed.args[1]
     assert ws.panel.fill_button.isEnabled() and ws.document.proposal is None
+
+
+def test_the_panel_menus_come_from_the_restore_operation_registry(qtbot, monkeypatch):
+    """A registry entry is all a method needs to appear, with the options it reads enabled."""
+    import dataclasses
+
+    from artstudio.jobs import operations as registry
+    from artstudio.ui.restore_panel import RestorePanel
+
+    extra = dataclasses.replace(registry.operation("fill", "telea"), key="extra", label="Extra fill")
+    monkeypatch.setattr(registry, "OPERATIONS", registry.OPERATIONS + (extra,))
+    panel = RestorePanel()
+    qtbot.addWidget(panel)
+    assert labels(panel.method_combo) == ["Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes",
+                                          "scikit-image biharmonic", "Deep Image Prior", "Extra fill"]
+    assert labels(panel.upscale_method) == ["Neural upscaler", "Lanczos", "Deep Image Prior"]
+    assert labels(panel.upscale_factor) == ["×2", "×4"]
+    panel.set_method("extra")
+    assert panel.method() == "extra" and panel.radius_spin.isEnabled()
+    panel.set_method("biharmonic")
+    assert not panel.radius_spin.isEnabled()
