@@ -6,18 +6,16 @@ import re
 
 import numpy as np
 import pytest
+import torch  # noqa: F401  (a hard dependency: without it these tests fail, never skip)
+from PIL import Image
 
-import torch  # noqa: E402,F401
-
-from PIL import Image  # noqa: E402
-
-from artstudio.core.rect import Rect  # noqa: E402
-from artstudio.jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, run_sync  # noqa: E402
-from artstudio.jobs.generate import (ExportRequest, ProjectRequest, RenderRequest,  # noqa: E402
+from artstudio.core.rect import Rect
+from artstudio.jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, run_sync
+from artstudio.jobs.generate import (ExportRequest, ProjectRequest, RenderRequest,
                                      clear_generator_cache, get_generator, run_export, run_project,
                                      run_render)
-from artstudio.models.registry import ModelError  # noqa: E402
-from test_models import latents, write_tiny_gan  # noqa: E402
+from artstudio.models.registry import ModelError
+from test_models import latents, write_tiny_gan
 
 
 @pytest.fixture(autouse=True)

@@ -8,16 +8,14 @@ import sys
 
 import numpy as np
 import pytest
+import torch
+from safetensors.torch import save_file
 
-import torch  # noqa: E402
-
-from safetensors.torch import save_file  # noqa: E402
-
-from artstudio.core.rect import Rect  # noqa: E402
-from artstudio.models import generators as generators_module  # noqa: E402
-from artstudio.models.dcgan import DCGANGenerator  # noqa: E402
-from artstudio.models.generators import load_generator  # noqa: E402
-from artstudio.models.registry import (ModelError, builtin_models, find_model, list_models,  # noqa: E402
+from artstudio.core.rect import Rect
+from artstudio.models import generators as generators_module
+from artstudio.models.dcgan import DCGANGenerator
+from artstudio.models.generators import load_generator
+from artstudio.models.registry import (ModelError, builtin_models, find_model, list_models,
                                        sha256_file)
 
 

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .builtins import (CPPN_DESCRIPTIONS, CPPN_PRESETS, CPPN_RESOLUTION, DCGAN_FACES_FILE,  # noqa: F401
+from .builtins import (CPPN_DESCRIPTIONS, CPPN_PRESETS, CPPN_RESOLUTION, DCGAN_FACES_FILE,
                        DCGAN_FACES_SHA256, all_builtins, builtin_generators, shipped_restore_models)
 from .cards import CardError, CardScan, card_spec, scan_cards
-from .specs import (GENERATOR_KINDS, KINDS, RESTORE_TASKS, TASK_NAMES, ModelError,  # noqa: F401
+from .specs import (GENERATOR_KINDS, KINDS, RESTORE_TASKS, TASK_NAMES, ModelError,
                     ModelSpec, config_hash, sha256_file)
 
-__all__ = ["APP_MODELS", "ModelError", "ModelSpec", "builtin_models", "catalog", "config_hash",
-           "find_model", "list_models", "list_specs", "resolve", "sha256_file", "skipped_cards", "spec_at",
-           "user_specs"]
+__all__ = [  # the names other layers import from here, re-exported ones included
+    "APP_MODELS", "CPPN_DESCRIPTIONS", "CPPN_PRESETS", "CPPN_RESOLUTION", "DCGAN_FACES_FILE",
+    "DCGAN_FACES_SHA256", "GENERATOR_KINDS", "KINDS", "RESTORE_TASKS", "ModelError", "ModelSpec",
+    "builtin_models", "catalog", "config_hash", "find_model", "list_models", "list_specs", "resolve",
+    "sha256_file", "shipped_restore_models", "skipped_cards", "spec_at", "user_specs"]
 
 
 class _AppFolder:
