@@ -25,13 +25,11 @@ def _methods(task: str) -> list[str]:
 
 def add_restore_commands(sub) -> None:
     """The ``restore``, ``denoise`` and ``upscale`` subcommands."""
-    restore = sub.add_parser("restore", help="fill the masked areas of a photo",
-                             description="Fill the areas of IN marked in MASK and write OUT.")
-    restore.add_argument("input", metavar="IN", type=Path, help="the photo to restore")
+    restore = _command(sub, "restore", "fill the masked areas of a photo",
+                       "Fill the areas of IN marked in MASK and write OUT.", "the photo to restore")
     restore.add_argument("--mask", required=True, type=Path,
                          help="mask image of the same size: white = fill, black = keep")
-    restore.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    _add_output(restore)
     restore.add_argument("--method", default=_methods("fill")[0], choices=_methods("fill"),
                          help="net: the trained inpainting network (default); dip: Deep Image Prior "
                               "(slow: minutes); telea, ns, biharmonic: classical fills")
@@ -40,6 +38,18 @@ def add_restore_commands(sub) -> None:
     _add_restore_options(restore)
     _add_denoise(sub)
     _add_upscale(sub)
+
+
+def _command(sub, name: str, summary: str, description: str, photo: str):
+    """A restore subcommand whose first argument is the photo IN."""
+    command = sub.add_parser(name, help=summary, description=description)
+    command.add_argument("input", metavar="IN", type=Path, help=photo)
+    return command
+
+
+def _add_output(command) -> None:
+    command.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
+                         help="where to write the result (.png, .jpg, .tif, .webp)")
 
 
 def _add_restore_options(command) -> None:
@@ -54,11 +64,9 @@ def _add_restore_options(command) -> None:
 
 
 def _add_denoise(sub) -> None:
-    denoise = sub.add_parser("denoise", help="remove noise from a photo",
-                             description="Remove gaussian or salt-and-pepper noise from IN and write OUT.")
-    denoise.add_argument("input", metavar="IN", type=Path, help="the noisy photo")
-    denoise.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    denoise = _command(sub, "denoise", "remove noise from a photo",
+                       "Remove gaussian or salt-and-pepper noise from IN and write OUT.", "the noisy photo")
+    _add_output(denoise)
     denoise.add_argument("--method", default=_methods("denoise")[0], choices=_methods("denoise"),
                          help="net: the trained denoiser (default); nlmeans: OpenCV non-local means; "
                               "median: 3x3 median; dip: Deep Image Prior (slow)")
@@ -68,11 +76,9 @@ def _add_denoise(sub) -> None:
 
 
 def _add_upscale(sub) -> None:
-    upscale = sub.add_parser("upscale", help="enlarge a photo 2x or 4x",
-                             description="Upscale IN by --scale and write OUT.")
-    upscale.add_argument("input", metavar="IN", type=Path, help="the photo to enlarge")
-    upscale.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
+    upscale = _command(sub, "upscale", "enlarge a photo 2x or 4x", "Upscale IN by --scale and write OUT.",
+                       "the photo to enlarge")
+    _add_output(upscale)
     upscale.add_argument("--scale", required=True, type=int, choices=list(UPSCALE_FACTORS),
                          help="the factor: 2 or 4")
     upscale.add_argument("--method", default=_methods("upscale")[0], choices=_methods("upscale"),
