@@ -222,12 +222,8 @@ def run_project(request: ProjectRequest, cancel: CancelToken) -> Generator[Event
     full_size, target_t, weight_t = _project_tensors(generator, target, mask)
     yield Progress(0.0, f"Projecting onto {generator.spec.name}")
 
-    def loss_of(z):
-        out = generator.forward(z, full_size)
-        error = ((out - target_t) ** 2 * weight_t).sum(dim=(1, 2, 3)) / (weight_t.sum() * 3)
-        prior = (z.pow(2).mean(dim=1) - 1.0) ** 2
-        return error + PROJECT_PRIOR * prior, out
-
+    loss_of = _projection_loss(generator, full_size, target_t, weight_t)
+    encoded = None
     if generator.encoder is not None:
         with torch.no_grad():
             encoded = generator.encoder(target_t)[0]
@@ -237,31 +233,54 @@ def run_project(request: ProjectRequest, cancel: CancelToken) -> Generator[Event
             yield Progress(1.0, f"Encoded with {generator.spec.name}'s encoder")
             return encoded[0].cpu().numpy().astype(np.float32)
     with torch.enable_grad():
-        if generator.encoder is not None:   # only part of the picture counts: refine the encoding
-            z = encoded.clone().requires_grad_(True)
-        else:
-            candidates = np.random.default_rng(request.seed).standard_normal(
-                (PROJECT_CANDIDATES, generator.latent_dim)).astype(np.float32)
-            with torch.no_grad():
-                starts = torch.from_numpy(candidates).to(generator.device)
-                first = int(torch.stack([loss_of(starts[i:i + 1])[0][0] for i in range(len(starts))]).argmin())
-            z = starts[first:first + 1].clone().requires_grad_(True)
-        optimiser = torch.optim.Adam([z], lr=PROJECT_LR)
-        best, best_loss = z.detach().clone(), float("inf")
-        steps = max(1, int(request.steps))
-        for step in range(1, steps + 1):
-            cancel.check()
-            optimiser.zero_grad(set_to_none=True)
-            loss, out = loss_of(z)
-            value = float(loss.item())
-            if value < best_loss:
-                best, best_loss = z.detach().clone(), value
-            loss.backward()
-            optimiser.step()
-            yield Progress(step / steps, f"Projecting: step {step} of {steps}, loss {value:.5f}")
-            if step % PREVIEW_EVERY == 0 or step == steps:
-                yield Preview(_preview(out))
+        # Only part of the picture counts: refine the encoding, else the best random start.
+        start = encoded.clone() if encoded is not None else _best_start(generator, loss_of, request.seed)
+        best = yield from _optimise(start.requires_grad_(True), loss_of, request.steps, cancel)
     return best[0].cpu().numpy().astype(np.float32)
+
+
+def _projection_loss(generator, full_size, target_t, weight_t):
+    """``loss_of(z) -> (loss (N,), render)``: masked MSE plus the norm prior."""
+    def loss_of(z):
+        out = generator.forward(z, full_size)
+        error = ((out - target_t) ** 2 * weight_t).sum(dim=(1, 2, 3)) / (weight_t.sum() * 3)
+        prior = (z.pow(2).mean(dim=1) - 1.0) ** 2
+        return error + PROJECT_PRIOR * prior, out
+    return loss_of
+
+
+def _best_start(generator, loss_of, seed: int):
+    """The ``(1, D)`` latent with the lowest loss among seeded random candidates."""
+    import torch
+
+    candidates = np.random.default_rng(seed).standard_normal(
+        (PROJECT_CANDIDATES, generator.latent_dim)).astype(np.float32)
+    with torch.no_grad():
+        starts = torch.from_numpy(candidates).to(generator.device)
+        first = int(torch.stack([loss_of(starts[i:i + 1])[0][0] for i in range(len(starts))]).argmin())
+    return starts[first:first + 1].clone()
+
+
+def _optimise(z, loss_of, steps: int, cancel: CancelToken) -> Generator[Event, None, object]:
+    """Adam on ``z`` for ``steps`` steps; returns the lowest-loss latent seen (a tensor)."""
+    import torch
+
+    optimiser = torch.optim.Adam([z], lr=PROJECT_LR)
+    best, best_loss = z.detach().clone(), float("inf")
+    steps = max(1, int(steps))
+    for step in range(1, steps + 1):
+        cancel.check()
+        optimiser.zero_grad(set_to_none=True)
+        loss, out = loss_of(z)
+        value = float(loss.item())
+        if value < best_loss:
+            best, best_loss = z.detach().clone(), value
+        loss.backward()
+        optimiser.step()
+        yield Progress(step / steps, f"Projecting: step {step} of {steps}, loss {value:.5f}")
+        if step % PREVIEW_EVERY == 0 or step == steps:
+            yield Preview(_preview(out))
+    return best
 
 
 def _check_project_inputs(request: ProjectRequest) -> tuple[np.ndarray, np.ndarray | None]:
