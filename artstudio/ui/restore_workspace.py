@@ -1,15 +1,13 @@
 """The Restore workspace: the canvas, its side panel, and the fill workflow
 (paint a mask, Fill as a background job, compare, Apply or Revert).
 
-The neural methods run the shipped networks or ones the user trained (cards
-in ``paths.models``), as chosen in the panel's Network lists; the choice is
-remembered while the app runs, and the lists are re-read whenever the
-workspace is shown (a training run may have just added one).
+Which job a method runs, its menu label and its options come from the
+restore-operation registry (:mod:`artstudio.jobs.operations`); the neural
+methods run the network chosen in the panel's Network lists
+(:mod:`.restore_networks`).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
@@ -24,9 +22,9 @@ from ..core.settings import Settings
 from ..jobs.base import readonly_copy
 from ..jobs.estimate import DipEstimate, run_estimate_dip
 from ..jobs.operations import Operation, RestoreRequest, operation
-from ..models.restore_models import RestoreModelSpec, shipped_restore_models, user_restore_models
 from .canvas import CanvasWidget
 from .job_runner import JobRunner
+from .restore_networks import NetworkLists
 from .restore_panel import RestorePanel
 
 FILL_KIND = "restore.fill"
@@ -52,19 +50,8 @@ class RestoreWorkspace(QWidget):
         self.settings = settings
         self.canvas = CanvasWidget()
         self.panel = RestorePanel()
-        splitter = QSplitter(Qt.Orientation.Horizontal)
-        splitter.addWidget(self.canvas)
-        side = QScrollArea()  # the panel is taller than small screens
-        side.setWidget(self.panel)
-        side.setWidgetResizable(True)
-        side.setMinimumWidth(self.panel.minimumWidth() + 16)
-        side.setMaximumWidth(self.panel.maximumWidth() + 16)
-        splitter.addWidget(side)
-        splitter.setStretchFactor(0, 1)
-        splitter.setCollapsible(0, False)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(splitter)
+        _lay_out(self, self.canvas, self.panel)
+        self.networks = NetworkLists(self.panel, paths, self.message.emit)
         self._fill_job: int | None = None
         self._job_label = "Fill"
         self._pending_dip = None
@@ -106,31 +93,9 @@ class RestoreWorkspace(QWidget):
         super().showEvent(event)
         self.refresh_networks()
 
-    # -- networks --------------------------------------------------------------------
     def refresh_networks(self) -> None:
-        """Re-read the user's restoration networks into the panel's Network lists.
-
-        A chosen network that is gone falls back to the shipped one (with a
-        message). Unreadable cards are skipped by ``user_restore_models``; a
-        listed network that fails to load fails its job with a one-line error.
-        """
-        user = user_restore_models(self.paths.models) if self.paths is not None else []
-        for shipped in shipped_restore_models():
-            choices = [(shipped.name, f"{shipped.name} (shipped)", shipped.description)]
-            choices += [_choice(spec) for spec in user if spec.task == shipped.task]
-            gone = self.panel.set_networks(shipped.task, choices)
-            if gone:
-                self.message.emit(f"The network '{gone}' is no longer in the models folder; "
-                                  f"using {shipped.name}.")
-
-    def _network(self, task: str) -> str:
-        """The model for a request: the panel's choice, or the task (the shipped network)."""
-        return self.panel.network(task) or task
-
-    def _with_network(self, label: str, task: str) -> str:
-        """``label`` (status line, undo history) naming the user's network when one is chosen."""
-        model = self._network(task)
-        return f"{label} with {Path(model).stem}" if model.endswith(".safetensors") else label
+        """Re-read the user's restoration networks into the panel's Network lists."""
+        self.networks.refresh()
 
     @property
     def document(self) -> Document | None:
@@ -148,18 +113,8 @@ class RestoreWorkspace(QWidget):
     # -- mask ---------------------------------------------------------------------
     def mask_operation(self, op: str, pixels: int = 0) -> None:
         doc = self.document
-        if doc is None:
-            return
-        if op == "clear":
-            new, label = np.zeros_like(doc.mask), "Clear mask"
-        elif op == "invert":
-            new, label = mask_ops.invert(doc.mask), "Invert mask"
-        elif op in ("grow", "shrink"):
-            n = pixels if op == "grow" else -pixels
-            new, label = mask_ops.grow(doc.mask, n), f"{op.title()} mask {pixels} px"
-        else:
-            raise ValueError(op)
-        self._after_patch(doc.set_mask(new, label))
+        if doc is not None:
+            self._after_patch(doc.set_mask(*_edited_mask(doc.mask, op, pixels)))
 
     def replace_mask(self, mask: np.ndarray, label: str) -> None:
         if self.document is not None:
@@ -217,12 +172,10 @@ class RestoreWorkspace(QWidget):
         """Start ``op`` on the document (after the time estimate, for Deep Image Prior)."""
         if self.document is None:
             return None
-        model = self._network(op.network) if op.network else None
+        model = self.networks.model(op.network) if op.network else None
         request = RestoreRequest(readonly_copy(self.document.image), model=model, device=self.settings.device,
                                  **options)
-        label = op.title_for(request)
-        if op.network:
-            label = self._with_network(label, op.network)
+        label = self.networks.label(op.title_for(request), op.network) if op.network else op.title_for(request)
         if op.dip:
             return self._estimate_dip(op.dip_request(request), lambda token: op.job(request, token), label)
         return self._start(lambda token: op.job(request, token), label)
@@ -247,14 +200,7 @@ class RestoreWorkspace(QWidget):
 
     def _confirm_dip(self, estimate) -> None:
         dip, factory, label = self._pending_dip
-        w, h = estimate.work_size
-        answer = QMessageBox.question(
-            self, "Deep Image Prior",
-            f"Deep Image Prior optimises a network for this photo alone: about {estimate.seconds:.0f} s "
-            f"here ({estimate.iterations} iterations on {w}×{h} px; it may stop earlier). Start?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-            QMessageBox.StandardButton.Yes)
-        if answer == QMessageBox.StandardButton.Yes:
+        if _ask_to_start_dip(self, estimate):
             self._start(factory, label)
 
     def cancel_fill(self) -> None:
@@ -332,7 +278,41 @@ class RestoreWorkspace(QWidget):
             self.document_changed.emit()
 
 
-def _choice(spec: RestoreModelSpec) -> tuple[str, str, str]:
-    """A user network as a Network list entry: (its weights path for the request, label, tooltip)."""
-    tip = f"{spec.description}\n{spec.weights}" if spec.description else str(spec.weights)
-    return str(spec.weights), spec.name, tip
+def _lay_out(workspace: QWidget, canvas: CanvasWidget, panel: RestorePanel) -> None:
+    """The canvas, and the panel in a scroll area (it is taller than small screens) beside it."""
+    splitter = QSplitter(Qt.Orientation.Horizontal)
+    splitter.addWidget(canvas)
+    side = QScrollArea()
+    side.setWidget(panel)
+    side.setWidgetResizable(True)
+    side.setMinimumWidth(panel.minimumWidth() + 16)
+    side.setMaximumWidth(panel.maximumWidth() + 16)
+    splitter.addWidget(side)
+    splitter.setStretchFactor(0, 1)
+    splitter.setCollapsible(0, False)
+    layout = QHBoxLayout(workspace)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(splitter)
+
+
+def _edited_mask(mask: np.ndarray, op: str, pixels: int) -> tuple[np.ndarray, str]:
+    """(the new mask, its undo label) for a panel mask operation."""
+    if op == "clear":
+        return np.zeros_like(mask), "Clear mask"
+    if op == "invert":
+        return mask_ops.invert(mask), "Invert mask"
+    if op in ("grow", "shrink"):
+        return mask_ops.grow(mask, pixels if op == "grow" else -pixels), f"{op.title()} mask {pixels} px"
+    raise ValueError(op)
+
+
+def _ask_to_start_dip(parent: QWidget, estimate) -> bool:
+    """Ask before a Deep Image Prior run, with its expected time (a DipEstimate)."""
+    w, h = estimate.work_size
+    answer = QMessageBox.question(
+        parent, "Deep Image Prior",
+        f"Deep Image Prior optimises a network for this photo alone: about {estimate.seconds:.0f} s "
+        f"here ({estimate.iterations} iterations on {w}×{h} px; it may stop earlier). Start?",
+        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
+        QMessageBox.StandardButton.Yes)
+    return answer == QMessageBox.StandardButton.Yes
