@@ -28,6 +28,7 @@ from pathlib import Path
 
 FORMAT = "artstudio-commit-v1"
 TMP = ".tmp"
+_replace = os.replace        # one name for every rename, so a test can stop the sequence at any of them
 
 
 def commit_files(parts: Sequence[tuple[Path, Callable[[Path], None]]], manifest: Path) -> None:
@@ -58,10 +59,10 @@ def commit_files(parts: Sequence[tuple[Path, Callable[[Path], None]]], manifest:
         staged = _tmp(manifest)
         staged.write_text(json.dumps({"format": FORMAT, "parts": entries}), encoding="utf-8")
         _flush(staged)
-    except BaseException:
+    except Exception:        # a failed write (a full disk): undo now; a kill is undone by the next recover
         _discard(manifest, [Path(p) for p, _ in parts])
         raise
-    os.replace(staged, manifest)          # the commit point
+    _replace(staged, manifest)          # the commit point
     _flush_dir(manifest.parent)
     _apply(manifest, entries)
 
@@ -96,7 +97,7 @@ def _apply(manifest: Path, entries: list[dict]) -> None:
         tmp = _tmp(final)
         # A temporary that is gone was renamed by an earlier, interrupted apply.
         if tmp.exists() and sha256_of(tmp) == entry["sha256"]:
-            os.replace(tmp, final)
+            _replace(tmp, final)
     _flush_dir(manifest.parent)
     manifest.unlink(missing_ok=True)
 
