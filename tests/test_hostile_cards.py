@@ -10,6 +10,7 @@ import torch
 from safetensors.torch import save_file
 
 from artstudio.models.denoise_net import DenoiseNet
+from artstudio.models import loading
 from artstudio.models.loading import load_net
 from artstudio.models.registry import ModelError, list_specs, resolve, sha256_file, skipped_cards
 from test_models import write_tiny_gan
@@ -161,3 +162,19 @@ def test_a_weights_file_that_is_not_safetensors_is_one_line(tmp_path):
     with pytest.raises(ModelError, match="not a readable safetensors file") as info:
         load_net(resolve("tiny", user_dir=folder))
     assert "\n" not in str(info.value)
+
+
+def test_card_numbers_that_describe_a_giant_network_are_refused_before_it_is_allocated(tmp_path, monkeypatch):
+    from artstudio.models import architectures
+
+    write_tiny_gan(tmp_path)              # 32 px, ngf 8: a few hundred kB of weights
+    card = json.loads((tmp_path / "tiny.json").read_text())
+    card["resolution"], card["config"]["ngf"] = 1024, 256      # each in range; together ~40 GB
+    (tmp_path / "tiny.json").write_text(json.dumps(card))
+    builds, real = [], architectures.build
+    monkeypatch.setattr(architectures, "build",
+                        lambda *args, **kwargs: builds.append(kwargs.get("meta", False)) or real(*args, **kwargs))
+    monkeypatch.setattr(loading, "build", architectures.build)
+    with pytest.raises(ModelError, match=r"tiny.safetensors' does not match the 'dcgan' architecture: ") as info:
+        loading.load_net(resolve("tiny", user_dir=tmp_path))
+    assert builds == [True] and "\n" not in str(info.value)

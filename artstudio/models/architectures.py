@@ -1,8 +1,8 @@
 """The architecture registry: name -> (task, contract, bounds on the card, builder).
 
 One entry per network layout a model card can name in ``config.architecture``.
-Listing, card checks and contracts need no torch; a builder imports its
-network module only when it runs. Adding an architecture is one entry here
+Listing, card checks and contracts need no torch; :func:`build` imports the
+entry's network module only when a network is built. Adding an architecture is one entry here
 plus its network module; the loader, the resolver and the jobs read the entry.
 
 The ``limits`` bound every number a card may set for that architecture, and
@@ -17,6 +17,7 @@ import importlib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 
 from .contracts import Contract
 from .specs import TASK_NAMES, ModelError, ModelSpec
@@ -37,8 +38,10 @@ class Architecture:
     task : str
         ``generate``, a restoration task, or ``encode`` (a VAE's encoder).
     contract : Contract
+    module : str
+        The network module (in this package), imported only to build.
     build : callable
-        ``build(spec) -> torch.nn.Module`` with random weights; imports torch.
+        ``build(module, spec) -> torch.nn.Module`` with random weights.
     limits : tuple of (key, low, high)
         Inclusive bounds on the integer config values a card may give.
     """
@@ -46,48 +49,41 @@ class Architecture:
     name: str
     task: str
     contract: Contract
-    build: Callable[[ModelSpec], object]
+    module: str
+    build: Callable[[ModuleType, ModelSpec], object]
     limits: tuple[tuple[str, int, int], ...] = ()
 
 
-def _build_dcgan(spec: ModelSpec):
-    from .dcgan import DCGANGenerator
-
+def _build_dcgan(module: ModuleType, spec: ModelSpec):
     options = spec.options
     nz = int(options.get("nz", spec.latent_dim))
     if nz != spec.latent_dim:
         raise ModelError(f"Model '{spec.name}': its card says latent size {spec.latent_dim} "
                          f"but its config says nz={nz}.")
     output = str(options.get("output", "sigmoid" if spec.kind == "vae" else "tanh"))
-    return DCGANGenerator(nz=nz, ngf=int(options.get("ngf", 64)), nc=int(options.get("nc", 3)),
-                          resolution=spec.resolution, output=output)
+    return module.DCGANGenerator(nz=nz, ngf=int(options.get("ngf", 64)), nc=int(options.get("nc", 3)),
+                                 resolution=spec.resolution, output=output)
 
 
-def _build_conv_encoder(spec: ModelSpec):
-    from .vae import ConvEncoder
-
+def _build_conv_encoder(module: ModuleType, spec: ModelSpec):
     options = spec.options
-    return ConvEncoder(spec.latent_dim, int(options.get("ngf", 64)), int(options.get("nc", 3)),
-                       spec.resolution)
+    return module.ConvEncoder(spec.latent_dim, int(options.get("ngf", 64)), int(options.get("nc", 3)),
+                              spec.resolution)
 
 
-def _build_cppn(spec: ModelSpec):
-    from .cppn import CPPN
-
+def _build_cppn(module: ModuleType, spec: ModelSpec):
     params = spec.options
     # "algorithm" versions how a config becomes weights (see builtins.CPPN_PRESETS).
     if params.pop("algorithm", 1) != 1:
         raise ModelError(f"Model '{spec.name}' needs a newer version of ArtStudio.")
     for key in ("preset", "architecture"):
         params.pop(key, None)
-    return CPPN(**params)
+    return module.CPPN(**params)
 
 
-def _card_builder(module: str) -> Callable[[ModelSpec], object]:
-    """A builder that calls ``module.build(config)`` (the restoration networks' entry point)."""
-    def build(spec: ModelSpec):
-        return importlib.import_module(f"{__package__}.{module}").build(spec.options)
-    return build
+def _from_config(module: ModuleType, spec: ModelSpec):
+    """The restoration networks' entry point: ``module.build(config)``."""
+    return module.build(spec.options)
 
 
 _DCGAN_LIMITS = (("nz", *LATENT_LIMITS), ("ngf", 1, 256), ("nc", 1, 4))
@@ -96,27 +92,27 @@ _RESTORE_LIMITS = (("width", 1, 128), ("depth", 1, 32), ("flips", 1, 2))
 ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
     # fp16/bf16 work on a GPU but move pixels by a few levels: recipes must reproduce exactly.
     Architecture("dcgan", "generate", Contract(("latent",), in_channels=0, fixed_size=True),
-                 _build_dcgan, _DCGAN_LIMITS),
+                 "dcgan", _build_dcgan, _DCGAN_LIMITS),
     Architecture("conv-v1", "encode", Contract(("image",), out_channels=0, fixed_size=True),
-                 _build_conv_encoder, _DCGAN_LIMITS),
+                 "vae", _build_conv_encoder, _DCGAN_LIMITS),
     # Every pixel is computed on its own: tiles stitch exactly, whatever the overlap.
     Architecture("cppn", "generate", Contract(("coords", "latent"), in_channels=0, min_size=8,
                                               receptive_field=1, tile=512, needs_weights=False),
-                 _build_cppn),
+                 "cppn", _build_cppn),
     # Tiles of 384 px with 48 px of context, as the neural fill cuts long scratches.
     Architecture("gated-unet-v4", "inpaint",
                  Contract(("image", "mask"), multiple=8, min_size=8, fp16_safe=True, bf16_safe=True,
                           receptive_field=250, tile=384, overlap=48),
-                 _card_builder("inpaint_net"), _RESTORE_LIMITS),
+                 "inpaint_net", _from_config, _RESTORE_LIMITS),
     # Receptive field ~140 px, but its weights fall fast: 64 px of overlap is plenty.
     Architecture("unshuffle-resunet-v1", "denoise",
                  Contract(("image",), multiple=16, min_size=8, fp16_safe=True, bf16_safe=True,
                           receptive_field=140, tile=512, overlap=64),
-                 _card_builder("denoise_net"), _RESTORE_LIMITS),
+                 "denoise_net", _from_config, _RESTORE_LIMITS),
     Architecture("espcn-residual-v1", "sr",
                  Contract(("image", "scale"), scales=(2, 4), min_size=4, fp16_safe=True, bf16_safe=True,
                           receptive_field=13, tile=256, overlap=32),
-                 _card_builder("sr_net"), _RESTORE_LIMITS),
+                 "sr_net", _from_config, _RESTORE_LIMITS),
 )}
 
 # The architecture a card means when it names none (cards written before the field existed).
@@ -165,11 +161,22 @@ def bounded_int(value: object, low: int, high: int, what: str) -> int:
     return int(value)
 
 
-def build(spec: ModelSpec, entry: Architecture | None = None):
-    """A randomly initialised network for ``spec`` (torch imported); config problems as ModelError."""
+def build(spec: ModelSpec, entry: Architecture | None = None, *, meta: bool = False):
+    """A randomly initialised network for ``spec`` (torch imported); config problems as ModelError.
+
+    ``meta=True`` builds it on torch's ``meta`` device: shapes without
+    memory, to compare with a file before the real network is allocated.
+    """
     entry = entry or architecture_of(spec)
+    # Imported outside the meta context: module-level tensors must be real ones.
+    module = importlib.import_module(f"{__package__}.{entry.module}")
     try:
-        return entry.build(spec)
+        if not meta:
+            return entry.build(module, spec)
+        import torch
+
+        with torch.device("meta"):
+            return entry.build(module, spec)
     except (TypeError, ValueError) as error:
         raise ModelError(f"Model '{spec.name}' has an invalid config: {error}") from None
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .architectures import Architecture, architecture, architecture_of, build
 from .specs import ModelError, ModelSpec
-from .weights import check_tensors, load_strict
+from .weights import check_fits, check_tensors, load_strict
 
 MAX_WEIGHTS_BYTES = 4 << 30     # far above any model ArtStudio runs; bounds the read
 
@@ -51,10 +51,15 @@ def build_loaded(spec: ModelSpec, state: dict | None, entry: Architecture | None
     """
     entry = entry or architecture_of(spec)
     prefix = str(spec.options.get("prefix", "")) if prefix is None else prefix
+    if state is None:
+        return build(spec, entry).requires_grad_(False).eval()
+    part = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)} if prefix else state
+    expected = f"the '{entry.name}' architecture"
+    # Shapes first, on the meta device: the card's numbers are not covered by the
+    # checksum, so the network they describe is allocated only once it fits the file.
+    check_fits(build(spec, entry, meta=True), part, Path(spec.weights), expected)
     net = build(spec, entry)
-    if state is not None:
-        part = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)} if prefix else state
-        load_strict(net, part, Path(spec.weights), f"the '{entry.name}' architecture")
+    load_strict(net, part, Path(spec.weights), expected)
     return net.requires_grad_(False).eval()
 
 

@@ -35,14 +35,13 @@ def check_tensors(state: dict, path: Path) -> None:
                              f"+-{MAX_ABS_WEIGHT:g}.")
 
 
-def load_strict(net, state: dict, path: Path, expected: str) -> None:
-    """Load ``state`` into ``net``; every key and shape must match.
+def check_fits(net, state: dict, path: Path, expected: str) -> None:
+    """:class:`ModelError` unless ``state`` has exactly ``net``'s keys and shapes.
 
-    BatchNorm's step counters are optional. ``expected`` names what the file
-    should hold, for the message (e.g. "its card's architecture").
+    Only shapes are read, so ``net`` may live on the ``meta`` device: a card
+    whose numbers describe a network far larger than its file is refused
+    before that network is allocated. BatchNorm's step counters are optional.
     """
-    import torch
-
     wanted = {k: v for k, v in net.state_dict().items() if not _counter(k)}
     state = {k: v for k, v in state.items() if not _counter(k)}
     missing = sorted(set(wanted) - set(state))
@@ -53,4 +52,15 @@ def load_strict(net, state: dict, path: Path, expected: str) -> None:
                  for label, keys in (("missing", missing), ("unexpected", unexpected),
                                      ("wrong shape", wrong)) if keys]
         raise ModelError(f"Model file '{Path(path).name}' does not match {expected}: {'; '.join(parts)}.")
-    net.load_state_dict({k: v.to(torch.float32) for k, v in state.items()}, strict=False)
+
+
+def load_strict(net, state: dict, path: Path, expected: str) -> None:
+    """Load ``state`` into ``net`` (as float32); every key and shape must match (:func:`check_fits`).
+
+    ``expected`` names what the file should hold, for the message (e.g.
+    "the 'dcgan' architecture").
+    """
+    import torch
+
+    check_fits(net, state, path, expected)
+    net.load_state_dict({k: v.to(torch.float32) for k, v in state.items() if not _counter(k)}, strict=False)
