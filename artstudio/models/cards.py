@@ -154,8 +154,9 @@ def _restore(data: dict, card: Path) -> ModelSpec:
     task = data["task"]
     if task not in RESTORE_TASKS:
         raise CardError(f"it is for task {_text(task)}, not a restoration task ({', '.join(RESTORE_TASKS)})")
-    config = _config(data)
-    check_limits(architecture(str(config.get("architecture") or default_architecture(task)), task), config)
+    # The trainer writes the architecture both at the top and in config; config builds the net.
+    config = {"architecture": data.get("architecture") or default_architecture(task), **_config(data)}
+    check_limits(architecture(str(config["architecture"]), task), config)
     return restore_spec(_name(data, card), task, card.with_suffix(".safetensors"), _sha256(data), card,
                         config, str(data.get("description", "")),
                         source=str(data.get("source", "trained in ArtStudio")),
