@@ -11,7 +11,7 @@ levels, each a stride-2 3x3 conv + 3x3 conv down, a 1x1 skip branch, and on
 the way up a concat, 3x3 conv, 1x1 conv and bilinear 2x upsampling; every conv
 is followed by BatchNorm and LeakyReLU(0.2), padding is reflective. Widths
 are far below the paper's 128 so that an iteration on a 256x256 crop takes a
-fraction of a second on a 2-core CPU (see ``estimate_dip_seconds``).
+fraction of a second on a 2-core CPU (see ``artstudio.jobs.estimate``).
 
 Tensor contract
 ---------------
