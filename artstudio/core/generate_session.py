@@ -26,6 +26,13 @@ __all__ = ["CHILDREN", "SEED_LIMIT", "GenerateSession", "ModelInfo", "fit_state"
 
 CHILDREN = 12                  # a 3 x 4 grid
 SEED_LIMIT = 2**31 - 1         # random seeds stay below it, so the seed spin box can show them
+# What a session tells its subscribers (``session.events.<name>.connect(callback)``):
+#   model_changed(info, names)      a model was loaded; ``names`` is ``{index: name}``
+#   state_changed(state, dragging)  the current state changed (``dragging`` ones skip the history)
+#   history_changed()               undo or redo availability may have changed
+#   favourites_changed()            the loaded model's favourites changed, or another model's are shown
+#   children_changed(latents)       new children, ``float32 (N, D)`` latents ready to render
+#   message(text)                   a one-line note for the user
 EVENTS = ("model_changed", "state_changed", "history_changed", "favourites_changed",
           "children_changed", "message")
 
@@ -93,14 +100,7 @@ class GenerateSession:
     children : int, optional
         How many children :meth:`breed` makes.
 
-    Events
-    ------
-    model_changed(info, names) : a model was loaded; ``names`` is ``{index: name}``.
-    state_changed(state, dragging) : the current state changed (``dragging`` ones skip the history).
-    history_changed() : undo or redo availability may have changed.
-    favourites_changed() : the loaded model's favourites changed, or another model's are shown.
-    children_changed(latents) : new children, ``float32 (N, D)`` latents ready to render.
-    message(text) : a one-line note for the user.
+    ``events`` holds the :data:`EVENTS` (listed with their arguments there).
     """
 
     def __init__(self, direction_names: dict | None = None, rng=None, children: int = CHILDREN) -> None:
@@ -280,6 +280,11 @@ class GenerateSession:
         self.events.favourites_changed.emit()
         self.events.message.emit(f"Added favourite #{len(self.favourites)}")
         return True
+
+    def set_favourites(self, model: str, entries: list[tuple[LatentState, np.ndarray]]) -> None:
+        """Replace ``model``'s favourites with ``(state, thumbnail)`` pairs (crash recovery)."""
+        self._favourites[model] = [(state, np.asarray(thumb)) for state, thumb in entries]
+        self.events.favourites_changed.emit()
 
     def go_to_favourite(self, index: int) -> None:
         """Return to the loaded model's favourite number ``index`` (from 0)."""

@@ -182,3 +182,12 @@ class History:
     def clear(self) -> None:
         self._undo.clear()
         self._redo.clear()
+
+    @property
+    def steps(self) -> tuple[tuple, tuple]:
+        """``(undo, redo)``: the steps, each stack bottom first (the crash journal's view)."""
+        return tuple(self._undo), tuple(self._redo)
+
+    def restore(self, undo, redo) -> None:
+        """Put back stacks read by :meth:`steps`, e.g. after a crash."""
+        self._undo, self._redo = list(undo), list(redo)

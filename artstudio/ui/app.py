@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from PySide6.QtWidgets import QApplication
 from ..core.paths import AppPaths, resources_dir
 from ..core.settings import Settings
 from . import file_ops
+from .crash_guard import offer_recovery
 from .main_window import MainWindow
 from .theme import apply_dark_theme
 
@@ -51,9 +53,29 @@ def main(photo: str | None = None) -> int:
     window = create_window()
     _install_excepthook(window)
     window.show()
+    _quit_on_sigterm(window)
     # Open after the first paint so the window appears at once, even for a huge photo.
-    if photo is None:
-        QTimer.singleShot(0, lambda: file_ops.open_demo(window))
-    else:
-        QTimer.singleShot(0, lambda: window.open_path(Path(photo)))
+    QTimer.singleShot(0, lambda: _first_open(window, photo))
     return app.exec()
+
+
+def _first_open(window: MainWindow, photo: str | None) -> None:
+    if offer_recovery(window) and photo is None:
+        return                       # the recovered photo, not the demo
+    if photo is None:
+        file_ops.open_demo(window)
+    else:
+        window.open_path(Path(photo))
+
+
+def _quit_on_sigterm(window: MainWindow) -> None:
+    """SIGTERM (logout, ``kill``) writes the crash journal and quits, instead of losing the work."""
+    def on_signal(signum, frame):
+        QTimer.singleShot(0, window.quit_keeping_work)
+
+    signal.signal(signal.SIGTERM, on_signal)
+    # Python runs signal handlers only between bytecodes; Qt's event loop is C++.
+    # A short idle timer hands the interpreter control a few times a second.
+    window._signal_pump = QTimer(window, interval=250)
+    window._signal_pump.timeout.connect(lambda: None)
+    window._signal_pump.start()

@@ -14,6 +14,7 @@ from ..core.paths import AppPaths
 from ..core.settings import DEVICE_CHOICES, Settings
 from ..jobs.system import run_probe_device
 from . import file_ops, generate_files
+from .crash_guard import CrashGuard
 from .job_runner import JobOutcome, JobRunner
 from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
@@ -51,9 +52,11 @@ class MainWindow(QMainWindow):
         self._build_actions()
         self._connect()
         self.runner.start()
+        self.crash_guard = CrashGuard(self)
         self._device_job: int | None = None
         self._loud_job: int | None = None
         self._close_confirmed = False
+        self._keep_journal = False
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -326,6 +329,11 @@ class MainWindow(QMainWindow):
             QMessageBox.StandardButton.Cancel)
         return answer == QMessageBox.StandardButton.Close
 
+    def quit_keeping_work(self) -> None:
+        """Close at once (SIGTERM, logout) with the crash journal written, to offer it back."""
+        self._close_confirmed = self._keep_journal = True
+        self.close()
+
     def closeEvent(self, event) -> None:
         if not self._close_confirmed and not (file_ops.confirm_discard(self) and self._confirm_end_training()):
             event.ignore()
@@ -334,6 +342,10 @@ class MainWindow(QMainWindow):
         self.train.shutdown()
         self.runner.shutdown()       # a training run saves its checkpoint as it is closed
         file_ops.autosave_mask(self)
+        if self._keep_journal:
+            self.crash_guard.flush()     # quitting on a signal: the work comes back next start
+        else:
+            self.crash_guard.close_cleanly()
         try:
             self.settings.save(self.paths.settings_file)
         except OSError as exc:
