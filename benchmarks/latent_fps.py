@@ -130,7 +130,9 @@ def child(mode: str, threads: int) -> None:
         state["paint_wait"] = []
 
     ImageView.paintEvent = timed_paint                 # the class, before any view exists
-    original_finished = gw.GenerateWorkspace._on_runner_finished
+    from artstudio.ui.job_routes import JobRoutes
+
+    original_finished = JobRoutes._on_runner_finished
 
     def on_runner_finished(self, job_id, result):      # which job a result belongs to
         state["finishing"] = job_id
@@ -139,7 +141,7 @@ def child(mode: str, threads: int) -> None:
         finally:
             state["finishing"] = None
 
-    gw.GenerateWorkspace._on_runner_finished = on_runner_finished   # before the window connects it
+    JobRoutes._on_runner_finished = on_runner_finished   # before the window connects it
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     apply_dark_theme(app)
@@ -188,7 +190,7 @@ def child(mode: str, threads: int) -> None:
         return job_id
 
     ws.submit = submit
-    original_done = ws._on_render_done
+    original_done = ws.jobs._handlers[gw.RENDER_KIND]
 
     def on_render_done(images):
         rec = state["recs"].get(state["finishing"])
@@ -201,7 +203,7 @@ def child(mode: str, threads: int) -> None:
         finally:
             state["shown"] = None
 
-    ws._on_render_done = on_render_done                # found by getattr() in _on_runner_finished
+    ws.jobs._handlers[gw.RENDER_KIND] = on_render_done   # the route the workspace built for renders
 
     def on_shown():
         rec = state["shown"]
