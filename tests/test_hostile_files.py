@@ -230,3 +230,16 @@ def test_next_save_removes_temporaries_of_killed_saves(tmp_path):
     assert not stale.exists()
     assert in_flight.exists() and unrelated.exists()
     assert (tmp_path / "out.png").is_file()
+
+
+def test_floating_point_colour_tiff_opens_instead_of_being_called_damaged(tmp_path):
+    import tifffile
+
+    values = np.linspace(0, 1, 20 * 30 * 3, dtype=np.float32).reshape(20, 30, 3)
+    tifffile.imwrite(tmp_path / "hdr.tif", values, photometric="rgb")
+    loaded = load_image(tmp_path / "hdr.tif")
+    assert loaded.size == (30, 20) and loaded.format == "TIFF"
+    assert np.array_equal(loaded.pixels, np.rint(values * 255).astype(np.uint8))
+    tifffile.imwrite(tmp_path / "huge.tif", np.zeros((300, 400, 3), np.float32), photometric="rgb")
+    with pytest.raises(ImageError, match="larger than"):
+        load_image(tmp_path / "huge.tif", max_pixels=1000)

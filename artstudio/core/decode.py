@@ -251,3 +251,30 @@ def _checks():
 
         _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="artstudio-png-check")
     return _executor
+
+
+_TIFF_MAGIC = (b"II*\0", b"MM\0*")
+
+
+def decode_float_tiff(path: Path, name: str, max_pixels: int) -> np.ndarray | None:
+    """A floating-point colour TIFF (which Pillow cannot open) via tifffile, or None if the
+    file is no such TIFF. Values in 0-1 map to 0-255; the size is checked before decoding."""
+    with open(path, "rb") as fh:
+        if fh.read(4) not in _TIFF_MAGIC:
+            return None
+    import tifffile
+
+    try:
+        with tifffile.TiffFile(path) as tif:
+            page = tif.pages[0]
+            shape, dtype = page.shape, page.dtype
+            if dtype is None or dtype.kind != "f" or len(shape) != 3 or shape[-1] not in (3, 4):
+                return None
+            if shape[0] * shape[1] > max_pixels:
+                raise ImageError(f"Cannot open '{name}': {shape[1]}x{shape[0]} pixels is larger than the "
+                                 f"{max_pixels / 1e6:g}-megapixel limit.")
+            return np.ascontiguousarray(to_uint8(page.asarray()))
+    except ImageError:
+        raise
+    except Exception:    # tifffile's errors for damaged files: the caller says "damaged"
+        return None

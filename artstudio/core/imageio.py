@@ -19,7 +19,7 @@ import numpy as np
 from PIL import Image, UnidentifiedImageError, features
 
 from .atomic import atomic_save
-from .decode import (ORIENT, ImageError, check_decodable, decode_with_opencv, decode_with_pillow,
+from .decode import (ORIENT, ImageError, check_decodable, decode_float_tiff, decode_with_opencv, decode_with_pillow,
                      orientation, refuse_if_truncated, source_bit_depth)
 
 __all__ = [
@@ -65,7 +65,8 @@ class LoadedImage:
         Pillow's format name, one of :data:`DECODERS` (or ``"MPO"``, a
         JPEG holding several pictures).
     bit_depth : int
-        8, or 16 when the file stored more than 8 bits per channel.
+        8, or 16 when the file stored more than 8 bits per channel
+        (floating-point TIFF included).
     """
 
     pixels: np.ndarray
@@ -111,7 +112,14 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
     name = path.name or str(path)
     _check_source(path, name)
     with _user_errors(path, name), _pillow_limit_silenced(max_pixels):
-        with Image.open(path, formats=DECODERS) as im:
+        try:
+            source = Image.open(path, formats=DECODERS)
+        except UnidentifiedImageError:
+            pixels = decode_float_tiff(path, name, max_pixels)   # the one TIFF Pillow cannot read
+            if pixels is None:
+                raise
+            return LoadedImage(pixels, path, "TIFF", 16)
+        with source as im:
             width, height = im.size
             if width * height > max_pixels:
                 raise ImageError(
