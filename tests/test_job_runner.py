@@ -324,3 +324,17 @@ def test_a_dropped_queued_job_also_reports_an_outcome(qtbot, runner):
     qtbot.waitUntil(lambda: any(o.id == queued for o in outcomes), timeout=5000)
     assert [o.status for o in outcomes if o.id == queued] == ["cancelled"]
     runner.cancel()
+
+
+@pytest.mark.parametrize("error, words", [
+    (MemoryError(), "Not enough memory"),
+    (RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 7.8 GiB total)"), "The GPU ran out"),
+    (type("OutOfMemoryError", (RuntimeError,), {})("CUDA error"), "The GPU ran out"),
+    (RuntimeError("[enforce fail at alloc_cpu.cpp:117] DefaultCPUAllocator: can't allocate memory"),
+     "Not enough memory"),
+    (RuntimeError("shape mismatch"), "Unexpected error (RuntimeError): shape mismatch"),
+])
+def test_every_form_of_out_of_memory_reads_as_such(error, words):
+    from artstudio.ui.job_runner import describe_error
+
+    assert describe_error(error).startswith(words)

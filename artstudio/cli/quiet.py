@@ -17,6 +17,8 @@ import sys
 import tempfile
 import warnings
 
+from ..jobs.base import is_out_of_memory
+
 log = logging.getLogger("artstudio.cli")
 DEBUG_ENV = "ARTSTUDIO_DEBUG"
 
@@ -80,19 +82,10 @@ def _native_stderr_to_log():
 
 def one_line(command: str, exc: BaseException) -> str:
     """The line printed for an exception no command turned into a message."""
-    if isinstance(exc, MemoryError) or _is_out_of_memory(exc):
+    if is_out_of_memory(exc):
         return (f"artstudio {command}: error: not enough memory for this job; "
                 "try a smaller image or region, or --device cpu.")
     text = str(exc).strip().splitlines()
     detail = text[0] if text else "no details"
     return (f"artstudio {command}: unexpected error ({type(exc).__name__}): {detail[:300]} "
             f"(run with {DEBUG_ENV}=1 for the full report)")
-
-
-def _is_out_of_memory(exc: BaseException) -> bool:
-    # torch.OutOfMemoryError, and the RuntimeError forms CUDA and the CPU allocator use.
-    if type(exc).__name__ == "OutOfMemoryError":
-        return True
-    text = str(exc).lower()
-    return isinstance(exc, RuntimeError) and ("out of memory" in text or "not enough memory" in text
-                                              or "alloc_cpu" in text or "can't allocate memory" in text)

@@ -99,3 +99,20 @@ def usable_cpus() -> int:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # macOS, Windows
         return max(1, os.cpu_count() or 1)
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """Whether ``exc`` means the machine or the GPU ran out of memory, in any of its forms.
+
+    ``MemoryError``; torch's ``OutOfMemoryError`` (recognised by name, so torch
+    need not be imported); and the ``RuntimeError`` texts of CUDA ("CUDA out of
+    memory"), MPS and the CPU allocator ("DefaultCPUAllocator: can't allocate
+    memory", "[enforce fail at alloc_cpu.cpp]").
+    """
+    if isinstance(exc, MemoryError) or type(exc).__name__ == "OutOfMemoryError":
+        return True
+    if not isinstance(exc, RuntimeError):
+        return False
+    text = str(exc).lower()
+    return any(words in text for words in ("out of memory", "can't allocate memory", "alloc_cpu",
+                                             "not enough memory"))

@@ -29,7 +29,7 @@ from typing import Any
 
 from PySide6.QtCore import QThread, Signal
 
-from ..jobs.base import CancelToken, Cancelled, JobError, Preview, Progress
+from ..jobs.base import CancelToken, Cancelled, JobError, Preview, Progress, is_out_of_memory
 
 log = logging.getLogger(__name__)
 
@@ -70,10 +70,10 @@ def describe_error(exc: BaseException) -> str:
     """A one-line message a user can act on."""
     if isinstance(exc, JobError):
         return str(exc)
-    if isinstance(exc, MemoryError):
+    if is_out_of_memory(exc):
+        if "cuda" in str(exc).lower() or "mps" in str(exc).lower() or type(exc).__name__ == "OutOfMemoryError":
+            return "The GPU ran out of memory. Try a smaller image, or switch the device to CPU in Settings."
         return "Not enough memory for this job. Try a smaller image or a smaller masked area."
-    if type(exc).__name__ == "OutOfMemoryError":  # torch.cuda.OutOfMemoryError, without importing torch
-        return "The GPU ran out of memory. Try a smaller image, or switch the device to CPU in Settings."
     text = str(exc).strip().splitlines()
     return f"Unexpected error ({type(exc).__name__}): {text[0] if text else 'no details'}"
 
