@@ -35,18 +35,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.dataset import CROPS, DatasetError, prepare_dataset
+from ..core.dataset import CROPS, prepare_dataset
 from . import train_defaults as D
-from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress
+from .base import CancelToken, Event, JobError, Preview
 from .train_common import Smoother, TrainControl, TrainLog, TrainResult, check_name, device_for
-from .train_run import Loop, run_loop
+from .train_run import Loop, read_data, run_loop
 
 KINDS = D.GEN_KINDS
 PRESETS = D.PRESETS
 SIZES = D.GEN_SIZES
 DEFAULTS = D.GEN_NETWORK
 STATS_EVERY = 5
-MAX_LOGGED_SKIPS = 20
 
 
 @dataclass(frozen=True)
@@ -95,19 +94,9 @@ class TrainGenRequest:
 def run_train_gen(request: TrainGenRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume) a GAN or a VAE; see the module docstring."""
     _check(request)
-    yield Progress(0.0, f"Reading images from {request.data}…")
-    try:
-        tiles, report = prepare_dataset(request.data, request.size, request.crop, request.cache,
-                                        should_stop=lambda: cancel.cancelled)
-    except DatasetError as error:
-        raise JobError(str(error)) from None
-    except InterruptedError:
-        raise Cancelled() from None
-    yield TrainLog(f"Data: {report.summary()}.")
-    for line in report.skipped[:MAX_LOGGED_SKIPS]:
-        yield TrainLog(f"  skipped {line}")
-    if len(report.skipped) > MAX_LOGGED_SKIPS:
-        yield TrainLog(f"  … and {len(report.skipped) - MAX_LOGGED_SKIPS} more skipped")
+    tiles, report = yield from read_data(
+        lambda stop: prepare_dataset(request.data, request.size, request.crop, request.cache, should_stop=stop),
+        "images", request.data, cancel)
     run = _Run(_with_saved_recipe(request), tiles, report)
     yield from run.prepare()
     end = yield from run_loop(run.loop(), cancel, run.smoother)

@@ -37,11 +37,11 @@ from pathlib import Path
 import numpy as np
 
 from ..core.damage import MASK_KINDS, damage_mask
-from ..core.dataset import DatasetError, prepare_photos
+from ..core.dataset import prepare_photos
 from . import train_defaults as D
-from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress
+from .base import CancelToken, Event, JobError, Progress
 from .train_common import Smoother, TrainControl, TrainLog, TrainResult, check_name, device_for
-from .train_run import Loop, run_loop
+from .train_run import Loop, read_data, run_loop
 
 TASKS = D.RESTORE_TASKS
 DEFAULTS = D.RESTORE_NETWORK
@@ -53,7 +53,6 @@ MIN_LR_FRACTION = 0.02
 INITS = D.INITS
 FINETUNE_LR_FACTOR = D.FINETUNE_LR_FACTOR
 STATS_EVERY = 10
-MAX_LOGGED_SKIPS = 20
 
 assert {k for k, _ in MASK_MIX} <= set(MASK_KINDS)
 
@@ -113,17 +112,9 @@ def recipe(request: TrainRestoreRequest) -> dict:
 def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume, or fine-tune) one restoration network; see the module docstring."""
     _check_request(request)
-    yield Progress(0.0, f"Reading photos from {request.data}…")
-    try:
-        images, report = prepare_photos(request.data, _crop_size(request), request.cache,
-                                        should_stop=lambda: cancel.cancelled)
-    except DatasetError as error:
-        raise JobError(str(error)) from None
-    except InterruptedError:
-        raise Cancelled() from None
-    yield TrainLog(f"Data: {report.summary()}.")
-    for line in report.skipped[:MAX_LOGGED_SKIPS]:
-        yield TrainLog(f"  skipped {line}")
+    images, report = yield from read_data(
+        lambda stop: prepare_photos(request.data, _crop_size(request), request.cache, should_stop=stop),
+        "photos", request.data, cancel)
     run = _RestoreRun(request, images, report)
     yield from run.prepare()
     end = yield from run_loop(run.loop(), cancel, run.smoother)

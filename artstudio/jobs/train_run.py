@@ -24,8 +24,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..core.dataset import DatasetError
 from .base import CancelToken, Cancelled, JobError, Preview, Progress
-from .train_common import Pace, Smoother, TrainControl, TrainStats
+from .train_common import Pace, Smoother, TrainControl, TrainLog, TrainStats
+
+MAX_LOGGED_SKIPS = 20
 
 
 @dataclass
@@ -66,6 +69,28 @@ class LoopEnd:
     stopped: bool
     seconds: float
     losses: dict
+
+
+def read_data(load: Callable, what: str, folder, cancel: CancelToken):
+    """Run ``load(should_stop) -> (data, DataReport)`` as the first part of a job; returns its result.
+
+    Yields the progress line and the data report for the log (the first
+    skipped files by name); a folder with nothing usable is a one-line
+    :class:`JobError`, a cancel while decoding a :class:`Cancelled`.
+    """
+    yield Progress(0.0, f"Reading {what} from {folder}…")
+    try:
+        data, report = load(lambda: cancel.cancelled)
+    except DatasetError as error:
+        raise JobError(str(error)) from None
+    except InterruptedError:
+        raise Cancelled() from None
+    yield TrainLog(f"Data: {report.summary()}.")
+    for line in report.skipped[:MAX_LOGGED_SKIPS]:
+        yield TrainLog(f"  skipped {line}")
+    if len(report.skipped) > MAX_LOGGED_SKIPS:
+        yield TrainLog(f"  … and {len(report.skipped) - MAX_LOGGED_SKIPS} more skipped")
+    return data, report
 
 
 def is_out_of_memory(error: BaseException) -> bool:
