@@ -45,6 +45,7 @@ class CrashGuard(QObject):
         self._writer.start()
         self._idle = threading.Event()
         self._idle.set()
+        self._closed = False
         self.timer = QTimer(self, interval=INTERVAL_MS)
         self.timer.timeout.connect(self.save_soon)
         self.timer.start()
@@ -101,7 +102,7 @@ class CrashGuard(QObject):
 
     def save_soon(self) -> None:
         """Hand a snapshot to the writer unless it is still busy with the last one."""
-        if not self._idle.is_set():
+        if self._closed or not self._idle.is_set():
             return                   # changes stay marked; the next tick takes them
         snap = self.snapshot()
         if snap is not None:
@@ -129,7 +130,10 @@ class CrashGuard(QObject):
                 self._idle.set()
 
     def close_cleanly(self) -> None:
-        """The user closed the window: stop, and leave nothing to recover."""
+        """The user closed the window: stop, and leave nothing to recover (safe to call twice)."""
+        if self._closed:
+            return
+        self._closed = True
         self.timer.stop()
         self._idle.wait(30.0)
         self._queue.put(None)
