@@ -105,13 +105,13 @@ def test_cppn_export_can_be_cancelled_mid_way():
 
 
 def test_gan_export_without_a_super_resolution_network_uses_lanczos(tiny, monkeypatch):
-    import artstudio.jobs.restore_net as restore_net
+    import artstudio.jobs.upscale as upscale
 
     def not_installed(request, cancel):
         raise JobError("The super-resolution network is not installed")
         yield
 
-    monkeypatch.setattr(restore_net, "run_upscale", not_installed)
+    monkeypatch.setattr(upscale, "run_upscale", not_installed)
     z = latents(1, 16, first_seed=2)[0]
     image, _ = collect(run_export(ExportRequest("tiny", z, 100, user_dir=tiny), CancelToken()))
     native = get_generator("tiny", tiny).render(z[None])[0]
@@ -120,7 +120,7 @@ def test_gan_export_without_a_super_resolution_network_uses_lanczos(tiny, monkey
 
 
 def test_gan_export_enlarges_with_the_super_resolution_network(tiny):
-    from artstudio.jobs.restore_net import UpscaleRequest, run_upscale
+    from artstudio.jobs.upscale import UpscaleRequest, run_upscale
 
     z = latents(1, 16, first_seed=2)[0]
     native = get_generator("tiny", tiny).render(z[None])[0]

@@ -147,7 +147,7 @@ def run_export(request: ExportRequest, cancel: CancelToken) -> Generator[Event, 
 def _super_resolve(image: np.ndarray, width: int, height: int,
                    cancel: CancelToken) -> Generator[Event, None, np.ndarray]:
     """Enlarge with the SR network in x4/x2 steps up to (not past) the target."""
-    from .restore_net import UpscaleRequest, run_upscale
+    from .upscale import UpscaleRequest, run_upscale
 
     while True:
         h, w = image.shape[:2]

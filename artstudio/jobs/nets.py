@@ -8,14 +8,7 @@ use instead. torch is imported only when a network is loaded.
 
 from __future__ import annotations
 
-import threading
-
 from .base import JobError
-
-_TASK_NAMES = {"inpaint": "inpainting", "denoise": "denoising", "sr": "super-resolution"}
-
-_nets: dict[tuple, object] = {}
-_nets_lock = threading.Lock()
 
 
 def get_restore_net(model: str, task: str, device: str = "auto"):
@@ -24,7 +17,8 @@ def get_restore_net(model: str, task: str, device: str = "auto"):
     Parameters
     ----------
     model : str
-        A shipped name or task (``restore-sr``, ``sr``) or a checkpoint path.
+        A shipped name or task (``restore-sr``, ``sr``), the name of a network
+        in the user's models folder, or a checkpoint path.
     task : str
         ``"inpaint"``, ``"denoise"`` or ``"sr"``: the network the job needs.
     device : str
@@ -40,31 +34,19 @@ def get_restore_net(model: str, task: str, device: str = "auto"):
         One line, when the weights are missing, damaged or for another task.
     """
     from ..models.device import choose_device
-    from ..models.registry import ModelError
-    from ..models.restore_models import load_restore_net, resolve_restore_model
+    from ..models.loading import get_model
+    from ..models.registry import ModelError, resolve
+    from ..models.specs import TASK_NAMES
 
     try:
         target = choose_device(device)
-        spec = resolve_restore_model(model)
+        spec = resolve(model, kind=task)
+        if not spec.weights.is_file():
+            raise JobError(f"The {TASK_NAMES[task]} network is not installed ('{spec.weights.name}' is "
+                           f"missing); {_alternatives(task)}")
+        return get_model(spec, target), target
     except (ValueError, ModelError) as error:
         raise JobError(str(error)) from None
-    if spec.task != task:
-        raise JobError(f"Model '{spec.name}' is a {_TASK_NAMES[spec.task]} network; "
-                       f"this needs a {_TASK_NAMES[task]} network.")
-    key = (str(spec.weights), spec.sha256, str(target))
-    with _nets_lock:
-        if key in _nets:
-            return _nets[key], target
-    if not spec.weights.is_file():
-        raise JobError(f"The {_TASK_NAMES[task]} network is not installed ('{spec.weights.name}' is missing); "
-                       f"{_alternatives(task)}")
-    try:
-        net = load_restore_net(spec, target)
-    except ModelError as error:
-        raise JobError(str(error)) from None
-    with _nets_lock:
-        _nets[key] = net
-    return net, target
 
 
 def _alternatives(network: str) -> str:
@@ -79,5 +61,6 @@ def _alternatives(network: str) -> str:
 
 def clear_restore_nets() -> None:
     """Forget loaded networks (tests; freeing memory)."""
-    with _nets_lock:
-        _nets.clear()
+    from ..models.loading import clear_models
+
+    clear_models()
