@@ -13,7 +13,7 @@ from artstudio.jobs.denoise import DenoiseRequest, run_denoise
 from artstudio.jobs.fill_net import NetFillRequest, run_net_fill
 from artstudio.jobs.upscale import UpscaleRequest, run_upscale
 
-from tiny_nets import save_tiny
+from tiny_nets import save_tiny, smaller_tiles
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +125,10 @@ def test_cancel_stops_the_job(tiny, job, monkeypatch):
         mask[10:20, 10:20] = mask[10:20, 300:310] = mask[140:150, 150:160] = 255
         gen = run_net_fill(NetFillRequest(image, mask, model=tiny["inpaint"]), token := CancelToken())
     elif job == "denoise":
-        monkeypatch.setattr(denoise, "DENOISE_TILE", 128)
+        smaller_tiles(monkeypatch, "unshuffle-resunet-v1", 128)
         gen = run_denoise(DenoiseRequest(image, noise="gaussian", model=tiny["denoise"]), token := CancelToken())
     else:
-        monkeypatch.setattr(upscale, "UPSCALE_TILE", 64)
+        smaller_tiles(monkeypatch, "espcn-residual-v1", 64)
         gen = run_upscale(UpscaleRequest(image, model=tiny["sr"]), token := CancelToken())
     progress = 0
     with pytest.raises(Cancelled):
@@ -181,7 +181,7 @@ def test_tiled_denoise_matches_one_tile(tiny, monkeypatch):
     y, x = np.mgrid[0:192, 0:320].astype(np.float32)
     image = np.clip(np.dstack([x / 2, y, (x + y) / 3]) + rng.normal(0, 10, (192, 320, 3)), 0, 255).astype(np.uint8)
     whole = run_sync(run_denoise(DenoiseRequest(image, noise="gaussian", model=tiny["denoise"]), CancelToken()))
-    monkeypatch.setattr(denoise, "DENOISE_TILE", 128)
+    smaller_tiles(monkeypatch, "unshuffle-resunet-v1", 128)
     monkeypatch.setattr(restore, "PREVIEW_INTERVAL_S", 0.0)
     events = []
     tiled = run_sync(run_denoise(DenoiseRequest(image, noise="gaussian", model=tiny["denoise"]), CancelToken()),

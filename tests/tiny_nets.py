@@ -26,3 +26,13 @@ def save_tiny(folder: Path, task: str, seed: int = 0, **config) -> tuple[object,
             "config": {**config, "architecture": module.ARCHITECTURE}}
     weights.with_suffix(".json").write_text(json.dumps(card))
     return net.eval(), weights
+
+
+def smaller_tiles(monkeypatch, architecture: str, tile: int) -> None:
+    """Make the jobs tile ``architecture``'s runs at ``tile`` px (they read its contract)."""
+    from dataclasses import replace
+
+    from artstudio.models.architectures import ARCHITECTURES
+
+    entry = ARCHITECTURES[architecture]
+    monkeypatch.setitem(ARCHITECTURES, architecture, replace(entry, contract=replace(entry.contract, tile=tile)))

@@ -25,7 +25,6 @@ from .tiled import infer_image, run_tiled, with_alpha
 
 # What --noise accepts and the panel offers, in the panel's order (the default first).
 NOISE_KINDS = {"auto": "Detect", "gaussian": "Grain (gaussian)", "saltpepper": "Specks (salt & pepper)"}
-DENOISE_TILE, DENOISE_OVERLAP = 512, 64     # receptive field ~140 px, but weights fall fast
 NLMEANS_TILE, NLMEANS_OVERLAP = 512, 64     # search window 21 + patch 7: radius 13 < 64 // 4
 IMPULSE_REST_SIGMA = 10.0  # see classify_noise
 NLMEANS_STRENGTH = 0.7    # h = 0.7 x estimated sigma: best of 0.45-1.2 on astronaut and coffee
@@ -132,11 +131,10 @@ def classify_noise(image: np.ndarray, impulses: np.ndarray | None = None) -> str
 
 
 def _net_denoise(request: DenoiseRequest, cancel: CancelToken, label: str):
-    from ..models.denoise_net import MULTIPLE
-
     image = request.image
     net, device = get_restore_net(request.model, "denoise", request.device)
-    plan = plan_tiles(image.shape[:2], DENOISE_TILE, DENOISE_OVERLAP, multiple=MULTIPLE)
+    c = net.spec.contract                 # tiles and padding grid: the architecture's, as data
+    plan = plan_tiles(image.shape[:2], c.tile, c.overlap, multiple=c.multiple)
     rgb = yield from run_tiled(image[..., :3], plan, lambda px: infer_image(net, device, px), cancel,
                                label, request.previews)
     return with_alpha(image, rgb), len(plan)

@@ -31,8 +31,6 @@ from .nets import get_restore_net
 from .restore import FillResult, check_image
 from .tiled import release_memory
 
-FILL_MARGIN = 48          # px of context around every hole (and holes nearer than 2x share a crop)
-FILL_TILE = 384           # long scratches are cut into pieces this long
 FILL_MAX_WORK = 768 * 768 # a crop is downscaled to at most this many pixels for the network
 SHAPE_BUCKET = 64         # crops are padded to multiples of this (allocator reuse)
 # Holes deeper than this (px from the nearest known pixel) are filled on a
@@ -89,13 +87,16 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     yield Progress(0.0, "Neural fill: loading the network")
     net, device = get_restore_net(request.model, "inpaint", request.device)
     cancel.check()
-    labels, regions = plan_crops(request.mask, FILL_MARGIN, FILL_TILE)
+    # The contract's tile cuts long scratches, its overlap is the context kept around
+    # every hole (holes nearer than twice that share a crop).
+    contract = net.spec.contract
+    labels, regions = plan_crops(request.mask, contract.overlap, contract.tile)
     result = np.array(request.image, copy=True)
     total = sum(r.pixels for r in regions)
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
     for index, region in enumerate(regions, start=1):
         cancel.check()
-        filled, own, core = _fill_region(net, device, request, labels, region)
+        filled, own, core = _fill_region(net, device, request, labels, region, contract.overlap)
         blend_into(result[core.slices][..., :3], filled, own)
         release_memory()
         done += region.pixels
@@ -110,7 +111,7 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
 
 
 def _fill_region(net, device, request: NetFillRequest, labels: np.ndarray,
-                 region: Region) -> tuple[np.ndarray, np.ndarray, Rect]:
+                 region: Region, margin: int) -> tuple[np.ndarray, np.ndarray, Rect]:
     """Fill one region; returns (filled RGB of the core, soft mask of the core to paste, core)."""
     import cv2
 
@@ -121,7 +122,7 @@ def _fill_region(net, device, request: NetFillRequest, labels: np.ndarray,
     own_core = np.where((labels[core.slices] == region.label) & hole_core, mask[core.slices], 0).astype(np.uint8)
     # Context grows with the hole: a 96 px box needs more than a 3 px scratch.
     depth = float(cv2.distanceTransform(hole_core.astype(np.uint8), cv2.DIST_L2, 3).max())
-    crop = region.rect.union(core.grown(max(FILL_MARGIN, int(2 * depth)))).clip(w, h)
+    crop = region.rect.union(core.grown(max(margin, int(2 * depth)))).clip(w, h)
     factor = min(1.0, MAX_HOLE_DEPTH / max(depth, 1e-6), math.sqrt(FILL_MAX_WORK / (crop.width * crop.height)))
     rgb = np.ascontiguousarray(request.image[crop.slices][..., :3])
     hole = (mask[crop.slices] > 0).astype(np.uint8)     # every hole is unknown, own or not

@@ -20,8 +20,7 @@ from .operations import operation
 from .restore import check_image
 from .tiled import infer_image, lanczos, run_tiled
 
-UPSCALE_FACTORS = (2, 4)
-UPSCALE_TILE, UPSCALE_OVERLAP = 256, 32     # input px; receptive field 13 px
+UPSCALE_FACTORS = (2, 4)      # what every method offers; a network's own are in its contract
 MAX_OUTPUT_PIXELS = MAX_PIXELS   # an upscale the app could not open again is refused
 
 
@@ -93,7 +92,10 @@ def run_upscale(request: UpscaleRequest, cancel: CancelToken) -> Generator[Event
 def _net_upscale(request: UpscaleRequest, cancel: CancelToken, label: str):
     image, scale = request.image, request.scale
     net, device = get_restore_net(request.model, "sr", request.device)
-    plan = plan_tiles(image.shape[:2], UPSCALE_TILE, UPSCALE_OVERLAP, scale=scale)
+    c = net.spec.contract
+    if scale not in c.scales:
+        raise JobError(f"Network '{net.spec.name}' upscales by {' or '.join(map(str, c.scales))}, not {scale}.")
+    plan = plan_tiles(image.shape[:2], c.tile, c.overlap, scale=scale, multiple=c.multiple)
     rgb = yield from run_tiled(image[..., :3], plan, lambda px: infer_image(net, device, px, scale), cancel,
                                label, request.previews)
     out = rgb if image.shape[2] == 3 else np.dstack([rgb, lanczos(image[..., 3:], scale)[..., 0]])

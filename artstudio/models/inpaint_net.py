@@ -39,9 +39,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..core.inpaint import MAX_BIHARMONIC_GUESS, biharmonic_guess
+from .architectures import ARCHITECTURES
 
-MULTIPLE = 8
 ARCHITECTURE = "gated-unet-v4"
+MULTIPLE = ARCHITECTURES[ARCHITECTURE].contract.multiple     # 8: the contract record is the one place
 GUESSES = ("push-pull", "biharmonic")
 MAX_BIHARMONIC_HOLE = MAX_BIHARMONIC_GUESS   # more unknown pixels: push-pull instead
 
