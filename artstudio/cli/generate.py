@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 import re
+import sys
 from pathlib import Path
 
 from .. import __version__
@@ -165,20 +166,20 @@ def cmd_interpolate(args) -> int:
 
 
 def cmd_models(args) -> int:
-    from ..models.registry import list_models
+    from ..models.registry import catalog
 
+    scan = catalog(_app_paths().models)      # one scan: generators, networks, and what was skipped
     rows = [("NAME", "KIND", "LATENT", "RESOLUTION", "SOURCE", "LICENCE")]
-    for spec in list_models(_app_paths().models):
+    for spec in (s for s in scan.specs if s.is_generator):
         resolution = f"any ({spec.resolution})" if spec.kind == "cppn" else f"{spec.resolution}"
         rows.append((spec.name, spec.kind, str(spec.latent_dim), resolution, spec.source, spec.licence))
     _print_table(rows)
-    from ..models.restore_models import shipped_restore_models, user_restore_models
-
     rows = [("RESTORATION", "TASK", "SOURCE")]
-    rows += [(spec.name, spec.task, "shipped") for spec in shipped_restore_models()]
-    rows += [(spec.name, spec.task, "trained in ArtStudio") for spec in user_restore_models(_app_paths().models)]
+    rows += [(spec.name, spec.task, spec.source) for spec in scan.specs if spec.kind == "restore"]
     print()
     _print_table(rows)
+    for line in scan.skipped:                # a broken card is named, never fatal
+        print(line, file=sys.stderr)
     return 0
 
 

@@ -14,7 +14,7 @@ from ..jobs.base import run_sync
 from ..jobs.denoise import NOISE_KINDS
 from ..jobs.operations import Operation, RestoreRequest, operation, operations
 from ..jobs.upscale import UPSCALE_FACTORS
-from .common import CliError, _app_paths, _NeverCancel, _progress_printer, _user_errors
+from .common import CliError, _NeverCancel, _progress_printer, _user_errors
 from .files import _check_output, _load, _save
 
 
@@ -154,11 +154,9 @@ def _check_in_out(args) -> None:
 
 
 def _model(args) -> dict:
-    """A ``--model`` NAME of the user's models folder becomes its path; shipped names pass as they are."""
-    if args.model is None:
-        return {}
-    user_file = _app_paths().models / f"{args.model}.safetensors"
-    return {"model": user_file if user_file.is_file() and "/" not in args.model else args.model}
+    """``--model NAME``: a shipped name or task, a network in the user's folder, or a path
+    (the one resolver, models.registry.resolve, tells them apart)."""
+    return {} if args.model is None else {"model": args.model}
 
 
 def _announce_dip(request, quiet: bool) -> None:
