@@ -34,7 +34,6 @@ SETTLE_MS = 180
 RENDER_KIND, INFO_KIND = "generate.render", "generate.info"
 BREED_KIND, FRAMES_KIND = "generate.breed", "generate.frames"
 DIRECTIONS = 20      # the CLI's --edit uses the same count, so recipes agree
-GENERATOR_KINDS = ("gan", "cppn", "vae")
 # The buttons under the view: key, text, what a click does (None: add a favourite).
 ACTIONS = (("favourite", "♥ Favourite (F)", None), ("save", "Save latent…", generate_files.save_latent_dialog),
            ("load", "Load latent…", generate_files.load_latent_dialog),
@@ -111,7 +110,7 @@ class GenerateWorkspace(QWidget):
 
     def _refresh_models(self) -> None:
         """Re-read the registry: a model trained meanwhile appears without a restart."""
-        self.specs = {s.name: s for s in list_models(self.paths.models) if s.kind in GENERATOR_KINDS}
+        self.specs = {s.name: s for s in list_models(self.paths.models)}   # generators only
         current = self.state.model if self.state else DEFAULT_MODEL
         entries = [(s.name, f"{s.name}  ({s.kind}, {s.resolution} px)") for s in self.specs.values()]
         self.latent_panel.set_models(entries, current)
