@@ -221,3 +221,19 @@ def test_a_card_always_matches_its_weights_and_the_state_holds_them(photos, tmp_
     (out / "run.safetensors").write_bytes((out / "run.safetensors").read_bytes()[:-1] + b"\x00")
     with pytest.raises(ModelError, match="checksum"):
         load_restore_net(out / "run.safetensors")
+
+
+def test_a_v1_generator_state_still_resumes(photos, tmp_path):
+    from safetensors import safe_open
+
+    straight = train("vae", photos, tmp_path / "straight", 6)
+    out = tmp_path / "o"
+    assert train("vae", photos, out, 6, control=StopAtFirstCheckpoint(out / "run.json")).step == 2
+    state = out / "run.train.safetensors"
+    with safe_open(str(state), framework="pt") as handle:
+        meta = json.loads(handle.metadata()["artstudio"])
+    meta["format"] = "artstudio-train-state-v1"       # what GAN/VAE runs wrote before: no digest
+    del meta["tensors_sha256"]
+    save_file(load_file(str(state)), str(state), metadata={"artstudio": json.dumps(meta)})
+    resumed = train("vae", photos, out, 6, resume=out / "run.safetensors")
+    assert resumed.step == 6 and resumed.digest == straight.digest
