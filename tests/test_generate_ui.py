@@ -52,11 +52,11 @@ def test_a_slider_changes_the_picture_and_undo_brings_it_back(qtbot, window, gen
     wait_for(qtbot, gen, "generate.render")
     assert dict(gen.state.edits) == {0: 2.5}
     assert np.abs(gen.last_image.astype(int) - before_image).mean() > 2
-    window._undo()
+    window.undo()
     wait_for(qtbot, gen, "generate.render")
     assert gen.state == before_state
     assert np.array_equal(gen.last_image, before_image)
-    window._redo()
+    window.redo()
     assert dict(gen.state.edits) == {0: 2.5}
 
 

@@ -247,7 +247,7 @@ def test_opened_files_appear_in_open_recent(qtbot, window, tmp_path, photo):
     save_image(second, photo[::-1].copy())
     window.open_path(first)
     window.open_path(second)
-    window._fill_recent_menu()
+    window.fill_recent_menu()
     entries = [a.text() for a in window.recent_menu.actions()]
     assert entries[:2] == [str(second.resolve()), str(first.resolve())]
     window.recent_menu.actions()[1].trigger()

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QButtonGroup, QHBoxLayout, QMainWindow, QMessageBox,
-                               QStackedWidget, QToolBar, QToolButton, QWidget)
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QStackedWidget
 
 from .. import __version__
 from ..core.paths import AppPaths
-from ..core.settings import DEVICE_CHOICES, Settings
+from ..core.settings import Settings
 from ..jobs.system import run_probe_device
-from . import file_ops, generate_files
+from . import file_ops, generate_files, menus
 from .crash_guard import CrashGuard
 from .job_runner import JobOutcome, JobRunner
 from .generate_workspace import GenerateWorkspace
@@ -48,8 +46,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
-        self._build_workspace_bar()
-        self._build_actions()
+        self.workspace_buttons = menus.build_workspace_bar(self, WORKSPACES)
+        self.undo_action, self.redo_action, self.recent_menu = menus.build_menus(self, WORKSPACES)
         self._connect()
         self.runner.start()
         self.crash_guard = CrashGuard(self)
@@ -72,26 +70,6 @@ class MainWindow(QMainWindow):
                 "device", lambda token: run_probe_device(preference, token))
 
     # -- construction ------------------------------------------------------------------
-    def _build_workspace_bar(self) -> None:
-        bar = QToolBar("Workspaces")
-        bar.setMovable(False)
-        holder = QWidget()
-        row = QHBoxLayout(holder)
-        row.setContentsMargins(8, 0, 8, 0)
-        self.workspace_buttons = QButtonGroup(self)
-        for index, name in enumerate(WORKSPACES):
-            button = QToolButton()
-            button.setObjectName("workspace")
-            button.setText(name)
-            button.setCheckable(True)
-            button.setToolTip(f"{name} workspace (Alt+{index + 1})")
-            self.workspace_buttons.addButton(button, index)
-            row.addWidget(button)
-        self.workspace_buttons.button(0).setChecked(True)
-        self.workspace_buttons.idClicked.connect(self.show_workspace)
-        bar.addWidget(holder)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
-
     def show_workspace(self, index: int) -> None:
         self.stack.setCurrentIndex(index)
         self.workspace_buttons.button(index).setChecked(True)
@@ -99,103 +77,13 @@ class MainWindow(QMainWindow):
             self.generate.activate()
         self._on_document_changed()
 
-    def _in_restore(self, slot):
-        """Canvas keys act only while the Restore canvas is shown."""
-        return lambda: slot() if self.stack.currentWidget() is self.restore else None
-
-    def _in_generate(self, slot):
-        """Run ``slot`` only while the Generate workspace is shown (its keys are free elsewhere)."""
-        return lambda: slot() if self.stack.currentWidget() is self.generate else None
-
-    def _undo(self) -> None:
+    def undo(self) -> None:
         (self.generate if self.stack.currentWidget() is self.generate else self.restore).undo()
         self._on_document_changed()
 
-    def _redo(self) -> None:
+    def redo(self) -> None:
         (self.generate if self.stack.currentWidget() is self.generate else self.restore).redo()
         self._on_document_changed()
-
-    def _action(self, menu, text: str, slot, *shortcuts: str) -> QAction:
-        action = QAction(text, self)
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        ws, canvas, mb = self.restore, self.restore.canvas, self.menuBar()
-        m = mb.addMenu("&File")
-        self._action(m, "&Open…", lambda: file_ops.open_dialog(self), "Ctrl+O")
-        self.recent_menu = m.addMenu("Open &Recent")
-        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
-        self._action(m, "Open &Demo Photo", lambda: file_ops.open_demo(self))
-        m.addSeparator()
-        self._action(m, "&Save", lambda: file_ops.save(self), "Ctrl+S")
-        self._action(m, "Save &As…", lambda: file_ops.save_as(self), "Ctrl+Shift+S")
-        self._action(m, "&Export Copy…", lambda: file_ops.export_copy(self), "Ctrl+E")
-        m.addSeparator()
-        self._action(m, "&Load Mask…", lambda: file_ops.load_mask_dialog(self), "Ctrl+Shift+O")
-        self._action(m, "Save &Mask…", lambda: file_ops.save_mask_dialog(self), "Ctrl+Shift+M")
-        m.addSeparator()
-        self._action(m, "&Quit", self.close, "Ctrl+Q")
-
-        m = mb.addMenu("&Edit")
-        self.undo_action = self._action(m, "&Undo", self._undo, "Ctrl+Z")
-        self.redo_action = self._action(m, "&Redo", self._redo, "Ctrl+Shift+Z", "Ctrl+Y")
-        m.addSeparator()
-        self._action(m, "&Clear Mask", lambda: ws.mask_operation("clear"), "Ctrl+Shift+A")
-        self._action(m, "&Invert Mask", lambda: ws.mask_operation("invert"), "Ctrl+I")
-        self._action(m, "&Grow Mask", lambda: ws.mask_operation("grow", ws.panel.grow_pixels.value()))
-        self._action(m, "S&hrink Mask", lambda: ws.mask_operation("shrink", ws.panel.grow_pixels.value()))
-        m.addSeparator()
-        self._action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return")
-        self._action(m, "&Apply Fill", ws.apply)
-        self._action(m, "Re&vert Fill", ws.revert)
-        # Not runner.cancel itself: triggered(checked=False) would arrive as job_id=False
-        # and match no job (issue 15 B1).
-        self._action(m, "Cancel &Job", lambda: self.runner.cancel(), "Esc")
-
-        m = mb.addMenu("&View")
-        self._action(m, "Zoom &In", self._in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++")
-        self._action(m, "Zoom &Out", self._in_restore(lambda: canvas.zoom_by(1 / 1.25)), "Ctrl+-")
-        self._action(m, "&Fit to Window", self._in_restore(canvas.fit), "Ctrl+0")
-        self._action(m, "&Actual Pixels (100%)", self._in_restore(canvas.actual_size), "Ctrl+1")
-        m.addSeparator()
-        for index, name in enumerate(WORKSPACES):
-            self._action(m, f"{name} Workspace", lambda _=False, i=index: self.show_workspace(i), f"Alt+{index + 1}")
-
-        m = mb.addMenu("&Tools")
-        self._action(m, "&Brush", self._in_restore(lambda: canvas.set_tool("paint")), "B")
-        self._action(m, "&Eraser", self._in_restore(lambda: canvas.set_tool("erase")), "E")
-        self._action(m, "&Swap Brush/Eraser", self._in_restore(canvas.swap_tool), "X")
-        self._action(m, "Brush &Larger", self._in_restore(lambda: canvas.resize_brush(1.2)), "]")
-        self._action(m, "Brush S&maller", self._in_restore(lambda: canvas.resize_brush(1 / 1.2)), "[")
-
-        g, gen = mb.addMenu("&Generate"), self.generate
-        self._action(g, "&Randomize Seed", self._in_generate(gen.randomize), "R")
-        self._action(g, "Add to &Favourites", self._in_generate(gen.add_favourite), "F")
-        g.addSeparator()
-        self._action(g, "&Save Latent…", self._in_generate(lambda: generate_files.save_latent_dialog(gen)))
-        self._action(g, "&Load Latent…", self._in_generate(lambda: generate_files.load_latent_dialog(gen)))
-        self._action(g, "&Export PNG with Recipe…", self._in_generate(lambda: generate_files.export_png_dialog(gen)))
-        self._action(g, "&Project a Picture…", self._in_generate(lambda: generate_files.project_picture_dialog(gen)))
-        self._action(g, "Project the &Restore Photo (painted area counts)",
-                     self._in_generate(lambda: generate_files.project_restore_photo(gen, self.restore.document)))
-
-        m = mb.addMenu("&Settings")
-        device_menu = m.addMenu("Compute &Device")
-        group = QActionGroup(self)
-        for choice in DEVICE_CHOICES:
-            action = QAction({"auto": "Automatic (CUDA, MPS, CPU)", "cuda": "CUDA GPU",
-                              "mps": "Apple GPU (MPS)", "cpu": "CPU"}[choice], self, checkable=True)
-            action.setChecked(choice == self.settings.device)
-            action.triggered.connect(lambda _=False, c=choice: self._on_device_chosen(c))
-            group.addAction(action)
-            device_menu.addAction(action)
-
-        m = mb.addMenu("&Help")
-        self._action(m, "&About ArtStudio", self._about)
 
     def _connect(self) -> None:
         r, ws = self.runner, self.restore
@@ -245,7 +133,7 @@ class MainWindow(QMainWindow):
         if outcome.kind not in PREVIEW_KINDS:
             QMessageBox.warning(self, "ArtStudio", outcome.message)
 
-    def _on_device_chosen(self, choice: str) -> None:
+    def choose_device(self, choice: str) -> None:
         self.settings.device = choice
         self._probe_device(choice)
 
@@ -278,7 +166,7 @@ class MainWindow(QMainWindow):
         self.show_workspace(WORKSPACES.index("Generate"))
         self.generate.select_model(name)
 
-    def _fill_recent_menu(self) -> None:
+    def fill_recent_menu(self) -> None:
         self.recent_menu.clear()
         for file in self.settings.recent_files:
             action = self.recent_menu.addAction(file)
@@ -303,7 +191,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"{path.name}: {note}", 10000)
         return opened
 
-    def _about(self) -> None:
+    def about(self) -> None:
         QMessageBox.about(self, "About ArtStudio",
                           f"ArtStudio {__version__}\nRestore photos and explore generative models.")
 

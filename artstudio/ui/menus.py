@@ -1,0 +1,133 @@
+"""The main window's menus, shortcuts and workspace switcher, built from one table of actions.
+
+Every action is parented to the window (tests find them by shortcut) and
+reaches the workspaces only through their public methods.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolBar, QToolButton, QWidget
+
+from ..core.settings import DEVICE_CHOICES
+from . import file_ops, generate_files
+
+
+def build_workspace_bar(window, workspaces: tuple[str, ...]) -> QButtonGroup:
+    """The Restore / Generate / Train switcher at the top; returns its button group."""
+    bar = QToolBar("Workspaces")
+    bar.setMovable(False)
+    holder = QWidget()
+    row = QHBoxLayout(holder)
+    row.setContentsMargins(8, 0, 8, 0)
+    buttons = QButtonGroup(window)
+    for index, name in enumerate(workspaces):
+        button = QToolButton()
+        button.setObjectName("workspace")
+        button.setText(name)
+        button.setCheckable(True)
+        button.setToolTip(f"{name} workspace (Alt+{index + 1})")
+        buttons.addButton(button, index)
+        row.addWidget(button)
+    buttons.button(0).setChecked(True)
+    buttons.idClicked.connect(window.show_workspace)
+    bar.addWidget(holder)
+    window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+    return buttons
+
+
+def build_menus(window, workspaces: tuple[str, ...]):
+    """File, Edit, View, Tools, Generate, Settings and Help; returns (undo, redo, recent menu)."""
+    ws, canvas, mb = window.restore, window.restore.canvas, window.menuBar()
+    action = partial(_action, window)
+    in_restore = partial(_shown_only, window, window.restore)
+    in_generate = partial(_shown_only, window, window.generate)
+    m = mb.addMenu("&File")
+    action(m, "&Open…", lambda: file_ops.open_dialog(window), "Ctrl+O")
+    recent_menu = m.addMenu("Open &Recent")
+    recent_menu.aboutToShow.connect(window.fill_recent_menu)
+    action(m, "Open &Demo Photo", lambda: file_ops.open_demo(window))
+    m.addSeparator()
+    action(m, "&Save", lambda: file_ops.save(window), "Ctrl+S")
+    action(m, "Save &As…", lambda: file_ops.save_as(window), "Ctrl+Shift+S")
+    action(m, "&Export Copy…", lambda: file_ops.export_copy(window), "Ctrl+E")
+    m.addSeparator()
+    action(m, "&Load Mask…", lambda: file_ops.load_mask_dialog(window), "Ctrl+Shift+O")
+    action(m, "Save &Mask…", lambda: file_ops.save_mask_dialog(window), "Ctrl+Shift+M")
+    m.addSeparator()
+    action(m, "&Quit", window.close, "Ctrl+Q")
+
+    m = mb.addMenu("&Edit")
+    undo_action = action(m, "&Undo", window.undo, "Ctrl+Z")
+    redo_action = action(m, "&Redo", window.redo, "Ctrl+Shift+Z", "Ctrl+Y")
+    m.addSeparator()
+    action(m, "&Clear Mask", lambda: ws.mask_operation("clear"), "Ctrl+Shift+A")
+    action(m, "&Invert Mask", lambda: ws.mask_operation("invert"), "Ctrl+I")
+    action(m, "&Grow Mask", lambda: ws.mask_operation("grow", ws.panel.grow_pixels.value()))
+    action(m, "S&hrink Mask", lambda: ws.mask_operation("shrink", ws.panel.grow_pixels.value()))
+    m.addSeparator()
+    action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return")
+    action(m, "&Apply Fill", ws.apply)
+    action(m, "Re&vert Fill", ws.revert)
+    # Not runner.cancel itself: triggered(checked=False) would arrive as job_id=False
+    # and match no job (issue 15 B1).
+    action(m, "Cancel &Job", lambda: window.runner.cancel(), "Esc")
+
+    m = mb.addMenu("&View")
+    action(m, "Zoom &In", in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++")
+    action(m, "Zoom &Out", in_restore(lambda: canvas.zoom_by(1 / 1.25)), "Ctrl+-")
+    action(m, "&Fit to Window", in_restore(canvas.fit), "Ctrl+0")
+    action(m, "&Actual Pixels (100%)", in_restore(canvas.actual_size), "Ctrl+1")
+    m.addSeparator()
+    for index, name in enumerate(workspaces):
+        action(m, f"{name} Workspace", lambda _=False, i=index: window.show_workspace(i), f"Alt+{index + 1}")
+
+    m = mb.addMenu("&Tools")
+    action(m, "&Brush", in_restore(lambda: canvas.set_tool("paint")), "B")
+    action(m, "&Eraser", in_restore(lambda: canvas.set_tool("erase")), "E")
+    action(m, "&Swap Brush/Eraser", in_restore(canvas.swap_tool), "X")
+    action(m, "Brush &Larger", in_restore(lambda: canvas.resize_brush(1.2)), "]")
+    action(m, "Brush S&maller", in_restore(lambda: canvas.resize_brush(1 / 1.2)), "[")
+
+    g, gen = mb.addMenu("&Generate"), window.generate
+    action(g, "&Randomize Seed", in_generate(gen.randomize), "R")
+    action(g, "Add to &Favourites", in_generate(gen.add_favourite), "F")
+    g.addSeparator()
+    action(g, "&Save Latent…", in_generate(lambda: generate_files.save_latent_dialog(gen)))
+    action(g, "&Load Latent…", in_generate(lambda: generate_files.load_latent_dialog(gen)))
+    action(g, "&Export PNG with Recipe…", in_generate(lambda: generate_files.export_png_dialog(gen)))
+    action(g, "&Project a Picture…", in_generate(lambda: generate_files.project_picture_dialog(gen)))
+    action(g, "Project the &Restore Photo (painted area counts)",
+                 in_generate(lambda: generate_files.project_restore_photo(gen, window.restore.document)))
+
+    m = mb.addMenu("&Settings")
+    device_menu = m.addMenu("Compute &Device")
+    group = QActionGroup(window)
+    for choice in DEVICE_CHOICES:
+        item = QAction({"auto": "Automatic (CUDA, MPS, CPU)", "cuda": "CUDA GPU",
+                        "mps": "Apple GPU (MPS)", "cpu": "CPU"}[choice], window, checkable=True)
+        item.setChecked(choice == window.settings.device)
+        item.triggered.connect(lambda _=False, c=choice: window.choose_device(c))
+        group.addAction(item)
+        device_menu.addAction(item)
+
+    m = mb.addMenu("&Help")
+    action(m, "&About ArtStudio", window.about)
+    return undo_action, redo_action, recent_menu
+
+
+def _action(window, menu, text: str, slot, *shortcuts: str) -> QAction:
+    action = QAction(text, window)
+    if shortcuts:
+        action.setShortcuts([QKeySequence(s) for s in shortcuts])
+    action.triggered.connect(slot)
+    menu.addAction(action)
+    return action
+
+
+def _shown_only(window, workspace, slot):
+    """Run ``slot`` only while ``workspace`` is shown (its keys are free elsewhere)."""
+    return lambda: slot() if window.stack.currentWidget() is workspace else None
