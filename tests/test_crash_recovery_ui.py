@@ -46,12 +46,18 @@ def _crash(window):
     window.close()
 
 
+def _painted(qtbot, path, photo, scratch):
+    """A window on ``photo`` (saved as ``path``) with ``scratch`` painted as its mask."""
+    save_image(path, photo)
+    window = _window(qtbot)
+    window.open_path(path)
+    window.restore.replace_mask(scratch, "Paint")
+    return window
+
+
 def test_painted_mask_and_applied_fill_come_back_with_their_undo_steps(qtbot, answer, tmp_path, photo, scratch):
     path = tmp_path / "grandma.png"
-    save_image(path, photo)
-    first = _window(qtbot)
-    first.open_path(path)
-    first.restore.replace_mask(scratch, "Paint")
+    first = _painted(qtbot, path, photo, scratch)
     doc = first.restore.document
     doc.set_proposal(np.full_like(doc.image, 9))
     doc.apply_proposal("Fill")
@@ -73,11 +79,7 @@ def test_painted_mask_and_applied_fill_come_back_with_their_undo_steps(qtbot, an
 
 
 def test_declining_forgets_the_journal(qtbot, answer, tmp_path, photo, scratch):
-    path = tmp_path / "p.png"
-    save_image(path, photo)
-    first = _window(qtbot)
-    first.open_path(path)
-    first.restore.replace_mask(scratch, "Paint")
+    first = _painted(qtbot, tmp_path / "p.png", photo, scratch)
     _crash(first)
     answer["answer"] = QMessageBox.StandardButton.No
     second = _window(qtbot)

@@ -21,6 +21,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..core.file_commit import sha256_of as sha256_file  # noqa: F401  (re-exported: one file hash for all)
+
 GENERATOR_KINDS = ("gan", "cppn", "vae")
 RESTORE_TASKS = ("inpaint", "denoise", "sr")
 KINDS = GENERATOR_KINDS + ("restore",)
@@ -124,15 +126,6 @@ def config_hash(config: tuple[tuple[str, object], ...]) -> str:
     """sha256 hex of the canonical JSON of a config (the identity of a CPPN)."""
     text = json.dumps(dict(config), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    """sha256 hex of a file, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def freeze(config: dict[str, object]) -> tuple[tuple[str, object], ...]:
