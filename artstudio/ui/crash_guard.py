@@ -169,7 +169,7 @@ def offer_recovery(window) -> bool:
     answer = QMessageBox.question(
         window, "Recover your work?",
         f"ArtStudio did not close properly. Recover {what} as it was at {when}, "
-        f"with its {len(recovered.history.steps[0])} undo steps?",
+        f"with its {_steps(len(recovered.history.steps[0]))}?",
         QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes)
     if answer != QMessageBox.StandardButton.Yes:
         discard(newest)
@@ -177,6 +177,10 @@ def offer_recovery(window) -> bool:
     ok = _restore(window, recovered)
     discard(newest)
     return ok
+
+
+def _steps(count: int) -> str:
+    return "1 undo step" if count == 1 else f"{count} undo steps"
 
 
 def _restore(window, recovered) -> bool:
