@@ -6,8 +6,9 @@ Run from the repository root:
 
 Every operation of the restore registry (jobs/operations.py) runs on a
 2400 x 1600 photo (scikit-image's astronaut, resized; for fills a mask of
-30 scratches, 40 specks and one 700 x 700 box, 460 x 460 for biharmonic, so
-one region is huge; Deep Image Prior on a 256 x 256 crop, within its CPU limits), and so
+30 scratches, 40 specks and one 700 x 700 box, so one region is huge; for
+biharmonic one 400 x 400 box; Deep Image Prior on a 256 x 256 crop with a
+64 x 64 box, within its CPU limits), and so
 do a 4096 px CPPN export and a GAN training run on 64 tiny images. The job's
 generator is driven on a worker thread, as the app's job thread does; the
 token is cancelled 1.0 s after the first event, and the latency is the time
@@ -70,14 +71,18 @@ def restore_cases():
 
     photo = cv2.resize(data.astronaut(), (2400, 1600), interpolation=cv2.INTER_AREA)
     mask = scratch_mask((2400, 1600), count=30, seed=7, dust=40)
-    # One huge hole: 700 x 700, or 460 x 460 for biharmonic (its limit is 250,000 px).
-    big, bounded = mask.copy(), mask.copy()
+    # One huge hole: 700 x 700; biharmonic (limit 250,000 px per region) gets a 400 x 400
+    # box on its own; Deep Image Prior a 256 x 256 crop with a 64 x 64 box.
+    big = mask.copy()
     big[400:1100, 800:1500] = 255
-    bounded[400:860, 800:1260] = 255
-    small = np.ascontiguousarray(photo[:256, :256])   # within Deep Image Prior's CPU size limits
+    bounded = np.zeros_like(mask)
+    bounded[400:800, 800:1200] = 255
+    small = np.ascontiguousarray(photo[:256, :256])
+    small_hole = np.zeros((256, 256), np.uint8)
+    small_hole[96:160, 96:160] = 255
     for task in tasks():
         for op in operations(task):
-            image, hole = (small, big[:256, :256]) if op.dip else (photo, bounded if op.key == "biharmonic"
+            image, hole = (small, small_hole) if op.dip else (photo, bounded if op.key == "biharmonic"
                                                                          else big)
             request = RestoreRequest(image, hole if op.needs_mask else None, previews=False, iterations=5000)
             yield f"{task}: {op.key}", (lambda token, op=op, request=request: op.job(request, token))
