@@ -21,11 +21,28 @@ ERASE = "erase"
 
 @dataclass(frozen=True)
 class PointerEvent:
-    """A pointer sample in image coordinates; ``pressure`` in [0, 1]."""
+    """A pointer sample in image coordinates.
+
+    Attributes
+    ----------
+    x, y : float
+        Image coordinates (pixel ``(x, y)`` covers ``[x, x+1) x [y, y+1)``).
+    pressure : float
+        Tablet pressure in [0, 1]; 1 for a mouse.
+    shift, alt, ctrl : bool
+        Modifier keys held (the selection tools add, subtract, intersect with
+        them; the clone tools set their source with Ctrl or Alt).
+    double : bool
+        The press is the second click of a double-click (closes a polygon).
+    """
 
     x: float
     y: float
     pressure: float = 1.0
+    shift: bool = False
+    alt: bool = False
+    ctrl: bool = False
+    double: bool = False
 
 
 @dataclass(frozen=True)

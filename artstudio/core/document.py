@@ -12,7 +12,10 @@ from .history import History, Patch, Swap, TileRecorder, diff_patch
 from .rect import Rect
 
 
-DOCUMENT_EVENTS = ("mask_changed", "image_changed", "proposal_changed", "replaced", "saved")
+DOCUMENT_EVENTS = ("mask_changed", "image_changed", "sampling_changed", "proposal_changed", "replaced", "saved")
+# The layers a tool may edit, beside the image: the fill mask and the two
+# sampling-area masks a texture fill reads ("sample from here", "never sample").
+MASK_LAYERS = ("mask", "sample_from", "sample_never")
 
 
 class Document:
@@ -24,6 +27,9 @@ class Document:
         ``uint8 (H, W, 3|4)`` RGB(A).
     mask : numpy.ndarray
         ``uint8 (H, W)``; 0 = keep, 255 = fill.
+    sample_from, sample_never : numpy.ndarray
+        ``uint8 (H, W)``; where a texture fill may copy from (all zero: a band
+        around the hole, its default) and where it must never copy from.
     proposal : numpy.ndarray or None
         A fill result shown for comparison until applied or reverted.
     path : Path or None
@@ -35,7 +41,8 @@ class Document:
           :class:`~artstudio.core.rect.Rect`) changed, by a brush segment, a
           whole-mask edit, or an undo/redo.
         - ``image_changed(rect)``: image pixels inside ``rect`` changed (an
-          applied fill, an undo/redo).
+          applied fill, a clone or heal dab, an undo/redo).
+        - ``sampling_changed(rect)``: a sampling-area mask changed there.
         - ``proposal_changed(proposal)``: a result to compare was set or
           cleared (None).
         - ``replaced()``: image and mask were replaced whole, possibly with
@@ -54,6 +61,8 @@ class Document:
         if mask.shape != (h, w) or mask.dtype != np.uint8:
             raise ValueError(f"mask must be uint8 {(h, w)}, got {mask.dtype} {mask.shape}")
         self.mask = np.ascontiguousarray(mask)
+        self.sample_from = np.zeros((h, w), np.uint8)
+        self.sample_never = np.zeros((h, w), np.uint8)
         self.path = Path(path) if path is not None else None
         self.history = history or History()
         self.proposal: np.ndarray | None = None
@@ -67,20 +76,41 @@ class Document:
     def size(self) -> tuple[int, int]:
         return self.image.shape[1], self.image.shape[0]
 
-    # -- painting -----------------------------------------------------------
-    def begin_stroke(self, event: PointerEvent, brush: Brush) -> Rect | None:
-        label = "Erase" if brush.mode == "erase" else "Paint mask"
-        self._stroke = TileRecorder("mask", self.mask, label)
-        self._brush, self._last = brush, event
-        return self._paint(event, event)
+    def layer(self, name: str) -> np.ndarray:
+        """The pixels of layer ``name``: ``"image"`` or one of :data:`MASK_LAYERS`."""
+        if name != "image" and name not in MASK_LAYERS:
+            raise ValueError(f"Unknown layer '{name}'.")
+        return getattr(self, name)
 
-    def continue_stroke(self, event: PointerEvent) -> Rect | None:
+    def _changed(self, layer: str, rect: Rect) -> None:
+        event = {"image": "image_changed", "mask": "mask_changed"}.get(layer, "sampling_changed")
+        getattr(self.events, event).emit(rect)
+
+    # -- edits by a tool: the tiles it touches become one undo step ------------------
+    def begin_edit(self, layer: str, label: str) -> None:
+        """Start one undoable edit of ``layer`` (a brush stroke, a clone stroke, a selection)."""
+        if self._stroke is not None:
+            self.end_edit()
+        self._stroke = TileRecorder(layer, self.layer(layer), label)
+
+    def touch(self, rect: Rect) -> Rect | None:
+        """Keep the old pixels of ``rect`` (clipped) before the tool writes there; None if outside."""
         if self._stroke is None:
+            raise RuntimeError("touch() outside begin_edit()/end_edit()")
+        rect = rect.clip(*self.size)
+        if rect.empty:
             return None
-        last, self._last = self._last, event
-        return self._paint(last, event)
+        self._stroke.touch(rect)
+        return rect
 
-    def end_stroke(self) -> Patch | None:
+    def changed(self, rect: Rect | None) -> Rect | None:
+        """The tool wrote ``rect`` of the layer being edited: tell the views."""
+        if rect is not None and self._stroke is not None:
+            self._changed(self._stroke.layer, rect)
+        return rect
+
+    def end_edit(self) -> Patch | None:
+        """Finish the edit: its patch (the changed tiles) is on the undo stack, or None if nothing changed."""
         if self._stroke is None:
             return None
         patch = self._stroke.finish()
@@ -88,28 +118,49 @@ class Document:
         self._record(patch)
         return patch
 
+    @property
+    def editing(self) -> bool:
+        return self._stroke is not None
+
+    # -- painting a mask layer with the round brush ------------------------------------
+    def begin_stroke(self, event: PointerEvent, brush: Brush, layer: str = "mask") -> Rect | None:
+        label = {"mask": "Paint mask", "sample_from": "Paint sampling area",
+                 "sample_never": "Paint excluded area"}[layer]
+        self.begin_edit(layer, "Erase" if brush.mode == "erase" else label)
+        self._brush, self._last = brush, event
+        return self._paint(event, event)
+
+    def continue_stroke(self, event: PointerEvent) -> Rect | None:
+        if self._stroke is None or self._brush is None:
+            return None
+        last, self._last = self._last, event
+        return self._paint(last, event)
+
+    def end_stroke(self) -> Patch | None:
+        return self.end_edit()
+
     def _paint(self, a: PointerEvent, b: PointerEvent) -> Rect | None:
         from .brush import segment_bounds
 
-        rect = segment_bounds(a, b, self._brush).clip(*self.size)
-        if rect.empty:
+        if self.touch(segment_bounds(a, b, self._brush)) is None:
             return None
-        self._stroke.touch(rect)
-        painted = paint_segment(self.mask, a, b, self._brush)
-        if painted is not None:
-            self.events.mask_changed.emit(painted)
-        return painted
+        return self.changed(paint_segment(self.layer(self._stroke.layer), a, b, self._brush))
 
     # -- whole-layer edits ----------------------------------------------------
     def set_mask(self, new_mask: np.ndarray, label: str) -> Patch | None:
         """Replace the mask as one undoable step; returns the patch (None if unchanged)."""
-        if new_mask.shape != self.mask.shape:
-            raise ValueError(f"mask must be {self.mask.shape}, got {new_mask.shape}")
-        patch = diff_patch("mask", self.mask, new_mask.astype(np.uint8, copy=False), label)
+        return self.set_layer("mask", new_mask, label)
+
+    def set_layer(self, layer: str, pixels: np.ndarray, label: str) -> Patch | None:
+        """Replace a mask layer (or the image) as one undoable step; returns the patch (None if unchanged)."""
+        target = self.layer(layer)
+        if pixels.shape != target.shape:
+            raise ValueError(f"{layer} must be {target.shape}, got {pixels.shape}")
+        patch = diff_patch(layer, target, pixels.astype(np.uint8, copy=False), label)
         if patch is not None:
-            patch.write(self.mask, "after")
+            patch.write(target, "after")
             self._record(patch)
-            self.events.mask_changed.emit(patch.rect)
+            self._changed(layer, patch.rect)
         return patch
 
     def set_proposal(self, result: np.ndarray | None) -> None:
@@ -148,14 +199,15 @@ class Document:
         if patch is not None:
             self.history.push(patch)
             # Masks are autosaved per photo; only pixel changes need saving.
-            self.modified = self.modified or patch.layer != "mask"
+            self.modified = self.modified or patch.layer not in MASK_LAYERS
 
     def _apply(self, patch, side: str) -> None:
         if isinstance(patch, Swap):
             self.image, self.mask = (a.copy() for a in getattr(patch, side))
+            self._reset_sampling()
             self.proposal = None
         else:
-            patch.write(self.mask if patch.layer == "mask" else self.image, side)
+            patch.write(self.layer(patch.layer), side)
 
     def replace_all(self, image: np.ndarray, mask: np.ndarray, label: str) -> Swap:
         """Replace image and mask, possibly with another size (upscaling), undoably."""
@@ -164,24 +216,31 @@ class Document:
         swap = Swap((self.image, self.mask), (image.copy(), mask.copy()), label)
         had_proposal = self.proposal is not None
         self.image, self.mask = np.ascontiguousarray(image), np.ascontiguousarray(mask)
+        self._reset_sampling()
         self.proposal = None
         self._record(swap)
         self._announce(swap, had_proposal)
         return swap
+
+    def _reset_sampling(self) -> None:
+        # A resize drops the sampling areas: they were drawn for the old pixels.
+        h, w = self.mask.shape
+        self.sample_from = np.zeros((h, w), np.uint8)
+        self.sample_never = np.zeros((h, w), np.uint8)
 
     def undo(self) -> Patch | None:
         if self._stroke is not None:
             self.end_stroke()
         had_proposal = self.proposal is not None
         patch = self.history.undo(self._apply)
-        self.modified = self.modified or (patch is not None and patch.layer != "mask")
+        self.modified = self.modified or (patch is not None and patch.layer not in MASK_LAYERS)
         self._announce(patch, had_proposal)
         return patch
 
     def redo(self) -> Patch | None:
         had_proposal = self.proposal is not None
         patch = self.history.redo(self._apply)
-        self.modified = self.modified or (patch is not None and patch.layer != "mask")
+        self.modified = self.modified or (patch is not None and patch.layer not in MASK_LAYERS)
         self._announce(patch, had_proposal)
         return patch
 
@@ -192,8 +251,7 @@ class Document:
             if had_proposal:          # a swap drops the result computed for the old pixels
                 self.events.proposal_changed.emit(None)
         elif patch is not None:
-            layer_changed = self.events.mask_changed if patch.layer == "mask" else self.events.image_changed
-            layer_changed.emit(patch.rect)
+            self._changed(patch.layer, patch.rect)
 
     # -- file ------------------------------------------------------------------
     def mark_saved(self, path: Path) -> None:

@@ -112,6 +112,11 @@ class TileRecorder:
         self._label = label
         self._tiles: dict[tuple[int, int], np.ndarray] = {}
 
+    @property
+    def layer(self) -> str:
+        """The name of the layer being recorded."""
+        return self._name
+
     def touch(self, rect: Rect) -> None:
         for ty in range(rect.y0 // TILE, (rect.y1 - 1) // TILE + 1):
             for tx in range(rect.x0 // TILE, (rect.x1 - 1) // TILE + 1):
