@@ -119,7 +119,7 @@ def stroke_points(phase: float) -> list[QPoint]:
 def run_stroke(app, canvas, doc, points, timings) -> dict:
     model, display = [], []
     timed(doc, "continue_stroke", model)
-    timed(canvas._base, "update", display)
+    timed(canvas.layers.base.pyramid, "update", display)
     canvas.paint_s.clear()
     canvas.paint_px.clear()
     QTest.mouseMove(canvas, points[0])
@@ -142,7 +142,7 @@ def run_stroke(app, canvas, doc, points, timings) -> dict:
     app.processEvents()
     release = time.perf_counter() - t
     canvas.stroke_finished.disconnect(patches.append)
-    del doc.continue_stroke, canvas._base.update          # drop the wrappers
+    del doc.continue_stroke, canvas.layers.base.pyramid.update          # drop the wrappers
     assert len(model) == len(seg), (len(model), len(seg))
     if timings is not None:
         timings["segment"] += seg
@@ -219,7 +219,7 @@ def main() -> int:
     canvas.set_brush(BRUSH)
     app.processEvents()
     print(f"image {W}x{H} RGB (made in {t_img:.1f} s); canvas {canvas.width()}x{canvas.height()} offscreen; "
-          f"set_document (display pyramid of {len(canvas._base.levels)} levels) {t_setdoc * 1000:.0f} ms")
+          f"set_document (display pyramid of {len(canvas.layers.base.pyramid.levels)} levels) {t_setdoc * 1000:.0f} ms")
     print(f"brush size {BRUSH.size:.0f} px, hardness {BRUSH.hardness}; {STROKES} strokes x {SEGMENTS} segments "
           f"per zoom after 1 warm-up stroke\n")
 
@@ -227,7 +227,7 @@ def main() -> int:
     for label, set_zoom in (("fit to window", canvas.fit), ("100% (actual_size)", canvas.actual_size)):
         set_zoom()
         app.processEvents()
-        k = canvas._base.level_for_scale(canvas.scale)
+        k = canvas.layers.base.pyramid.level_for_scale(canvas.scale)
         seg_image_px = (VIEW_W - 200) / SEGMENTS / canvas.scale
         timings = {key: [] for key in ("segment", "model", "display", "paint", "paint_px", "release", "patch_mb")}
         timings["painted_segments"] = 0

@@ -130,7 +130,7 @@ def test_streamed_previews_update_only_their_dirty_rect_yet_match_a_fresh_view(c
     second[60:80, 90:120] = 255
     canvas.set_compare(second, Rect(90, 60, 120, 80))
     fresh = DisplayPyramid(second)
-    assert all(np.array_equal(a, b) for a, b in zip(canvas._compare.levels, fresh.levels))
+    assert all(np.array_equal(a, b) for a, b in zip(canvas.layers.compare.pyramid.levels, fresh.levels))
 
 
 def tablet(canvas, kind, x, y, pressure):

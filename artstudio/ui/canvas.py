@@ -1,9 +1,10 @@
-"""The paint canvas: shows the photo with its mask overlay, paints the mask,
-zooms and pans, and compares a fill result with a before/after split.
+"""The paint canvas: shows the photo with its mask overlay, hands pointer
+events to the active tool, zooms and pans, and compares a result with a
+before/after split.
 
-Painting itself is done by the Qt-free document and brush functions; this
-widget only maps Qt events to image coordinates and repaints the dirty
-rectangles.
+The tools (mask brush, clone, heal, selections) are Qt-free objects
+(:mod:`artstudio.core.tools`); this widget only maps Qt events to image
+coordinates, draws the tool's overlay and repaints the dirty rectangles.
 """
 
 from __future__ import annotations
@@ -12,14 +13,15 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QWidget
 
 from ..core.brush import ERASE, PAINT, Brush, PointerEvent
-from ..core.display import DisplayPyramid
 from ..core.document import Document
 from ..core.rect import Rect
-from .qimage import wrap_rgbx
+from ..core.tools import MaskBrushTool, Tool, ToolError, with_mode
+from .canvas_layers import CanvasLayers
+from .canvas_overlay import draw_split, draw_tool
 
 MIN_SCALE, MAX_SCALE = 1 / 64, 64.0
 ZOOM_STEP = 1.25
@@ -28,12 +30,20 @@ BACKGROUND = QColor(30, 30, 33)
 
 
 class CanvasWidget(QWidget):
-    """Displays a :class:`Document` and lets the user paint its mask."""
+    """Displays a :class:`Document` and lets the active tool edit it.
+
+    Signals
+    -------
+    stroke_finished(patch) : a tool gesture ended (core.history.Patch, or None if nothing changed).
+    tool_message(str) : a tool's refusal (ToolError) or hint, for the status bar.
+    """
 
     stroke_finished = Signal(object)     # core.history.Patch or None
     view_changed = Signal(float)         # zoom scale
     split_changed = Signal(float)        # 0..1, fraction of the width showing "before"
     brush_changed = Signal(object)       # core.brush.Brush
+    tool_changed = Signal(object)        # core.tools.Tool
+    tool_message = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -44,18 +54,12 @@ class CanvasWidget(QWidget):
         self.setMinimumSize(320, 240)
         self.document: Document | None = None
         self.brush = Brush()
-        self._base: DisplayPyramid | None = None
-        self._compare: DisplayPyramid | None = None
-        self._base_images: list = []
-        self._compare_images: list = []
-        # When a result has another size (an upscale), "before" is the original
-        # resized to it, and the view works in the result's pixel coordinates.
-        self._before: DisplayPyramid | None = None
-        self._before_images: list = []
+        self.tool: Tool = MaskBrushTool(self.brush)
+        self.layers = CanvasLayers()
         self._split = 0.5
         self._scale, self._offset = 1.0, QPointF(0, 0)
         self._overlay = ((255, 40, 80), 0.5)
-        self._mode: str | None = None           # "paint", "pan", "split"
+        self._mode: str | None = None           # "tool", "pan", "split"
         self._space = False
         self._pan_anchor = QPointF()
         self._cursor: QPointF | None = None
@@ -63,27 +67,24 @@ class CanvasWidget(QWidget):
 
     # -- document and layers -------------------------------------------------
     def set_document(self, document: Document | None) -> None:
+        if self.document is not None and self.document.editing:
+            self.stroke_finished.emit(self.document.end_edit())
+        self._mode = None
         self.document = document
-        self._compare, self._compare_images = None, []
-        self._before, self._before_images = None, []
-        if document is None:
-            self._base, self._base_images = None, []
-        else:
-            self._base = DisplayPyramid(document.image, document.mask, *self._overlay)
-            self._base_images = [wrap_rgbx(level) for level in self._base.levels]
+        self.layers.set_document(document, self._overlay)
         self._fit_pending = True
         self.fit()
 
     def refresh(self, rect: Rect | None = None) -> None:
         """Recomposite after the document changed (None: everything)."""
-        if self._base is None:
+        if self.layers.base is None:
             return
-        self._base.update(rect)
+        self.layers.update_base(rect)
         self.update(self._widget_rect(rect) if rect is not None else self.rect())
 
     def refresh_rects(self, rects: list[Rect]) -> None:
         """Recomposite several rectangles (e.g. the tiles an undo restored)."""
-        if self._base is None:
+        if self.layers.base is None:
             return
         if len(rects) > 256:  # one pass over the bounds beats thousands of tiny ones
             bounds = rects[0]
@@ -91,7 +92,7 @@ class CanvasWidget(QWidget):
                 bounds = bounds.union(r)
             rects = [bounds]
         for rect in rects:
-            self._base.update(rect)
+            self.layers.update_base(rect)
             self.update(self._widget_rect(rect))
 
     def set_compare(self, image: np.ndarray | None, dirty: Rect | None = None,
@@ -103,30 +104,18 @@ class CanvasWidget(QWidget):
         of a 24 MP job stays cheap. ``before`` (same size as ``image``) replaces
         the document on the left, for results of another size.
         """
-        was_resized = self._before is not None
-        if before is not None:
-            self._before = DisplayPyramid(before, None)
-            self._before_images = [wrap_rgbx(level) for level in self._before.levels]
-        elif image is None or image.shape[:2] != tuple(reversed(self.document.size)):
-            self._before, self._before_images = None, []
-        if image is None:
-            self._compare, self._compare_images = None, []
-        elif before is None and self._compare is not None and self._compare.image.shape == image.shape:
-            self._compare.image = image
-            self._compare.update(dirty)
-            if dirty is not None:
-                self.update(self._widget_rect(dirty))
-                return
-        else:
-            self._compare = DisplayPyramid(image, None)
-            self._compare_images = [wrap_rgbx(level) for level in self._compare.levels]
-        if was_resized != (self._before is not None):
+        shape = tuple(reversed(self.document.size)) if self.document is not None else (0, 0)
+        partial, refit = self.layers.set_compare(image, shape, dirty, before)
+        if partial:
+            self.update(self._widget_rect(dirty))
+            return
+        if refit:
             self.fit()  # the view's pixel coordinates changed
         self.update()
 
     @property
     def comparing(self) -> bool:
-        return self._compare is not None
+        return self.layers.compare is not None
 
     def set_split(self, fraction: float) -> None:
         fraction = min(max(float(fraction), 0.0), 1.0)
@@ -141,18 +130,36 @@ class CanvasWidget(QWidget):
 
     def set_overlay(self, color: tuple[int, int, int], opacity: float) -> None:
         self._overlay = (tuple(color), float(opacity))
-        if self._base is not None:
-            self._base.set_overlay(*self._overlay)
-            self.update()
+        self.layers.set_overlay(self._overlay)
+        self.update()
 
-    # -- brush -------------------------------------------------------------------
+    # -- tools and the brush -------------------------------------------------------
+    def set_active_tool(self, tool: Tool) -> None:
+        """Make ``tool`` the one the pointer drives; brush tools share the canvas brush."""
+        self.escape()
+        old = self._tool_area()
+        self.tool = tool
+        if tool.uses_brush:
+            tool.brush = self.brush
+        self.update(old)
+        self.update(self._tool_area())
+        self.tool_changed.emit(tool)
+        if tool.hint:
+            self.tool_message.emit(tool.hint)
+
     def set_brush(self, brush: Brush) -> None:
+        old = self._tool_area()
         self.brush = brush
+        if self.tool.uses_brush:
+            self.tool.brush = brush
         self.brush_changed.emit(brush)
-        self._update_cursor_area(self._cursor)
+        # The old outline may be larger than the new one (issue 15 B2): repaint both.
+        self.update(old)
+        self.update(self._tool_area())
 
     def set_tool(self, mode: str) -> None:
-        self.set_brush(Brush(self.brush.size, self.brush.hardness, mode, self.brush.pressure_size))
+        """The brush paints (``"paint"``) or erases (``"erase"``)."""
+        self.set_brush(with_mode(self.brush, mode))
 
     def swap_tool(self) -> None:
         self.set_tool(PAINT if self.brush.mode == ERASE else ERASE)
@@ -160,6 +167,21 @@ class CanvasWidget(QWidget):
     def resize_brush(self, factor: float) -> None:
         size = min(max(self.brush.size * factor, 1.0), 2000.0)
         self.set_brush(Brush(size, self.brush.hardness, self.brush.mode, self.brush.pressure_size))
+
+    def escape(self) -> bool:
+        """Drop the tool's gesture in progress (Esc); False when there was none."""
+        if not self.tool.busy or self.document is None:
+            return False
+        self._mode = None
+        self._damage(self.tool.cancel(self.document))
+        self.update()
+        return True
+
+    def finish_gesture(self) -> None:
+        """Enter: complete the tool's multi-click gesture (a polygon)."""
+        if self.document is not None and self.tool.busy:
+            self._mode = None
+            self._end_gesture(lambda: self.tool.finish(self.document))
 
     # -- view -----------------------------------------------------------------------
     @property
@@ -173,7 +195,7 @@ class CanvasWidget(QWidget):
         return QPointF(image_pos) * self._scale + self._offset
 
     def _display_size(self) -> tuple[int, int]:
-        return self._before.size if self._before is not None else self.document.size
+        return self.layers.before.size if self.layers.before is not None else self.document.size
 
     def fit(self) -> None:
         if self.document is None:
@@ -217,28 +239,19 @@ class CanvasWidget(QWidget):
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.fillRect(event.rect(), BACKGROUND)
-        if self._base is None:
+        if self.layers.base is None:
             painter.end()
             return
         visible = self._visible_image_rect(event.rect())
         if not visible.empty:
-            smooth = self._scale < 2.0
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, smooth)
-            if self._compare is None:
-                self._draw_layer(painter, self._base, self._base_images, visible)
-            else:
-                split = self._split_x()
-                painter.save()
-                painter.setClipRect(QRectF(-1e6, -1e6, split + 1e6, 2e6))
-                if self._before is not None:
-                    self._draw_layer(painter, self._before, self._before_images, visible)
-                else:
-                    self._draw_layer(painter, self._base, self._base_images, visible)
-                painter.setClipRect(QRectF(split, -1e6, 2e6, 2e6))
-                self._draw_layer(painter, self._compare, self._compare_images, visible)
-                painter.restore()
-                self._draw_split(painter, split)
-        self._draw_cursor(painter)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, self._scale < 2.0)
+            split = self._split_x() if self.comparing else None
+            self.layers.draw(painter, visible, self._scale, self.widget_pos, split)
+            if split is not None:
+                w = self._display_size()[0] * self._scale
+                draw_split(painter, split, self.height(), self._offset.x(), self._offset.x() + w)
+        if self._mode != "pan" and not self._space and self.document is not None:
+            draw_tool(painter, self.tool.overlay(), self.widget_pos, self._scale, self._cursor)
         painter.end()
 
     def _visible_image_rect(self, widget_rect: QRect) -> Rect:
@@ -247,50 +260,23 @@ class CanvasWidget(QWidget):
         w, h = self._display_size()
         return Rect(math.floor(tl.x()), math.floor(tl.y()), math.ceil(br.x()), math.ceil(br.y())).clip(w, h)
 
-    def _draw_layer(self, painter: QPainter, pyramid: DisplayPyramid, images: list, rect: Rect) -> None:
-        k = pyramid.level_for_scale(self._scale)
-        f = 0.5 ** k
-        level_h, level_w = pyramid.levels[k].shape[:2]
-        source = QRectF(rect.x0 * f, rect.y0 * f, rect.width * f, rect.height * f)
-        source = source.intersected(QRectF(0, 0, level_w, level_h))
-        target = QRectF(self.widget_pos(QPointF(source.left() / f, source.top() / f)),
-                        self.widget_pos(QPointF(source.right() / f, source.bottom() / f)))
-        painter.drawImage(target, images[k], source)
-
-    def _draw_split(self, painter: QPainter, x: float) -> None:
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setPen(QPen(QColor(0, 0, 0, 160), 3))
-        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        painter.setPen(QPen(QColor(255, 255, 255), 1))
-        painter.drawLine(QPointF(x, 0), QPointF(x, self.height()))
-        for text, dx, align in (("Before", -8, Qt.AlignmentFlag.AlignRight),
-                                ("After", 8, Qt.AlignmentFlag.AlignLeft)):
-            box = QRectF(x + dx - (80 if dx < 0 else 0), 8, 80, 20)
-            painter.fillRect(box, QColor(0, 0, 0, 120))
-            painter.drawText(box.adjusted(4, 0, -4, 0), align | Qt.AlignmentFlag.AlignVCenter, text)
-
-    def _draw_cursor(self, painter: QPainter) -> None:
-        if self._cursor is None or self._mode == "pan" or self._space or self.document is None:
-            return
-        r = self.brush.size * 0.5 * self._scale
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        for color, radius in ((QColor(0, 0, 0, 200), r + 1), (QColor(255, 255, 255, 220), r)):
-            painter.setPen(QPen(color, 1, Qt.PenStyle.DashLine if self.brush.mode == ERASE else Qt.PenStyle.SolidLine))
-            painter.drawEllipse(self._cursor, radius, radius)
-
-    def _update_cursor_area(self, pos: QPointF | None) -> None:
-        if pos is None:
-            return
-        r = self.brush.size * 0.5 * self._scale + 3
-        self.update(QRectF(pos.x() - r, pos.y() - r, 2 * r, 2 * r).toAlignedRect())
+    def _tool_area(self, cursor: QPointF | None = None) -> QRect:
+        """Widget pixels the tool's overlay covers with the pointer at ``cursor`` (default: now)."""
+        cursor = self._cursor if cursor is None else cursor
+        pointer = None if cursor is None else (lambda p: (p.x(), p.y()))(self.image_pos(cursor))
+        bounds = self.tool.overlay().bounds(pointer)
+        return QRect() if bounds is None else self._widget_rect(bounds).adjusted(-3, -3, 3, 3)
 
     # -- input --------------------------------------------------------------------------
-    def _pointer(self, pos: QPointF, pressure: float = 1.0) -> PointerEvent:
+    def _pointer(self, pos: QPointF, pressure: float = 1.0, modifiers=None, double: bool = False) -> PointerEvent:
         p = self.image_pos(pos)
-        return PointerEvent(p.x(), p.y(), pressure)
+        mods = modifiers if modifiers is not None else Qt.KeyboardModifier.NoModifier
+        return PointerEvent(p.x(), p.y(), pressure,
+                            shift=bool(mods & Qt.KeyboardModifier.ShiftModifier),
+                            alt=bool(mods & Qt.KeyboardModifier.AltModifier),
+                            ctrl=bool(mods & Qt.KeyboardModifier.ControlModifier), double=double)
 
-    def _press(self, pos: QPointF, button, pressure: float = 1.0) -> None:
+    def _press(self, pos: QPointF, button, pressure: float = 1.0, modifiers=None, double: bool = False) -> None:
         if self.document is None:
             return
         if button == Qt.MouseButton.MiddleButton or (button == Qt.MouseButton.LeftButton and self._space):
@@ -298,12 +284,13 @@ class CanvasWidget(QWidget):
             self.setCursor(Qt.CursorShape.ClosedHandCursor)
         elif button == Qt.MouseButton.LeftButton and self.comparing and abs(pos.x() - self._split_x()) <= SPLIT_GRAB_PX:
             self._mode = "split"
-        elif button == Qt.MouseButton.LeftButton and self._before is None:  # not on a resized preview
-            self._mode = "paint"
-            self._damage(self.document.begin_stroke(self._pointer(pos, pressure), self.brush))
+        elif button == Qt.MouseButton.LeftButton and self.layers.before is None:  # not on a resized preview
+            self._mode = "tool"
+            self._tool_call(lambda: self._damage(self.tool.press(self.document, self._pointer(pos, pressure, modifiers, double))))
 
-    def _move(self, pos: QPointF, pressure: float = 1.0) -> None:
-        old, self._cursor = self._cursor, QPointF(pos)
+    def _move(self, pos: QPointF, pressure: float = 1.0, modifiers=None) -> None:
+        old_area = self._tool_area()
+        self._cursor = QPointF(pos)
         if self._mode == "pan":
             delta = pos - self._pan_anchor
             self._pan_anchor = QPointF(pos)
@@ -312,30 +299,67 @@ class CanvasWidget(QWidget):
         if self._mode == "split" and self.document is not None:
             w = self._display_size()[0] * self._scale
             self.set_split((pos.x() - self._offset.x()) / w)
-        elif self._mode == "paint" and self.document is not None:
-            self._damage(self.document.continue_stroke(self._pointer(pos, pressure)))
-        self._update_cursor_area(old)
-        self._update_cursor_area(self._cursor)
+        elif self.document is not None:
+            event = self._pointer(pos, pressure, modifiers)
+            if self._mode == "tool":
+                self._tool_call(lambda: self._damage(self.tool.drag(self.document, event)))
+            else:
+                self.tool.hover(self.document, event)
+        self.update(old_area)
+        self.update(self._tool_area())
 
-    def _release(self) -> None:
+    def _release(self, pos: QPointF | None = None, modifiers=None) -> None:
         mode, self._mode = self._mode, None
-        if mode == "paint" and self.document is not None:
-            self.stroke_finished.emit(self.document.end_stroke())
+        if mode == "tool" and self.document is not None:
+            event = self._pointer(pos if pos is not None else (self._cursor or QPointF()), 1.0, modifiers)
+            self._end_gesture(lambda: self.tool.release(self.document, event))
         self.setCursor(Qt.CursorShape.OpenHandCursor if self._space else Qt.CursorShape.CrossCursor)
+
+    def _end_gesture(self, call) -> None:
+        old = self._tool_area()
+        patch = self._tool_call(call)
+        if patch is not None:
+            self.refresh_rects(patch.rects)
+        self.update(old)
+        self.update(self._tool_area())
+        if patch is not None or not self.tool.busy:
+            self.stroke_finished.emit(patch)
+
+    def _tool_call(self, call):
+        """Run a tool method; a ToolError becomes a status message and ends the gesture.
+
+        Tools raise before they change anything; an edit already begun is
+        closed so what it did stays one undo step.
+        """
+        try:
+            return call()
+        except ToolError as error:
+            self._mode = None
+            if self.document is not None and self.document.editing:
+                patch = self.document.end_edit()
+                if patch is not None:
+                    self.refresh_rects(patch.rects)
+                    self.stroke_finished.emit(patch)
+            self.tool_message.emit(str(error))
+            return None
 
     def _damage(self, rect: Rect | None) -> None:
         if rect is not None:
-            self._base.update(rect)
+            self.layers.update_base(rect)
             self.update(self._widget_rect(rect))
 
     def mousePressEvent(self, event) -> None:
-        self._press(event.position(), event.button())
+        self._press(event.position(), event.button(), 1.0, event.modifiers())
+
+    def mouseDoubleClickEvent(self, event) -> None:
+        self._press(event.position(), event.button(), 1.0, event.modifiers(), double=True)
 
     def mouseMoveEvent(self, event) -> None:
-        self._move(event.position())
+        self._move(event.position(), 1.0, event.modifiers())
 
     def mouseReleaseEvent(self, event) -> None:
-        self._release()
+        if event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            self._release(event.position(), event.modifiers())
 
     def tabletEvent(self, event) -> None:
         kind = event.type()
@@ -343,11 +367,11 @@ class CanvasWidget(QWidget):
         if kind == QEvent.Type.TabletPress:
             if event.pointerType() == event.pointerType().Eraser and self.brush.mode != ERASE:
                 self.set_tool(ERASE)
-            self._press(pos, event.button(), pressure)
+            self._press(pos, event.button(), pressure, event.modifiers())
         elif kind == QEvent.Type.TabletMove:
-            self._move(pos, pressure)
+            self._move(pos, pressure, event.modifiers())
         elif kind == QEvent.Type.TabletRelease:
-            self._release()
+            self._release(pos, event.modifiers())
         event.accept()
 
     def wheelEvent(self, event) -> None:
@@ -359,6 +383,9 @@ class CanvasWidget(QWidget):
         event.accept()
 
     def keyPressEvent(self, event) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.tool.busy:
+            self.finish_gesture()
+            return
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self._space = True
             self.setCursor(Qt.CursorShape.OpenHandCursor)
@@ -379,8 +406,9 @@ class CanvasWidget(QWidget):
         super().enterEvent(event)
 
     def leaveEvent(self, event) -> None:
-        old, self._cursor = self._cursor, None
-        self._update_cursor_area(old)
+        old = self._tool_area()
+        self._cursor = None
+        self.update(old)
         super().leaveEvent(event)
 
     def resizeEvent(self, event) -> None:

@@ -74,7 +74,7 @@ def build_menus(window, workspaces: tuple[str, ...]):
     action(m, "Re&vert Fill", ws.revert)
     # Not runner.cancel itself: triggered(checked=False) would arrive as job_id=False
     # and match no job (issue 15 B1).
-    action(m, "Cancel &Job", lambda: window.runner.cancel(), "Esc")
+    action(m, "Cancel &Job", lambda: ws.canvas.escape() or window.runner.cancel(), "Esc")
 
     m = mb.addMenu("&View")
     action(m, "Zoom &In", in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++")
@@ -86,8 +86,9 @@ def build_menus(window, workspaces: tuple[str, ...]):
         action(m, f"{name} Workspace", lambda _=False, i=index: window.show_workspace(i), f"Alt+{index + 1}")
 
     m = mb.addMenu("&Tools")
-    action(m, "&Brush", in_restore(lambda: canvas.set_tool("paint")), "B")
-    action(m, "&Eraser", in_restore(lambda: canvas.set_tool("erase")), "E")
+    for tool_action in ws.tools.actions_by_key.values():   # one action per tool, shared with the tool bar
+        m.addAction(tool_action)
+    m.addSeparator()
     action(m, "&Swap Brush/Eraser", in_restore(canvas.swap_tool), "X")
     action(m, "Brush &Larger", in_restore(lambda: canvas.resize_brush(1.2)), "]")
     action(m, "Brush S&maller", in_restore(lambda: canvas.resize_brush(1 / 1.2)), "[")

@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QButtonGroup, QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
+from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
-from ..core.brush import ERASE, PAINT
 from ..jobs.denoise import NOISE_KINDS
 from ..jobs.operations import operation, operations
 from ..jobs.upscale import UPSCALE_FACTORS
@@ -41,7 +40,6 @@ def _row(*widgets) -> QHBoxLayout:
 class RestorePanel(QWidget):
     """Emits requests; the workspace decides what they do."""
 
-    tool_selected = Signal(str)
     brush_size_changed = Signal(float)
     hardness_changed = Signal(float)
     opacity_changed = Signal(float)
@@ -72,15 +70,6 @@ class RestorePanel(QWidget):
     def _build_mask_group(self) -> QGroupBox:
         box = QGroupBox("Mask")
         form = QFormLayout(box)
-        self.brush_button = QPushButton("Brush (B)")
-        self.eraser_button = QPushButton("Eraser (E)")
-        self._tools = QButtonGroup(self)
-        for button, mode in ((self.brush_button, PAINT), (self.eraser_button, ERASE)):
-            button.setCheckable(True)
-            self._tools.addButton(button)
-            button.clicked.connect(lambda _=False, m=mode: self.tool_selected.emit(m))
-        self.brush_button.setChecked(True)
-        form.addRow(_row(self.brush_button, self.eraser_button))
         self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
         self.size_slider.setRange(1, 500)
         self.size_slider.valueChanged.connect(lambda v: self.brush_size_changed.emit(float(v)))
@@ -252,7 +241,6 @@ class RestorePanel(QWidget):
             slider.blockSignals(True)
             slider.setValue(value)
             slider.blockSignals(False)
-        (self.eraser_button if mode == ERASE else self.brush_button).setChecked(True)
 
     def show_opacity(self, opacity: float) -> None:
         self.opacity_slider.blockSignals(True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QSplitter, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ..core import mask as mask_ops
 from ..core.brush import Brush
@@ -26,6 +26,7 @@ from .canvas import CanvasWidget
 from .job_runner import JobRunner
 from .restore_networks import NetworkLists
 from .restore_panel import RestorePanel
+from .tool_bar import ToolBar
 
 FILL_KIND = "restore.fill"
 ESTIMATE_KIND = "restore.estimate"
@@ -49,8 +50,9 @@ class RestoreWorkspace(QWidget):
         self.paths = paths
         self.settings = settings
         self.canvas = CanvasWidget()
+        self.tools = ToolBar(self.canvas)
         self.panel = RestorePanel()
-        _lay_out(self, self.canvas, self.panel)
+        _lay_out(self, self.tools, self.canvas, self.panel)
         self.networks = NetworkLists(self.panel, paths, self.message.emit)
         self._fill_job: int | None = None
         self._job_label = "Fill"
@@ -68,7 +70,7 @@ class RestoreWorkspace(QWidget):
 
     def _connect(self) -> None:
         p, c = self.panel, self.canvas
-        p.tool_selected.connect(c.set_tool)
+        c.tool_message.connect(self.message)
         p.brush_size_changed.connect(lambda v: c.set_brush(Brush(v, c.brush.hardness, c.brush.mode)))
         p.hardness_changed.connect(lambda v: c.set_brush(Brush(c.brush.size, v, c.brush.mode)))
         p.opacity_changed.connect(self._on_panel_opacity)
@@ -278,10 +280,17 @@ class RestoreWorkspace(QWidget):
             self.document_changed.emit()
 
 
-def _lay_out(workspace: QWidget, canvas: CanvasWidget, panel: RestorePanel) -> None:
-    """The canvas, and the panel in a scroll area (it is taller than small screens) beside it."""
+def _lay_out(workspace: QWidget, tools: ToolBar, canvas: CanvasWidget, panel: RestorePanel) -> None:
+    """The tool bar, the canvas under the active tool's options, and the panel
+    in a scroll area (it is taller than small screens) beside it."""
+    centre = QWidget()
+    column = QVBoxLayout(centre)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(2)
+    column.addWidget(tools.options)
+    column.addWidget(canvas, 1)
     splitter = QSplitter(Qt.Orientation.Horizontal)
-    splitter.addWidget(canvas)
+    splitter.addWidget(centre)
     side = QScrollArea()
     side.setWidget(panel)
     side.setWidgetResizable(True)
@@ -292,7 +301,8 @@ def _lay_out(workspace: QWidget, canvas: CanvasWidget, panel: RestorePanel) -> N
     splitter.setCollapsible(0, False)
     layout = QHBoxLayout(workspace)
     layout.setContentsMargins(0, 0, 0, 0)
-    layout.addWidget(splitter)
+    layout.addWidget(tools)
+    layout.addWidget(splitter, 1)
 
 
 def _edited_mask(mask: np.ndarray, op: str, pixels: int) -> tuple[np.ndarray, str]:

@@ -1,0 +1,58 @@
+"""What the canvas draws over the picture: the before/after split line and
+the active tool's overlay (brush outline, selection outlines, clone source)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
+
+from ..core.tools import Overlay
+
+SHADOW, LIGHT = QColor(0, 0, 0, 200), QColor(255, 255, 255, 220)
+
+
+def draw_split(painter: QPainter, x: float, height: int, image_left: float, image_right: float) -> None:
+    """The split line at widget x ``x``; its labels stay over the image's widget span."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setPen(QPen(QColor(0, 0, 0, 160), 3))
+    painter.drawLine(QPointF(x, 0), QPointF(x, height))
+    painter.setPen(QPen(QColor(255, 255, 255), 1))
+    painter.drawLine(QPointF(x, 0), QPointF(x, height))
+    for text, right_aligned in (("Before", True), ("After", False)):
+        left = x - 88 if right_aligned else x + 8
+        left = min(max(left, image_left + 4), image_right - 84)   # never drawn off the image
+        box = QRectF(left, 8, 80, 20)
+        painter.fillRect(box, QColor(0, 0, 0, 120))
+        align = Qt.AlignmentFlag.AlignRight if right_aligned else Qt.AlignmentFlag.AlignLeft
+        painter.drawText(box.adjusted(4, 0, -4, 0), align | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def draw_tool(painter: QPainter, overlay: Overlay, to_widget, scale: float, cursor: QPointF | None) -> None:
+    """``overlay`` (image coordinates) in widget coordinates, black under white so it shows on any photo."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    style = Qt.PenStyle.DashLine if overlay.dashed else Qt.PenStyle.SolidLine
+    paths = [_path(points, overlay.closed, to_widget) for points in overlay.paths if points]
+    for color, width in ((SHADOW, 3), (LIGHT, 1)):
+        painter.setPen(QPen(color, width, style if color is LIGHT else Qt.PenStyle.SolidLine))
+        for path in paths:
+            painter.drawPath(path)
+        for x, y in overlay.crosshairs:
+            c = to_widget(QPointF(x, y))
+            painter.drawLine(c - QPointF(10, 0), c + QPointF(10, 0))
+            painter.drawLine(c - QPointF(0, 10), c + QPointF(0, 10))
+            painter.drawEllipse(c, 4, 4)
+    if overlay.circle and cursor is not None:
+        r = overlay.circle * scale
+        for color, radius in ((SHADOW, r + 1), (LIGHT, r)):
+            painter.setPen(QPen(color, 1, style))
+            painter.drawEllipse(cursor, radius, radius)
+
+
+def _path(points, closed: bool, to_widget) -> QPainterPath:
+    path = QPainterPath(to_widget(QPointF(*points[0])))
+    for p in points[1:]:
+        path.lineTo(to_widget(QPointF(*p)))
+    if closed:
+        path.closeSubpath()
+    return path

@@ -1,0 +1,158 @@
+"""The canvas tools the Restore workspace offers: one registry, one tool bar.
+
+Each :class:`ToolEntry` names a Qt-free tool (``core``), its label, shortcut
+and tooltip, and optionally the widget holding its options. The tool bar
+beside the canvas and the Tools menu share one checkable QAction per entry,
+so a shortcut exists once and the active tool is always shown checked.
+Adding a tool is one entry in :data:`TOOLS` plus its core module (and its
+options widget, if it has options).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QLabel, QStackedWidget, QToolBar, QWidget
+
+from ..core.brush import ERASE, PAINT, Brush
+from ..core.tools import MaskBrushTool, Tool, with_mode
+
+
+@dataclass(frozen=True)
+class ToolEntry:
+    """One tool of the tool bar.
+
+    Attributes
+    ----------
+    key : str
+        Stable name (settings, tests).
+    label : str
+        Tool-bar text and menu item.
+    shortcut : str
+        Its key (QKeySequence text), "" for none.
+    tip : str
+        Tooltip: what it does and how modifiers change it.
+    make : callable
+        ``(brush) -> Tool``: a new tool (made once, then kept while the window lives).
+    options : callable or None
+        ``(tool, parent) -> QWidget``: the tool's options, shown above the canvas.
+    brush_mode : str or None
+        For the brush tools: paint or erase when chosen.
+    same_as : str or None
+        Another entry whose tool this one drives (the eraser is the mask brush erasing).
+    """
+
+    key: str
+    label: str
+    shortcut: str
+    tip: str
+    make: Callable[[Brush], Tool]
+    options: Callable[[Tool, QWidget], QWidget] | None = None
+    brush_mode: str | None = None
+    same_as: str | None = None
+
+
+def _mask_brush(layer: str):
+    return lambda brush: MaskBrushTool(brush, layer=layer)
+
+
+TOOLS: tuple[ToolEntry, ...] = (
+    ToolEntry("brush", "Brush", "B", "Paint the fill mask (X swaps to the eraser, [ ] resize).",
+              _mask_brush("mask"), brush_mode=PAINT),
+    ToolEntry("eraser", "Eraser", "E", "Erase the fill mask (X swaps to the brush).",
+              _mask_brush("mask"), brush_mode=ERASE, same_as="brush"),
+    ToolEntry("sample_from", "Sample area", "G",
+              "Paint where a Content-aware fill may copy texture from (default: a band around the hole).",
+              _mask_brush("sample_from"), brush_mode=PAINT),
+    ToolEntry("sample_never", "Never sample", "Shift+G",
+              "Paint what a Content-aware fill must never copy (a badge, a face, a logo).",
+              _mask_brush("sample_never"), brush_mode=PAINT),
+)
+
+
+def entry(key: str) -> ToolEntry:
+    for item in TOOLS:
+        if item.key == key:
+            return item
+    raise KeyError(key)
+
+
+class ToolBar(QToolBar):
+    """The tools as exclusive checkable actions, and the active tool's options.
+
+    Signals
+    -------
+    tool_chosen(ToolEntry, Tool) : the user picked a tool (click, menu or shortcut).
+    """
+
+    tool_chosen = Signal(object, object)
+
+    def __init__(self, canvas, parent=None):
+        super().__init__("Tools", parent)
+        self.canvas = canvas
+        self.setOrientation(Qt.Orientation.Vertical)
+        self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        self.options = QStackedWidget()
+        self.options.addWidget(QLabel(""))
+        self._tools: dict[str, Tool] = {}
+        self._pages: dict[str, QWidget] = {}
+        self.actions_by_key: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        group.setExclusive(True)
+        for item in TOOLS:
+            action = QAction(item.label, self, checkable=True)
+            if item.shortcut:
+                action.setShortcut(QKeySequence(item.shortcut))
+            text = f"{item.tip} ({item.shortcut})" if item.shortcut else item.tip
+            action.setToolTip(text)
+            action.setStatusTip(text)
+            action.triggered.connect(lambda _=False, e=item: self.choose(e.key))
+            group.addAction(action)
+            self.addAction(action)
+            self.actions_by_key[item.key] = action
+        self._tools["brush"] = canvas.tool          # the canvas starts with the mask brush
+        self.actions_by_key["brush"].setChecked(True)
+        canvas.brush_changed.connect(self._on_canvas_brush_changed)
+
+    @property
+    def current(self) -> str:
+        for key, action in self.actions_by_key.items():
+            if action.isChecked():
+                return key
+        return "brush"
+
+    def tool(self, key: str) -> Tool:
+        """The tool of ``key`` (made on first use, then kept: a clone source survives a switch)."""
+        key = entry(key).same_as or key
+        if key not in self._tools:
+            self._tools[key] = entry(key).make(self.canvas.brush)
+        return self._tools[key]
+
+    def choose(self, key: str) -> Tool:
+        """Make ``key`` the canvas's tool, checked here and with its options shown."""
+        item, tool = entry(key), self.tool(key)
+        self.actions_by_key[key].setChecked(True)
+        if tool is not self.canvas.tool:
+            self.canvas.set_active_tool(tool)
+        if item.brush_mode is not None and self.canvas.brush.mode != item.brush_mode:
+            self.canvas.set_brush(with_mode(self.canvas.brush, item.brush_mode))
+        self._show_options(item, tool)
+        self.tool_chosen.emit(item, tool)
+        return tool
+
+    def _show_options(self, item: ToolEntry, tool: Tool) -> None:
+        if item.options is None:
+            self.options.setCurrentIndex(0)
+            return
+        if item.key not in self._pages:
+            self._pages[item.key] = item.options(tool, self.options)
+            self.options.addWidget(self._pages[item.key])
+        self.options.setCurrentWidget(self._pages[item.key])
+
+    def _on_canvas_brush_changed(self, brush: Brush) -> None:
+        # X (swap) or a tablet eraser flips the mask brush: keep Brush/Eraser checked to match.
+        if self.canvas.tool is self._tools.get("brush"):
+            self.actions_by_key["eraser" if brush.mode == ERASE else "brush"].setChecked(True)
