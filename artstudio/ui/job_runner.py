@@ -85,8 +85,8 @@ def _merge(older: Preview, newer: Preview) -> Preview:
     return Preview(newer.image, newer.dirty.union(older.dirty))
 
 
-class JobRunner(QThread):
-    """Runs one job at a time on a dedicated thread.
+class _JobThread(QThread):
+    """The worker side of :class:`JobRunner`: runs one job at a time on a dedicated thread.
 
     Every signal carries the job id first; the GUI ignores results of jobs
     it no longer waits for.
@@ -131,124 +131,9 @@ class JobRunner(QThread):
         self._stopping = False
         self._ids = itertools.count(1)
 
-    # -- GUI thread API ----------------------------------------------------------
-    def submit(self, kind: str, factory: JobFactory, *, latest_wins: bool = False,
-               cancel_running: bool = True, background: bool = False) -> int:
-        """Queue ``factory(cancel_token)``; returns the job id.
-
-        ``latest_wins`` drops queued jobs of the same kind and, with
-        ``cancel_running``, cancels the running one. Short single-step jobs
-        (a slider render) pass ``cancel_running=False``: the running render is
-        nearly done, and showing it keeps frames flowing during a drag.
-
-        ``background`` makes it *the* background job (see the module
-        docstring). There is at most one: submitting another while one
-        exists (running or paused) raises RuntimeError; cancel or finish the
-        first. Background jobs are never "latest wins".
-        """
-        if background and latest_wins:
-            raise ValueError("a background job cannot be 'latest wins'")
-        job = _Job(next(self._ids), kind, factory, background)
-        with self._lock:
-            if self._stopping:
-                raise RuntimeError("the job runner is shut down")
-            if background:
-                if self._background is not None:
-                    raise RuntimeError(f"A background job ({self._background.kind}) is already running; "
-                                       "stop it before starting another.")
-                self._background = job
-            else:
-                if latest_wins:
-                    self._drop_queued(kind)
-                    current = self._current
-                    if cancel_running and current is not None and not current.background \
-                            and current.kind == kind:
-                        current.token.cancel()
-                self._queue.append(job)
-            self._lock.notify()
-        return job.id
-
-    def _drop_queued(self, kind: str) -> None:
-        for j in [j for j in self._queue if j.kind == kind]:
-            self._queue.remove(j)
-            self._tell(JobOutcome(j.id, j.kind, "cancelled"))
-
-    def cancel(self, job_id: int | None = None) -> None:
-        """Cancel one job (queued, running or paused), or the running foreground one when None.
-
-        The background job is cancelled only by its id, so Esc during a fill
-        never ends a training run. A paused background job wakes up to end:
-        its generator is closed on the worker thread (its clean-up runs) and
-        ``job_cancelled`` follows.
-        """
-        with self._lock:
-            current = self._current
-            if current is not None and (job_id == current.id or (job_id is None and not current.background)):
-                current.token.cancel()
-            for j in [j for j in self._queue if j.id == job_id]:
-                self._queue.remove(j)
-                self._tell(JobOutcome(j.id, j.kind, "cancelled"))
-            if self._background is not None and self._background.id == job_id:
-                self._background.token.cancel()
-                self._lock.notify()
-
-    def pause(self, job_id: int) -> bool:
-        """Park the background job ``job_id`` after its step in flight; False if it is not pausable."""
-        with self._lock:
-            job = self._background
-            if job is None or job.id != job_id or job.paused or job.token.cancelled:
-                return False
-            job.paused = True
-        self.job_paused.emit(job_id)
-        return True
-
-    def resume(self, job_id: int) -> bool:
-        """Let a paused background job continue; False if it is not paused."""
-        with self._lock:
-            job = self._background
-            if job is None or job.id != job_id or not job.paused:
-                return False
-            job.paused = False
-            self._lock.notify()
-        self.job_resumed.emit(job_id)
-        return True
-
-    def is_paused(self, job_id: int) -> bool:
-        with self._lock:
-            return self._background is not None and self._background.id == job_id and self._background.paused
-
-    @property
-    def background_job(self) -> int | None:
-        """The id of the background job (running or paused), or None."""
-        with self._lock:
-            return None if self._background is None else self._background.id
-
-    @property
-    def busy(self) -> bool:
-        """True while the thread has work: a foreground job, or an unpaused background job."""
-        with self._lock:
-            return self._current is not None or bool(self._queue) or self._background_runnable()
-
     def _background_runnable(self) -> bool:  # call with the lock held
         job = self._background
         return job is not None and (not job.paused or job.token.cancelled)
-
-    def shutdown(self) -> None:
-        """Cancel everything, close a parked background job and wait for the thread to end.
-
-        Safe to call twice.
-        """
-        with self._lock:
-            self._stopping = True
-            for job in self._queue:
-                job.token.cancel()
-            self._queue.clear()
-            for job in (self._current, self._background):
-                if job is not None:
-                    job.token.cancel()
-            self._lock.notify()
-        if self.isRunning():
-            self.wait()
 
     # -- worker thread -------------------------------------------------------------
     def run(self) -> None:
@@ -355,3 +240,126 @@ class JobRunner(QThread):
         else:
             self.job_cancelled.emit(outcome.id)
         self.job_ended.emit(outcome)
+
+
+class JobRunner(_JobThread):
+    """Runs one job at a time on a dedicated thread; this class is its GUI-thread API
+    (submit, cancel, pause, resume, state), the worker loop is :class:`_JobThread`.
+
+    See :class:`_JobThread` for the signals and the ordering guarantee.
+    """
+
+    # -- GUI thread API ----------------------------------------------------------
+    def submit(self, kind: str, factory: JobFactory, *, latest_wins: bool = False,
+               cancel_running: bool = True, background: bool = False) -> int:
+        """Queue ``factory(cancel_token)``; returns the job id.
+
+        ``latest_wins`` drops queued jobs of the same kind and, with
+        ``cancel_running``, cancels the running one. Short single-step jobs
+        (a slider render) pass ``cancel_running=False``: the running render is
+        nearly done, and showing it keeps frames flowing during a drag.
+
+        ``background`` makes it *the* background job (see the module
+        docstring). There is at most one: submitting another while one
+        exists (running or paused) raises RuntimeError; cancel or finish the
+        first. Background jobs are never "latest wins".
+        """
+        if background and latest_wins:
+            raise ValueError("a background job cannot be 'latest wins'")
+        job = _Job(next(self._ids), kind, factory, background)
+        with self._lock:
+            if self._stopping:
+                raise RuntimeError("the job runner is shut down")
+            if background:
+                if self._background is not None:
+                    raise RuntimeError(f"A background job ({self._background.kind}) is already running; "
+                                       "stop it before starting another.")
+                self._background = job
+            else:
+                if latest_wins:
+                    self._drop_queued(kind)
+                    current = self._current
+                    if cancel_running and current is not None and not current.background \
+                            and current.kind == kind:
+                        current.token.cancel()
+                self._queue.append(job)
+            self._lock.notify()
+        return job.id
+
+    def _drop_queued(self, kind: str) -> None:
+        for j in [j for j in self._queue if j.kind == kind]:
+            self._queue.remove(j)
+            self._tell(JobOutcome(j.id, j.kind, "cancelled"))
+
+    def cancel(self, job_id: int | None = None) -> None:
+        """Cancel one job (queued, running or paused), or the running foreground one when None.
+
+        The background job is cancelled only by its id, so Esc during a fill
+        never ends a training run. A paused background job wakes up to end:
+        its generator is closed on the worker thread (its clean-up runs) and
+        ``job_cancelled`` follows.
+        """
+        with self._lock:
+            current = self._current
+            if current is not None and (job_id == current.id or (job_id is None and not current.background)):
+                current.token.cancel()
+            for j in [j for j in self._queue if j.id == job_id]:
+                self._queue.remove(j)
+                self._tell(JobOutcome(j.id, j.kind, "cancelled"))
+            if self._background is not None and self._background.id == job_id:
+                self._background.token.cancel()
+                self._lock.notify()
+
+    def pause(self, job_id: int) -> bool:
+        """Park the background job ``job_id`` after its step in flight; False if it is not pausable."""
+        with self._lock:
+            job = self._background
+            if job is None or job.id != job_id or job.paused or job.token.cancelled:
+                return False
+            job.paused = True
+        self.job_paused.emit(job_id)
+        return True
+
+    def resume(self, job_id: int) -> bool:
+        """Let a paused background job continue; False if it is not paused."""
+        with self._lock:
+            job = self._background
+            if job is None or job.id != job_id or not job.paused:
+                return False
+            job.paused = False
+            self._lock.notify()
+        self.job_resumed.emit(job_id)
+        return True
+
+    def is_paused(self, job_id: int) -> bool:
+        with self._lock:
+            return self._background is not None and self._background.id == job_id and self._background.paused
+
+    @property
+    def background_job(self) -> int | None:
+        """The id of the background job (running or paused), or None."""
+        with self._lock:
+            return None if self._background is None else self._background.id
+
+    @property
+    def busy(self) -> bool:
+        """True while the thread has work: a foreground job, or an unpaused background job."""
+        with self._lock:
+            return self._current is not None or bool(self._queue) or self._background_runnable()
+
+    def shutdown(self) -> None:
+        """Cancel everything, close a parked background job and wait for the thread to end.
+
+        Safe to call twice.
+        """
+        with self._lock:
+            self._stopping = True
+            for job in self._queue:
+                job.token.cancel()
+            self._queue.clear()
+            for job in (self._current, self._background):
+                if job is not None:
+                    job.token.cancel()
+            self._lock.notify()
+        if self.isRunning():
+            self.wait()

@@ -9,25 +9,21 @@ cancels it, and the job saves a checkpoint on its way out.
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import (QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QScrollArea,
-                               QSplitter, QVBoxLayout, QWidget)
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
 from ..jobs import train_defaults as D
 from ..jobs.train_checkpoint import recover_folder
 from ..jobs.train_common import TrainControl, TrainLog, TrainStats, format_eta
 from ..jobs.train_gen import TrainGenRequest, run_train_gen
 from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
-from .loss_chart import LossChart
-from .sample_view import SampleView
+from .train_monitor import TrainMonitor
 from .train_panel import GENERATOR_TYPES, MODEL_TYPES, TrainPanel, TrainSettings, count_images
 
 TRAIN_KIND = "train"
 ACTIVE_STATES = ("running", "paused", "stopping")
-LOG_LINES = 5000
 
 CLI_COMMANDS = {"inpaint": "restore", "denoise": "denoise", "sr": "upscale"}
 
@@ -63,11 +59,6 @@ class TrainWorkspace(QWidget):
         self.control: TrainControl | None = None
         self.trained_name: str | None = None
         self._run: TrainSettings | None = None
-        self._last_stats: TrainStats | None = None
-        self._phase = "Starting…"
-        self._elapsed, self._since = 0.0, None
-        self._clock = QTimer(self, interval=1000)
-        self._clock.timeout.connect(self._show_stats)
         self._build()
         self._connect()
         self._set_state("idle")
@@ -90,45 +81,13 @@ class TrainWorkspace(QWidget):
         side.setWidgetResizable(True)
         side.setMinimumWidth(self.panel.minimumWidth() + 16)
         side.setMaximumWidth(self.panel.maximumWidth() + 16)
-        self.samples = SampleView(placeholder="Samples from the model appear here while it trains.\n\n"
-                                              "Choose a folder of images on the left and press Start.")
-        self.chart = LossChart()
-        self.log = QPlainTextEdit()
-        self.log.setReadOnly(True)
-        self.log.setMaximumBlockCount(LOG_LINES)
-        self.log.setPlaceholderText("The run's log")
-        self.log.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
-        self.stats_label = QLabel("Not training")
-        self.stats_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setTextVisible(False)
-        self.progress.setFixedHeight(6)
-        self.open_button = QPushButton("Open in Generate")
-        self.open_button.setObjectName("primary")
-        self.open_button.setVisible(False)
-        header = QHBoxLayout()
-        header.addWidget(self.stats_label, 1)
-        header.addWidget(self.open_button)
-        # Sample grids are square: beside them, the chart and the log use the width a wide window has.
-        readouts = QSplitter(Qt.Orientation.Vertical)
-        readouts.addWidget(self.chart)
-        readouts.addWidget(self.log)
-        readouts.setSizes([1, 1])
-        middle = QSplitter(Qt.Orientation.Horizontal)
-        middle.addWidget(self.samples)
-        middle.addWidget(readouts)
-        middle.setSizes([600, 440])       # proportions: the splitter scales them to its width
-        middle.setCollapsible(0, False)
-        centre = QWidget()
-        column = QVBoxLayout(centre)
-        column.setContentsMargins(8, 6, 4, 4)
-        column.addLayout(header)
-        column.addWidget(self.progress)
-        column.addWidget(middle, 1)
+        self.monitor = TrainMonitor()
+        m = self.monitor
+        self.samples, self.chart, self.log = m.samples, m.chart, m.log
+        self.stats_label, self.progress, self.open_button = m.stats_label, m.progress, m.open_button
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(side)
-        splitter.addWidget(centre)
+        splitter.addWidget(self.monitor)
         splitter.setStretchFactor(1, 1)
         splitter.setCollapsible(1, False)
         layout = QHBoxLayout(self)
@@ -157,18 +116,9 @@ class TrainWorkspace(QWidget):
         return self.state in ACTIVE_STATES
 
     def _set_state(self, state: str) -> None:
-        if state in ACTIVE_STATES and self.state not in ACTIVE_STATES:
-            self._elapsed, self._since = 0.0, None
-        if state == "running" and self._since is None:
-            self._since = time.monotonic()
-            self._clock.start()
-        elif state != "running" and self._since is not None:
-            self._elapsed += time.monotonic() - self._since
-            self._since = None
-            self._clock.stop()
+        self.monitor.set_state(state, state in ACTIVE_STATES, self.state in ACTIVE_STATES)
         self.state = state
         self.panel.set_run_state(state)
-        self._show_stats()
         self.state_changed.emit(state)
 
     # -- the user's commands ----------------------------------------------------------------
@@ -190,11 +140,8 @@ class TrainWorkspace(QWidget):
             self._say(str(error))
             return False
         self.job_id, self.control, self._run = job_id, control, s
-        self.trained_name, self._last_stats, self._phase = None, None, "Starting…"
-        self.open_button.setVisible(False)
-        self.progress.setValue(0)
-        self.chart.clear(s.steps)
-        self.samples.set_image(None)
+        self.trained_name = None
+        self.monitor.begin(s.steps)
         self._log(f"— {MODEL_TYPES[s.kind]} '{s.name}' on {s.data} ({self.panel.image_count} images): "
                   f"{s.steps} steps, batch {s.batch}, {s.size} px, seed {s.seed}"
                   + (", resuming" if s.resume else ""))
@@ -255,7 +202,7 @@ class TrainWorkspace(QWidget):
 
     def shutdown(self) -> None:
         """Stop the clock before the job thread goes away (the runner closes the run itself)."""
-        self._clock.stop()
+        self.monitor.stop_clock()
 
     # -- runner events -------------------------------------------------------------------------
     def _on_runner_pause(self, job_id: int, state: str) -> None:
@@ -265,11 +212,7 @@ class TrainWorkspace(QWidget):
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
         if job_id != self.job_id:
             return
-        self.progress.setValue(int(round(fraction * 1000)))
-        if message:
-            self._phase = message                  # e.g. "Reading images…" before the first step
-            if self._last_stats is None:
-                self._show_stats()
+        self.monitor.set_phase(fraction, message)
 
     def _on_runner_preview(self, job_id: int, preview) -> None:
         if job_id == self.job_id:
@@ -279,10 +222,7 @@ class TrainWorkspace(QWidget):
         if job_id != self.job_id:
             return
         if isinstance(event, TrainStats):
-            self._last_stats = event
-            self.chart.add_point(event.step, event.losses, event.steps)
-            self.progress.setValue(int(round(event.step / max(event.steps, 1) * 1000)))
-            self._show_stats()
+            self.monitor.add_stats(event)
         elif isinstance(event, TrainLog):
             self._log(event.line)
 
@@ -295,7 +235,7 @@ class TrainWorkspace(QWidget):
         step, steps = getattr(result, "step", None), getattr(result, "steps", None) or self._run.steps
         generator = self._run.kind in GENERATOR_TYPES
         self._log(f"{'Stopped' if stopped else 'Finished'} at step {step} of {steps} after "
-                  f"{format_eta(self._elapsed_seconds())}. Saved as {name} in {folder}"
+                  f"{format_eta(self.monitor.elapsed_seconds())}. Saved as {name} in {folder}"
                   + (" — open it in Generate" if generator else
                      f" — choose it in the Restore panel's Network list, or use it with: "
                      f"artstudio {CLI_COMMANDS.get(self._run.kind, self._run.kind)} … --model {name}"))
@@ -323,26 +263,11 @@ class TrainWorkspace(QWidget):
         self.message.emit(message)
 
     # -- display ------------------------------------------------------------------------------
-    def _elapsed_seconds(self) -> float:
-        return self._elapsed + (time.monotonic() - self._since if self._since is not None else 0.0)
-
     def _show_stats(self) -> None:
-        s = self._last_stats
-        if s is None:
-            self.stats_label.setText({"idle": "Not training", "running": self._phase,
-                                      "paused": f"Paused   ·   {self._phase}", "stopping": "Stopping…"}
-                                     .get(self.state, self.state.capitalize()))
-            return
-        parts = [f"Step {s.step:,} / {s.steps:,}", f"{s.images_per_second:.1f} images/s"]
-        if self.state == "running":
-            parts.append(f"{format_eta(s.eta_seconds)} left")
-        parts.append(f"{format_eta(self._elapsed_seconds())} elapsed")
-        if self.state != "running":
-            parts.append(self.state.capitalize())
-        self.stats_label.setText("   ·   ".join(parts))
+        self.monitor.show_stats()
 
     def _log(self, line: str) -> None:
-        self.log.appendPlainText(line)
+        self.monitor.append_log(line)
 
     def _say(self, text: str) -> None:
         self._log(text)
