@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from ..core.imageio import READ_EXTENSIONS
 from ..jobs import train_defaults as D
 from ..jobs.train_common import NAME_PATTERN
 from ..models.registry import builtin_models
+from . import train_names
 from .widgets import keyed_combo
 
 MODEL_TYPES = {"gan": "GAN", "vae": "VAE", "inpaint": "Inpainting (fine-tune)",
@@ -279,41 +278,18 @@ class TrainPanel(QWidget):
     # -- validation -------------------------------------------------------------------
     def name_problem(self) -> str | None:
         """Why the name cannot be used, or None."""
-        name = self.name_edit.text().strip()
-        if not name:
-            return "Give the model a name."
-        if not re.fullmatch(NAME_PATTERN, name):
-            return "Use letters, digits, '-', '_' and '.', starting with a letter or digit."
-        if name in self._reserved:
-            return f"'{name}' is a built-in model: choose another name."
-        return None
+        return train_names.name_problem(self.name_edit.text().strip(), self._reserved)
 
     def existing_card(self) -> dict | None:
         """The card of the user model this name would replace ({} if unreadable), or None."""
         name = self.name_edit.text().strip()
-        if self.name_problem() is not None or not (self.models / f"{name}.safetensors").is_file():
-            return None
-        try:
-            card = json.loads((self.models / f"{name}.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return {}
-        return card if isinstance(card, dict) else {}
+        return None if self.name_problem() is not None else train_names.existing_card(self.models, name)
 
     def _update_name_hint(self) -> None:
         problem, card = self.name_problem(), self.existing_card()
         self.resume_check.setEnabled(card is not None)
-        name = self.name_edit.text().strip()
-        if problem is not None:
-            text = problem
-        elif card is None:
-            text = f"Saved as {name} in your models folder."
-        else:
-            kind, step, steps = card.get("task") or card.get("kind", "?"), card.get("step"), card.get("steps")
-            where = f" ({kind}, step {step} of {steps})" if step is not None else ""
-            text = (f"Continues {name}{where} from its checkpoint." if self.resume_check.isChecked() else
-                    f"A model named {name} exists{where}: it will be overwritten. "
-                    "Tick Resume to continue training it instead.")
-        self.name_hint.setText(text)
+        self.name_hint.setText(problem or train_names.name_hint(self.name_edit.text().strip(), card,
+                                                                self.resume_check.isChecked()))
         self.changed.emit()
 
     def can_start(self) -> bool:
