@@ -261,6 +261,20 @@ def test_an_existing_model_can_be_resumed(qtbot, ws, images, fake, paths):
     assert fake.requests[0].resume == paths.models / "my-faces.safetensors"
 
 
+def test_resume_adopts_the_checkpoint_recipe_batch_and_size(qtbot, ws, images, fake, paths):
+    (paths.models / "my-faces.safetensors").write_bytes(b"weights")
+    card = {"kind": "gan", "step": 10, "steps": 20, "recipe": {"kind": "gan", "batch": 12, "size": 128}}
+    (paths.models / "my-faces.json").write_text(json.dumps(card))
+    p = ws.panel
+    p.configure(folder=images, kind="gan", name="my-faces")
+    assert p.batch_spin.value() == 32                      # the type's default until Resume is ticked
+    p.configure(resume=True)
+    assert p.batch_spin.value() == 12 and p.size_combo.currentData() == 128
+    with qtbot.waitSignal(ws.state_changed, timeout=5000, check_params_cb=lambda s: s == "finished"):
+        click(qtbot, p.start_button)
+    assert (fake.requests[0].batch, fake.requests[0].size) == (12, 128)
+
+
 def test_restoration_fine_tuning_builds_its_request(qtbot, ws, images, fake, paths):
     start(qtbot, ws, images, kind="sr", size=64, steps=5)
     qtbot.waitUntil(lambda: ws.state == "finished", timeout=5000)

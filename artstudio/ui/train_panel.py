@@ -165,7 +165,7 @@ class TrainPanel(QWidget):
         self.name_edit.textChanged.connect(self._update_name_hint)
         form.addRow("Name", self.name_edit)
         self.resume_check = QCheckBox("Resume from its checkpoint")
-        self.resume_check.toggled.connect(self._update_name_hint)
+        self.resume_check.toggled.connect(self._on_resume_toggled)
         form.addRow(self.resume_check)
         self.name_hint = QLabel()
         self.name_hint.setObjectName("hint")
@@ -291,6 +291,16 @@ class TrainPanel(QWidget):
         self.name_hint.setText(problem or train_names.name_hint(self.name_edit.text().strip(), card,
                                                                 self.resume_check.isChecked()))
         self.changed.emit()
+
+    def _on_resume_toggled(self, resume: bool) -> None:
+        # Resuming continues the checkpoint's recipe: the panel adopts it (issue 15 B5).
+        card = self.existing_card() if resume else None
+        recipe = (card or {}).get("recipe")
+        if isinstance(recipe, dict):
+            batch, size = recipe.get("batch"), recipe.get("size")
+            self.configure(batch=batch if isinstance(batch, int) and batch > 0 else None,
+                           size=size if isinstance(size, int) and self.size_combo.findData(size) >= 0 else None)
+        self._update_name_hint()
 
     def can_start(self) -> bool:
         return self.image_count > 0 and self.name_problem() is None
