@@ -268,7 +268,7 @@ def test_resume_adopts_the_checkpoint_recipe_batch_and_size(qtbot, ws, images, f
     p = ws.panel
     p.configure(folder=images, kind="gan", name="my-faces")
     assert p.batch_spin.value() == 32                      # the type's default until Resume is ticked
-    p.configure(resume=True)
+    p.configure(resume=True, steps=3)
     assert p.batch_spin.value() == 12 and p.size_combo.currentData() == 128
     with qtbot.waitSignal(ws.state_changed, timeout=5000, check_params_cb=lambda s: s == "finished"):
         click(qtbot, p.start_button)
