@@ -138,9 +138,7 @@ def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
         _error(window, str(exc))
         return False
     if becomes_document_path:
-        doc.mark_saved(target)
-        # Until RestoreWorkspace relays the document's `saved` event, the title is told here.
-        window.restore.document_changed.emit()
+        doc.mark_saved(target)          # the workspace relays the document's `saved` event to the title
     extra = " (the unapplied fill result was not included)" if doc.proposal is not None else ""
     window.status.showMessage(f"Saved {target.name}{extra}", 6000)
     window.settings.last_dir = str(target.parent)

@@ -104,6 +104,11 @@ class RestoreWorkspace(QWidget):
         return self.canvas.document
 
     def set_document(self, document: Document | None) -> None:
+        old = self.document
+        if old is not None:
+            old.events.saved.disconnect(self._on_document_saved)
+        if document is not None:
+            document.events.saved.connect(self._on_document_saved)
         self.cancel_fill()
         # Forget the job now: a result that races the cancel belongs to the old photo.
         self._fill_job = None
@@ -265,6 +270,9 @@ class RestoreWorkspace(QWidget):
             self.panel.set_busy(False)
             if self.document is None or self.document.proposal is None:
                 self._end_compare()
+
+    def _on_document_saved(self, _path) -> None:
+        self.document_changed.emit()          # the title and the modified mark follow
 
     # -- settings sync --------------------------------------------------------------------
     def _on_panel_opacity(self, value: float) -> None:
