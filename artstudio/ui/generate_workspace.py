@@ -22,11 +22,11 @@ from . import generate_files
 from .animate_panel import AnimatePanel
 from .breed_grid import BreedGrid
 from .breed_panel import BreedPanel
-from .favourites_strip import FavouritesStrip
 from .frame_player import FramePlayer
 from .image_view import ImageView
 from .job_routes import JobRoutes
 from .latent_panel import LatentPanel
+from .thumbnail_strip import ThumbnailStrip
 
 DEFAULT_MODEL = "dcgan-faces"
 CPPN_FULL, CPPN_DRAG, CPPN_THUMB = 512, 128, 160
@@ -81,7 +81,7 @@ class GenerateWorkspace(QWidget):
         self.grid = BreedGrid(CHILDREN)
         self.grid.setVisible(False)           # until the first children are bred
         self.center = _splitter(self.view, self.grid, (3, 2))
-        self.favourite_list = FavouritesStrip()
+        self.favourite_list = ThumbnailStrip("Favourites: double-click to return to one", double_click=True)
         actions = QHBoxLayout()
         self.buttons = {key: QPushButton(text) for key, text, _ in ACTIONS}
         for key, _, dialog in ACTIONS:
@@ -131,7 +131,7 @@ class GenerateWorkspace(QWidget):
         ap.stop_requested.connect(self.stop_animation)
         ap.export_requested.connect(lambda *args: generate_files.export_animation_dialog(self, *args))
         self.grid.child_chosen.connect(s.adopt_child)
-        self.favourite_list.favourite_chosen.connect(s.go_to_favourite)
+        self.favourite_list.chosen.connect(s.go_to_favourite)
         self.tabs.currentChanged.connect(self._on_tabs_changed)
         self._settle.timeout.connect(lambda: self.render(final=True))
         self.player.frame.connect(self.view.set_image)
@@ -260,7 +260,8 @@ class GenerateWorkspace(QWidget):
 
     def _on_session_favourites_changed(self) -> None:
         entries = self.session.favourite_entries()
-        self.favourite_list.show_favourites(entries)
+        self.favourite_list.show_thumbnails([(f"#{i + 1}", f"seed {state.seed}", image)
+                                             for i, (state, image) in enumerate(entries)])
         self.breed_panel.set_favourites([f"#{i + 1} (seed {s.seed})" for i, (s, _) in enumerate(entries)])
         self.animate_panel.set_key_count(len(entries))
 
