@@ -76,7 +76,7 @@ def steps_agree(models: Path) -> bool:
 
 def one_round(data: Path, home: Path, env: dict, rng: random.Random) -> tuple[bool, bool, bool]:
     """(usable before recovery, usable after, consistent and resumable)."""
-    from artstudio.jobs.train_checkpoint import recover_folder
+    from artstudio.core.checkpoint_files import recover_folder
 
     models = home / "models"
     child = subprocess.Popen(child_command(data, STEPS, False), env=env, cwd=REPO)

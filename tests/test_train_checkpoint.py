@@ -12,7 +12,8 @@ from safetensors.torch import load_file, save_file
 
 from artstudio.core import file_commit
 from artstudio.jobs.base import CancelToken, JobError, run_sync
-from artstudio.jobs.train_checkpoint import recover_folder
+from artstudio.core.checkpoint_files import recover_folder
+from artstudio.models.cards import scan_cards
 from artstudio.jobs.train_common import TrainControl
 from artstudio.jobs.train_gen import TrainGenRequest, run_train_gen
 from artstudio.jobs.train_restore import TrainRestoreRequest, run_train_restore
@@ -107,6 +108,9 @@ def test_a_kill_at_any_point_of_a_save_leaves_a_consistent_checkpoint(kind, phot
         committed = "rename" in calls[:-1]          # the manifest's rename is the first one
         if not committed:
             assert loads(kind, out) == 2            # untouched: usable before anything recovers it
+        else:                                       # listing the folder finishes the save first
+            listed = {spec.name: spec for spec in scan_cards(out).specs}
+            assert "run" in listed and json.loads((out / "run.json").read_text())["step"] == 4
         recover_folder(out)                         # what the next start (window or CLI) does
         assert not list(out.glob("*.tmp")) and not list(out.glob("*.commit"))
         step = loads(kind, out)

@@ -144,7 +144,7 @@ def build_request(args, models: Path, resume: Path | None = None):
 
 def _recover(models: Path) -> None:
     """Finish (or undo) checkpoints that a killed run left half-replaced, before anything reads them."""
-    from ..jobs.train_checkpoint import recover_folder
+    from ..core.checkpoint_files import recover_folder
 
     if models.is_dir():
         recover_folder(models)

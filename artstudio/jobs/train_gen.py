@@ -114,7 +114,7 @@ class _Run:
         import torch
 
         from .gen_trainers import GenBatches, step_rng
-        from .train_checkpoint import checkpoint_files
+        from ..core.checkpoint_files import checkpoint_files
 
         self.request, self.report = request, report
         self.device = device_for(request.device)
@@ -231,7 +231,8 @@ class _Run:
                          licence="yours: trained on your own images", fields=fields_)
 
     def _resume(self, path: Path) -> None:
-        from .train_checkpoint import check_resumable, load_train_state, read_train_info, state_path
+        from ..core.checkpoint_files import state_path
+        from .train_checkpoint import check_resumable, load_train_state, read_train_info
 
         state = state_path(path)
         check_resumable(read_train_info(state).get("recipe", {}), recipe(self.request), state)
@@ -290,7 +291,8 @@ def _with_saved_recipe(request: TrainGenRequest) -> TrainGenRequest:
     """When resuming, latent size, width and learning rate left unset come from the checkpoint."""
     if request.resume is None:
         return request
-    from .train_checkpoint import read_train_info, state_path
+    from ..core.checkpoint_files import state_path
+    from .train_checkpoint import read_train_info
 
     saved = read_train_info(state_path(Path(request.resume))).get("recipe", {})
     unset = {k: saved[k] for k in ("latent", "width", "lr") if getattr(request, k) is None and k in saved}

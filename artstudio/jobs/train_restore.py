@@ -130,7 +130,7 @@ class _RestoreRun:
     def __init__(self, request: TrainRestoreRequest, images: list[np.ndarray], report) -> None:
         import torch
 
-        from .train_checkpoint import checkpoint_files
+        from ..core.checkpoint_files import checkpoint_files
 
         self.request, self.images, self.report = request, images, report
         self.device = device_for(request.device)
@@ -201,7 +201,8 @@ class _RestoreRun:
         yield TrainLog(f"Checkpoint at step {done}: {self.weights.name}")
 
     def _resume(self, path: Path) -> None:
-        from .train_checkpoint import check_resumable, load_train_state, read_train_info, state_path
+        from ..core.checkpoint_files import state_path
+        from .train_checkpoint import check_resumable, load_train_state, read_train_info
 
         state = state_path(path)
         check_resumable(read_train_info(state).get("recipe", {}), recipe(self.request), state)

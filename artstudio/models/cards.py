@@ -118,6 +118,7 @@ def scan_cards(user_dir: Path | None, taken: set[str] = frozenset()) -> CardScan
     scan = CardScan()
     if user_dir is None or not Path(user_dir).is_dir():
         return scan
+    _finish_interrupted_saves(Path(user_dir))
     names = set(taken)
     for card in sorted(Path(user_dir).glob("*.json")):
         try:
@@ -133,6 +134,18 @@ def scan_cards(user_dir: Path | None, taken: set[str] = frozenset()) -> CardScan
         names.add(spec.name)
         scan.specs.append(spec)
     return scan
+
+
+def _finish_interrupted_saves(folder: Path) -> None:
+    """A checkpoint a kill left half-replaced is completed (or rolled back) before its card is read,
+    so the listing never calls it damaged (issue 16 D4)."""
+    from ..core.checkpoint_files import recover_folder
+
+    try:
+        for name, outcome in recover_folder(folder):
+            log.info("Model %s: %s an interrupted save", name, "completed" if outcome == "forward" else "undid")
+    except OSError as error:            # a read-only folder: list what is there
+        log.warning("Could not finish interrupted saves in %s: %s", folder, error)
 
 
 def _generator(data: dict, card: Path, kind: str) -> ModelSpec:

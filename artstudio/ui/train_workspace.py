@@ -15,7 +15,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
 from ..jobs import train_defaults as D
-from ..jobs.train_checkpoint import recover_folder
+from ..core.checkpoint_files import recover_folder
 from ..jobs.train_common import TrainControl, TrainLog, TrainStats, format_eta
 from ..jobs.train_gen import TrainGenRequest, run_train_gen
 from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
