@@ -18,7 +18,9 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QLabel, QStackedWidget, QToolBar, QWidget
 
 from ..core.brush import ERASE, PAINT, Brush
+from ..core.clone import CloneTool, HealTool
 from ..core.tools import MaskBrushTool, Tool, with_mode
+from .clone_options import CloneOptions
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,12 @@ TOOLS: tuple[ToolEntry, ...] = (
     ToolEntry("sample_never", "Never sample", "Shift+G",
               "Paint what a Content-aware fill must never copy (a badge, a face, a logo).",
               _mask_brush("sample_never"), brush_mode=PAINT),
+    ToolEntry("clone", "Clone", "S",
+              "Clone stamp: Ctrl+click (or Alt+click) where to copy from, then paint; "
+              "Aligned keeps the offset from stroke to stroke.", CloneTool, options=CloneOptions),
+    ToolEntry("heal", "Heal", "J",
+              "Healing brush: copies texture like Clone, blended into its surroundings so "
+              "brightness and colour match (Ctrl/Alt+click sets the source).", HealTool, options=CloneOptions),
 )
 
 
