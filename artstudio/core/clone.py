@@ -31,7 +31,7 @@ import numpy as np
 from .brush import PointerEvent, segment_bounds, segment_coverage
 from .events import EventGroup
 from .history import TILE, Patch
-from .poisson import poisson_blend
+from .poisson import fast_side, poisson_blend
 from .rect import Rect
 from .tools import Overlay, Tool, ToolError
 
@@ -108,6 +108,14 @@ class _Stroke:
 
 def _shifted(rect: Rect, dx: int, dy: int) -> Rect:
     return Rect(rect.x0 + dx, rect.y0 + dy, rect.x1 + dx, rect.y1 + dy)
+
+
+def _grown(lo: int, hi: int, size: int, low: int, high: int) -> tuple[int, int]:
+    """``[lo, hi)`` grown to ``size`` (both ends, then whichever has room) within ``[low, high)``."""
+    extra = size - (hi - lo)
+    lo = max(low, lo - extra // 2)
+    hi = min(high, lo + size)
+    return max(low, hi - size), hi
 
 
 @dataclass
@@ -278,6 +286,17 @@ class HealTool(CloneTool):
 
     key = "heal"
     label = "Heal"
+
+    def _dab_rect(self, document, a: PointerEvent, b: PointerEvent, offset) -> Rect | None:
+        rect = super()._dab_rect(document, a, b, offset)
+        if rect is None:
+            return None
+        w, h = document.size
+        dx, dy = offset
+        allowed = Rect(0, 0, w, h).intersect(Rect(-dx, -dy, w - dx, h - dy))
+        x0, x1 = _grown(rect.x0, rect.x1, fast_side(rect.width), allowed.x0, allowed.x1)
+        y0, y1 = _grown(rect.y0, rect.y1, fast_side(rect.height), allowed.y0, allowed.y1)
+        return Rect(x0, y0, x1, y1)
 
     def _blend(self, stroke: _Stroke, rect: Rect, source: np.ndarray, target: np.ndarray,
                before: np.ndarray, after: np.ndarray) -> np.ndarray:
