@@ -57,7 +57,8 @@ def first_open(window, photo):
         count[0] += 1
     window._painter = QTimer(window, interval=500)
     window._painter.timeout.connect(paint)
-    window._painter.start()
+    # The photo is decoded off the GUI thread: paint once it is shown.
+    window.photo_loader.opened.connect(lambda *_: window._painter.start())
 app_module._first_open = first_open
 sys.exit(app_module.main(sys.argv[1]))
 """ % (BLOCK, PER_ROW)

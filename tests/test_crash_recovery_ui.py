@@ -50,7 +50,7 @@ def _painted(qtbot, path, photo, scratch):
     """A window on ``photo`` (saved as ``path``) with ``scratch`` painted as its mask."""
     save_image(path, photo)
     window = _window(qtbot)
-    window.open_path(path)
+    window.open_path(path, wait=True)
     window.restore.replace_mask(scratch, "Paint")
     return window
 
@@ -107,11 +107,13 @@ from PySide6.QtCore import QTimer
 from artstudio.ui import app as app_module
 orig = app_module._first_open
 def first_open(window, photo):
+    def paint(*_):                       # once the photo, decoded off the GUI thread, is shown
+        mask = np.zeros(window.restore.document.mask.shape, np.uint8)
+        mask[10:40, 10:60] = 255
+        window.restore.replace_mask(mask, "Paint")
+        print("PAINTED", flush=True)
+    window.photo_loader.opened.connect(lambda *_: QTimer.singleShot(0, paint))
     orig(window, photo)
-    mask = np.zeros(window.restore.document.mask.shape, np.uint8)
-    mask[10:40, 10:60] = 255
-    window.restore.replace_mask(mask, "Paint")
-    print("PAINTED", flush=True)
 app_module._first_open = first_open
 sys.exit(app_module.main(sys.argv[1]))
 """

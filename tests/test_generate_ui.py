@@ -125,7 +125,7 @@ def test_png_export_carries_the_recipe_and_reopens_the_exact_state(qtbot, window
         assert png.size == (128, 128)
     gen.randomize()
     wait_for(qtbot, gen, "generate.render")
-    assert window.open_path(out)
+    assert window.open_path(out, wait=True)
     wait_for(qtbot, gen, "generate.render")
     assert gen.state.seed == state.seed and dict(gen.state.edits) == {0: -1.25}
     assert np.array_equal(gen.state.latent, state.latent)
@@ -138,7 +138,7 @@ def test_latent_file_round_trip_and_a_corrupt_file_is_refused(qtbot, window, gen
     saved = gen.state
     gen.randomize()
     wait_for(qtbot, gen, "generate.render")
-    assert window.open_path(path)
+    assert window.open_path(path, wait=True)
     assert np.array_equal(gen.state.latent, saved.latent)
     bad = tmp_path / "bad.npz"
     bad.write_bytes(b"not a latent")
@@ -214,13 +214,13 @@ def test_a_recipe_that_does_not_fit_the_model_is_explained_not_crashed(qtbot, wi
     messages = []
     gen.message.connect(messages.append)
     bad_edit = dataclasses.replace(gen.state, edits=((35, 2.0),), seed=3_000_000_000)
-    assert window.open_path(save_latent(tmp_path / "edit.npz", bad_edit))
+    assert window.open_path(save_latent(tmp_path / "edit.npz", bad_edit), wait=True)
     wait_for(qtbot, gen, "generate.render")
     assert gen.state.edits == () and any("Ignored edits" in m for m in messages)
     assert gen.latent_panel.seed_spin.value() == 2**31 - 1
     current = gen.state
     wrong = dataclasses.replace(gen.state, latent=np.zeros(50, np.float32), edits=())
-    assert window.open_path(save_latent(tmp_path / "short.npz", wrong))
+    assert window.open_path(save_latent(tmp_path / "short.npz", wrong), wait=True)
     wait_for(qtbot, gen, "generate.render")
     assert gen.state.latent.size == 100
     assert any("has 50 values" in m for m in messages)
@@ -274,7 +274,7 @@ def test_a_recipe_for_a_missing_model_opens_as_a_photo_and_says_why(qtbot, windo
 
     state = dataclasses.replace(gen.state, model="stylegan-ultra")
     path = write_png_with_recipe(tmp_path / "alien.png", gen.last_image, state, "0.1.0")
-    assert window.open_path(path)
+    assert window.open_path(path, wait=True)
     assert window.stack.currentWidget() is window.restore
     assert window.restore.document.path == path
     assert "stylegan-ultra" in window.status.currentMessage()

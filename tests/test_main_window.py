@@ -1,3 +1,5 @@
+import threading
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
@@ -36,7 +38,7 @@ def window(qtbot, dialogs):
 
 @pytest.fixture
 def demo(window):
-    assert file_ops.open_demo(window)
+    assert file_ops.open_demo(window, wait=True)
     window.restore.panel.set_method("telea")  # classical: fast, and needs no trained weights
     return window
 
@@ -138,7 +140,7 @@ def test_a_corrupt_file_shows_one_message_and_keeps_the_open_photo(qtbot, demo, 
     doc = demo.restore.document
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8\xff\xe0 definitely not a jpeg" * 10)
-    assert not demo.open_path(bad)
+    assert not demo.open_path(bad, wait=True)
     assert len(dialogs["warning"]) == 1 and "broken.jpg" in dialogs["warning"][0]
     assert "\n" not in dialogs["warning"][0]
     assert demo.restore.document is doc
@@ -152,15 +154,41 @@ def test_dropping_a_file_opens_it(qtbot, window, tmp_path, photo):
     event = QDropEvent(QPointF(50, 50), Qt.DropAction.CopyAction, mime,
                        Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     window.dropEvent(event)
-    assert window.restore.document.path == path
+    qtbot.waitUntil(lambda: window.restore.document is not None and window.restore.document.path == path)
     assert np.array_equal(window.restore.document.image, photo)
+
+
+def test_a_photo_decodes_off_the_gui_thread_and_the_newest_request_wins(qtbot, window, tmp_path, photo,
+                                                                       monkeypatch):
+    from artstudio.jobs import open_photo
+
+    slow, fast = tmp_path / "slow.png", tmp_path / "fast.png"
+    save_image(slow, photo)
+    save_image(fast, photo[::-1].copy())
+    real_load, gui = open_photo.load_image, threading.get_ident()
+    threads, release = [], threading.Event()
+
+    def load(path):
+        threads.append(threading.get_ident())
+        if path.name == "slow.png":
+            release.wait(10)             # a decode that takes a while
+        return real_load(path)
+    monkeypatch.setattr(open_photo, "load_image", load)
+    assert window.open_path(slow)        # returns at once: the window keeps painting
+    qtbot.waitUntil(lambda: len(threads) == 1)
+    window.open_path(fast)               # asked for while the first still decodes
+    qtbot.waitUntil(lambda: window.restore.document is not None and window.restore.document.path == fast)
+    release.set()
+    qtbot.wait(200)
+    assert window.restore.document.path == fast          # the slow one arrived late and was dropped
+    assert gui not in threads
 
 
 def test_saving_over_the_original_needs_confirmation(qtbot, window, dialogs, tmp_path, photo, scratch,
                                                      monkeypatch):
     original = tmp_path / "family.png"
     save_image(original, photo)
-    window.open_path(original)
+    window.open_path(original, wait=True)
     window.restore.replace_mask(scratch, "mask")
     bytes_before = original.read_bytes()
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(original), ""))
@@ -177,7 +205,7 @@ def test_saving_over_the_original_needs_confirmation(qtbot, window, dialogs, tmp
 def test_save_as_new_file_and_export_copy(qtbot, window, tmp_path, photo, monkeypatch):
     src = tmp_path / "in.png"
     save_image(src, photo)
-    window.open_path(src)
+    window.open_path(src, wait=True)
     out, copy = tmp_path / "out.tif", tmp_path / "copy.webp"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     assert file_ops.save_as(window)
@@ -206,7 +234,7 @@ def test_closing_mid_job_cancels_and_ends_the_thread(qtbot, dialogs, tmp_path):
     big = np.random.default_rng(0).integers(0, 255, (900, 1200, 3), dtype=np.uint8)
     path = tmp_path / "big.png"
     save_image(path, big)
-    w.open_path(path)
+    w.open_path(path, wait=True)
     mask = np.zeros(big.shape[:2], np.uint8)
     for y in range(20, 900, 60):
         mask[y:y + 30, 50:1150] = 255                        # slow for biharmonic
@@ -245,13 +273,13 @@ def test_opened_files_appear_in_open_recent(qtbot, window, tmp_path, photo):
     first, second = tmp_path / "first.png", tmp_path / "second.png"
     save_image(first, photo)
     save_image(second, photo[::-1].copy())
-    window.open_path(first)
-    window.open_path(second)
+    window.open_path(first, wait=True)
+    window.open_path(second, wait=True)
     window.fill_recent_menu()
     entries = [a.text() for a in window.recent_menu.actions()]
     assert entries[:2] == [str(second.resolve()), str(first.resolve())]
     window.recent_menu.actions()[1].trigger()
-    assert window.restore.document.path.name == "first.png"
+    qtbot.waitUntil(lambda: window.restore.document.path.name == "first.png")
 
 
 def test_undoing_an_image_change_drops_a_stale_result(qtbot, demo):
@@ -271,13 +299,13 @@ def test_the_painted_mask_comes_back_when_the_photo_is_reopened(qtbot, dialogs, 
     save_image(path, photo)
     first = app_module.create_window()
     qtbot.addWidget(first)
-    first.open_path(path)
+    first.open_path(path, wait=True)
     first.restore.replace_mask(scratch, "paint")
     first._close_confirmed = True
     first.close()
     second = app_module.create_window()
     qtbot.addWidget(second)
-    second.open_path(path)
+    second.open_path(path, wait=True)
     assert np.array_equal(second.restore.document.mask, scratch)
     assert not second.restore.document.modified
     second.restore.mask_operation("clear")
@@ -285,7 +313,7 @@ def test_the_painted_mask_comes_back_when_the_photo_is_reopened(qtbot, dialogs, 
     second.close()
     third = app_module.create_window()
     qtbot.addWidget(third)
-    third.open_path(path)
+    third.open_path(path, wait=True)
     assert not third.restore.document.mask.any()
     third._close_confirmed = True
     third.close()
@@ -326,7 +354,7 @@ def test_median_denoise_removes_specks_and_can_be_reverted(qtbot, window, tmp_pa
     noisy[specks] = 255
     path = tmp_path / "specks.png"
     save_image(path, noisy)
-    window.open_path(path)
+    window.open_path(path, wait=True)
     window.restore.denoise("median", "saltpepper")
     wait_job(qtbot, window)
     result = window.restore.document.proposal

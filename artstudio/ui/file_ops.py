@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 
-from ..core.autosave import load_photo_mask, save_photo_mask
+from ..core.autosave import save_photo_mask
 from ..core.document import Document
-from ..core.imageio import READ_EXTENSIONS, ImageError, load_image, load_mask, save_image, save_mask
+from ..core.imageio import READ_EXTENSIONS, ImageError, load_mask, save_image, save_mask
 from ..core.paths import resources_dir
+from ..jobs.open_photo import OpenPhotoRequest
 
 OPEN_FILTER = "Images ({});;All files (*)".format(" ".join(f"*{e}" for e in READ_EXTENSIONS))
 SAVE_FILTER = "PNG (*.png);;JPEG (*.jpg *.jpeg);;TIFF (*.tif *.tiff);;WebP (*.webp)"
@@ -56,34 +56,52 @@ def autosave_mask(window) -> None:
         window.status.showMessage(f"Could not autosave the mask: {exc}", 6000)
 
 
-def open_path(window, path: Path, mask_path: Path | None = None) -> bool:
-    """Open an image (and optionally its mask) as the current document."""
+def open_path(window, path: Path, mask_path: Path | None = None, wait: bool = False, note: str = "") -> bool:
+    """Open an image (and optionally its mask) as the current document.
+
+    The photo is decoded on the window's file lane (:class:`~.photo_loader.PhotoLoader`),
+    so the window keeps painting; the document is replaced when it arrives.
+    Returns False when the user kept the current photo, else True (the decode
+    started); with ``wait``, whether the photo was opened (scripts, tests).
+    ``note`` is said once the photo is shown (e.g. why its recipe was ignored).
+    """
     if not confirm_discard(window):
         return False
     window.status.showMessage(f"Opening {Path(path).name}…")
-    QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    request = OpenPhotoRequest(Path(path), None if mask_path is None else Path(mask_path), window.paths.autosave)
+    request_id = window.photo_loader.load(request)
+    window.photo_loader.notes[request_id] = note
+    if not wait:
+        return True
+    kind, _ = window.photo_loader.wait(request_id)
+    return kind == "opened"
+
+
+def connect_photo_loader(window) -> None:
+    """Route the file lane's results to the Restore workspace and the status bar."""
+    loader = window.photo_loader
+    loader.opened.connect(lambda rid, photo: _on_photo_opened(window, rid, photo))
+    loader.failed.connect(lambda rid, text: (loader.notes.pop(rid, None), _error(window, text)))
+
+
+def _on_photo_opened(window, request_id: int, photo) -> None:
+    note_after = window.photo_loader.notes.pop(request_id, "")
+    if request_id != window.photo_loader.latest:
+        return                                  # a newer photo was asked for meanwhile
+    loaded = photo.loaded
     try:
-        loaded = load_image(path)
-        mask = load_mask(mask_path, loaded.size) if mask_path is not None else None
-        restored = mask is None and (mask := load_photo_mask(window.paths.autosave, loaded.path,
-                                                             loaded.size)) is not None
         autosave_mask(window)
-        window.restore.set_document(Document(loaded.pixels, mask, loaded.path))
-    except ImageError as exc:
-        QApplication.restoreOverrideCursor()
-        _error(window, str(exc))
-        return False
+        window.restore.set_document(Document(loaded.pixels, photo.mask, loaded.path))
     except MemoryError:
-        QApplication.restoreOverrideCursor()
-        _error(window, f"Not enough memory to open '{Path(path).name}'.")
-        return False
-    QApplication.restoreOverrideCursor()
-    window.settings.last_dir = str(Path(path).resolve().parent)
-    window.settings.add_recent(str(Path(path).resolve()))
+        _error(window, f"Not enough memory to open '{loaded.path.name}'.")
+        return
+    window.settings.last_dir = str(loaded.path.resolve().parent)
+    window.settings.add_recent(str(loaded.path.resolve()))
     note = " (16-bit source shown and saved as 8-bit)" if loaded.bit_depth == 16 else ""
-    note += "; restored the mask you painted on it last time" if restored else ""
-    window.status.showMessage(f"Opened {Path(path).name}{note}", 6000)
-    return True
+    note += "; restored the mask you painted on it last time" if photo.restored_mask else ""
+    window.status.showMessage(f"Opened {loaded.path.name}{note}", 6000)
+    if note_after:
+        window.status.showMessage(f"{loaded.path.name}: {note_after}", 10000)
 
 
 def recipe_in(window, path: Path):
@@ -109,9 +127,9 @@ def open_dialog(window) -> None:
         window.open_path(Path(path))
 
 
-def open_demo(window) -> bool:
+def open_demo(window, wait: bool = False) -> bool:
     res = resources_dir()
-    return open_path(window, res / DEMO_IMAGE, res / DEMO_MASK)
+    return open_path(window, res / DEMO_IMAGE, res / DEMO_MASK, wait=wait)
 
 
 def _confirm_overwrite(window, target: Path) -> bool:

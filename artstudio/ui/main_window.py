@@ -13,6 +13,7 @@ from ..core.settings import Settings
 from ..jobs.system import run_probe_device
 from . import file_ops, generate_files, menus
 from .crash_guard import CrashGuard
+from .photo_loader import PhotoLoader
 from .job_runner import JobOutcome, JobRunner
 from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
@@ -46,6 +47,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.stack)
         self.status = StudioStatusBar()
         self.setStatusBar(self.status)
+        self.photo_loader = PhotoLoader(self)
         self.workspace_buttons = menus.build_workspace_bar(self, WORKSPACES)
         self.undo_action, self.redo_action, self.recent_menu = menus.build_menus(self, WORKSPACES)
         self._connect()
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         r, ws = self.runner, self.restore
+        file_ops.connect_photo_loader(self)
         r.job_started.connect(self._on_runner_started)
         r.job_progress.connect(self._on_runner_progress)
         r.job_ended.connect(self._on_runner_ended)
@@ -173,8 +176,12 @@ class MainWindow(QMainWindow):
             action.triggered.connect(lambda _=False, f=file: self.open_path(Path(f)))
         self.recent_menu.setEnabled(bool(self.settings.recent_files))
 
-    def open_path(self, path: Path) -> bool:
-        """Open a photo, a latent file, or a PNG carrying an ArtStudio recipe."""
+    def open_path(self, path: Path, wait: bool = False) -> bool:
+        """Open a photo, a latent file, or a PNG carrying an ArtStudio recipe.
+
+        A photo is decoded off the GUI thread; True means it is on its way
+        (with ``wait``: that it was opened).
+        """
         path = Path(path)
         if path.suffix.lower() == ".npz":
             self.show_workspace(1)
@@ -186,10 +193,7 @@ class MainWindow(QMainWindow):
             self.status.showMessage(f"Restored the recipe of {path.name}", 6000)
             return True
         self.show_workspace(0)
-        opened = file_ops.open_path(self, path)
-        if opened and note:
-            self.status.showMessage(f"{path.name}: {note}", 10000)
-        return opened
+        return file_ops.open_path(self, path, wait=wait, note=note)
 
     def about(self) -> None:
         QMessageBox.about(self, "About ArtStudio",
@@ -226,6 +230,7 @@ class MainWindow(QMainWindow):
         if not self._close_confirmed and not (file_ops.confirm_discard(self) and self._confirm_end_training()):
             event.ignore()
             return
+        self.photo_loader.shutdown()
         self.generate.shutdown()
         self.train.shutdown()
         self.runner.shutdown()       # a training run saves its checkpoint as it is closed
