@@ -91,6 +91,32 @@ def test_cancel_stops_dip(small, hole, narrow):
     assert seen == 3
 
 
+class CancelDuringBackward(CancelToken):
+    """Cancels itself once the first iteration's backward pass has begun."""
+
+    def __init__(self):
+        super().__init__()
+        self.armed = False
+
+    def check(self):
+        import traceback
+
+        if not self.armed and any(f.name == "backward" for f in traceback.extract_stack()):
+            self.armed = True
+            self.cancel()
+        super().check()
+
+
+def test_cancel_takes_effect_inside_an_iteration_not_after_it(small):
+    token = CancelDuringBackward()
+    progress = []
+    with pytest.raises(Cancelled):
+        for event in run_dip(DipRequest(small, "sr", scale=2, iterations=5), token):
+            progress.append(event)
+    assert token.armed
+    assert not any("iteration 1 of" in getattr(e, "message", "") for e in progress)   # iteration 1 never ended
+
+
 def test_stop_rules():
     flat = [1.0] * 200
     falling = list(np.linspace(1.0, 0.1, 200))
