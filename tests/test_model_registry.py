@@ -118,6 +118,17 @@ def test_names_tasks_paths_and_renamed_cards_resolve(tmp_path):
         resolve(weights)
 
 
+def test_a_pickled_checkpoint_is_refused_in_one_line_without_being_opened(tmp_path, monkeypatch):
+    import torch
+
+    pt = tmp_path / "net.pt"
+    pt.write_bytes(b"PK\x03\x04 a pickle would run code here")
+    monkeypatch.setattr(torch, "load", lambda *a, **k: pytest.fail("torch.load was called"))
+    with pytest.raises(ModelError, match=r"'net.pt' is not a .safetensors model") as error:
+        resolve(str(pt))
+    assert "\n" not in str(error.value)
+
+
 def test_unknown_names_list_the_choices_of_the_kind_asked_for(tmp_path):
     save_tiny_restore(tmp_path, "denoise")
     with pytest.raises(ModelError) as info:

@@ -144,6 +144,10 @@ def _by_name(text: str, folder: Path | None) -> ModelSpec | None:
 
 def spec_at(path: Path) -> ModelSpec:
     """The spec of the model file ``path`` (``.safetensors`` or its ``.json``) from its card beside it."""
+    if path.suffix.lower() not in (".safetensors", ".json"):
+        # Pickled checkpoints (.pt, .pth, .ckpt, .bin) can run code when loaded: never opened.
+        raise ModelError(f"'{path.name}' is not a .safetensors model; ArtStudio does not load pickled "
+                         "PyTorch files (they can run code). Convert it to .safetensors with a card.")
     weights = path.with_suffix(".safetensors")
     card = weights.with_suffix(".json")
     if not card.exists():
