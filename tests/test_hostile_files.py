@@ -99,6 +99,17 @@ def test_unpromised_formats_are_refused_whatever_the_name(tmp_path, fmt):
     with pytest.raises(ImageError) as excinfo:
         load_image(path)
     _one_line(excinfo, "photo.jpg")
+    if fmt in ("GIF", "ICO", "DDS"):         # recognised from their first bytes: named, not "damaged"
+        assert "damaged" not in str(excinfo.value) and "which ArtStudio does not open" in str(excinfo.value)
+
+
+def test_a_valid_pdf_is_called_unsupported_not_damaged(tmp_path):
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+    with pytest.raises(ImageError) as excinfo:
+        load_image(path)
+    _one_line(excinfo, "scan.pdf")
+    assert "a PDF document" in str(excinfo.value) and "damaged" not in str(excinfo.value)
 
 
 @pytest.mark.parametrize("fmt, ext", [("PNG", ".png"), ("JPEG", ".jpg"), ("TIFF", ".tif"),

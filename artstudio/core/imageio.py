@@ -174,7 +174,7 @@ def _user_errors(path: Path, name: str):
     except PermissionError:
         raise ImageError(f"Cannot open '{name}': permission denied.") from None
     except UnidentifiedImageError:
-        raise ImageError(f"Cannot open '{name}': {_NOT_SUPPORTED}") from None
+        raise ImageError(f"Cannot open '{name}': {_not_supported(path)}") from None
     except MemoryError:
         raise ImageError(f"Cannot open '{name}': not enough memory.") from None
     except Exception:
@@ -185,8 +185,30 @@ def _user_errors(path: Path, name: str):
                          "incomplete.") from None
 
 
-_NOT_SUPPORTED = ("the file is damaged or not an image ArtStudio opens "
-                  "(PNG, JPEG, TIFF, WebP or BMP).")
+_OPENS = "(PNG, JPEG, TIFF, WebP or BMP)"
+_NOT_SUPPORTED = f"the file is damaged or not an image ArtStudio opens {_OPENS}."
+# Leading bytes of formats people try to open, named only in the refusal: a
+# valid PDF or GIF is "not supported", not "damaged". Nothing here is decoded.
+_KNOWN_OTHERS = ((b"%PDF", "a PDF document"), (b"%!PS", "a PostScript file"),
+                 (b"\xc5\xd0\xd3\xc6", "an EPS file"), (b"GIF8", "a GIF image"),
+                 (b"8BPS", "a Photoshop document"), (b"\x00\x00\x01\x00", "an icon file"),
+                 (b"qoif", "a QOI image"), (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"),
+                 (b"\xffO\xffQ", "a JPEG 2000 image"), (b"DDS ", "a DDS texture"),
+                 (b"gimp xcf", "a GIMP document"), (b"PK\x03\x04", "a zip archive (a Krita .kra?)"))
+
+
+def _not_supported(path) -> str:
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        return _NOT_SUPPORTED
+    what = next((name for magic, name in _KNOWN_OTHERS if head.startswith(magic)), None)
+    if what is None and head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"heic", b"heix", b"mif1"):
+        what = "an AVIF/HEIF image"
+    if what is None:
+        return _NOT_SUPPORTED
+    return f"it is {what}, which ArtStudio does not open; it opens {_OPENS[1:-1]}."
 
 
 def load_mask(path, size: tuple[int, int] | None = None, *,
