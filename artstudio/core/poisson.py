@@ -14,6 +14,8 @@ costs O(n log n) in the crop's pixels, whatever the size of the photo.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 __all__ = ["fast_side", "harmonic_fill", "poisson_blend"]
@@ -65,14 +67,21 @@ def harmonic_fill(border: np.ndarray) -> np.ndarray:
     rhs[-1] -= values[-1, 1:-1]
     rhs[:, 0] -= values[1:-1, 0]
     rhs[:, -1] -= values[1:-1, -1]
-    j = np.arange(1, h - 1, dtype=np.float32)[:, None]
-    k = np.arange(1, w - 1, dtype=np.float32)[None, :]
-    eig = 2.0 * np.cos(np.pi * j / (h - 1)) + 2.0 * np.cos(np.pi * k / (w - 1)) - 4.0
-    if values.ndim == 3:
-        eig = eig[..., None]
-    spectrum = dstn(rhs, type=1, axes=(0, 1)) / eig
-    out[1:-1, 1:-1] = idstn(spectrum, type=1, axes=(0, 1))
+    spectrum = dstn(rhs, type=1, axes=(0, 1), overwrite_x=True)
+    spectrum *= _inverse_eigenvalues(h, w, values.ndim == 3)
+    out[1:-1, 1:-1] = idstn(spectrum, type=1, axes=(0, 1), overwrite_x=True)
     return out
+
+
+@lru_cache(maxsize=32)
+def _inverse_eigenvalues(h: int, w: int, channels: bool) -> np.ndarray:
+    """1 / the eigenvalues of the 5-point Laplacian on an ``(h-2, w-2)`` interior (a brush has few box sizes)."""
+    j = np.arange(1, h - 1, dtype=np.float64)[:, None]
+    k = np.arange(1, w - 1, dtype=np.float64)[None, :]
+    eig = 2.0 * np.cos(np.pi * j / (h - 1)) + 2.0 * np.cos(np.pi * k / (w - 1)) - 4.0
+    inverse = (1.0 / eig).astype(np.float32)
+    inverse.setflags(write=False)
+    return inverse[..., None] if channels else inverse
 
 
 def poisson_blend(source: np.ndarray, destination: np.ndarray) -> np.ndarray:
