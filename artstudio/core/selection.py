@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .brush import PointerEvent
-from .history import Patch
+from .history import TILE, Patch
 from .rect import Rect
 from .tools import Tool, ToolError
 
@@ -94,6 +94,45 @@ def _mask_bounds(mask: np.ndarray) -> Rect | None:
     return Rect(x, y, x + w, y + h) if w and h else None
 
 
+def occupied_tiles(array: np.ndarray, at: Rect) -> np.ndarray:
+    """Which undo tiles (``TILE`` x ``TILE``, on the image's grid) ``array`` touches.
+
+    Parameters
+    ----------
+    array : numpy.ndarray
+        ``uint8 (at.height, at.width)`` lying at ``at`` in the image.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``bool (rows, cols)``: tile ``(at.y0 // TILE + i, at.x0 // TILE + j)`` holds a non-zero pixel.
+    """
+    oy, ox = at.y0 % TILE, at.x0 % TILE
+    edges = list(range(0, at.height, TILE)) if oy == 0 else [0, *range(TILE - oy, at.height, TILE)]
+    # A band of tile rows at a time: the column maximum (numpy's is 15x OpenCV's reduce
+    # here), then a block maximum along the row.
+    bands = np.stack([array[a:b].max(axis=0) for a, b in zip(edges, [*edges[1:], at.height])])
+    cols = -(-(ox + at.width) // TILE)
+    padded = np.zeros((len(edges), cols * TILE), np.uint8)
+    padded[:, ox:ox + at.width] = bands
+    return padded.reshape(len(edges), cols, TILE).max(axis=2) > 0
+
+
+def _touch_occupied(document, array: np.ndarray, at: Rect) -> None:
+    """Record for undo only the tiles where ``array`` (at ``at``) is non-zero, a run of tiles per call."""
+    occupied = occupied_tiles(array, at)
+    ty0, tx0 = at.y0 // TILE, at.x0 // TILE
+    for i, row in enumerate(occupied):
+        cols = np.flatnonzero(row)
+        if cols.size == 0:
+            continue
+        starts = cols[np.r_[True, np.diff(cols) > 1]]
+        ends = cols[np.r_[np.diff(cols) > 1, True]]
+        y = (ty0 + i) * TILE
+        for a, b in zip(starts.tolist(), ends.tolist()):
+            document.touch(Rect((tx0 + a) * TILE, y, (tx0 + b + 1) * TILE, y + TILE))
+
+
 def apply_selection(document, region: np.ndarray, rect: Rect, mode: str, label: str,
                     feather: float = 0.0, empty: str = "The selection is empty: nothing changed.") -> Patch | None:
     """Combine a selection with the document's mask as one undoable step.
@@ -126,23 +165,32 @@ def apply_selection(document, region: np.ndarray, rect: Rect, mode: str, label: 
     """
     import cv2
 
+    if mode not in MODES:
+        raise ValueError(f"Unknown selection mode '{mode}'.")
     if rect.empty or region.size == 0 or cv2.countNonZero(region) == 0:
         raise ToolError(empty)
     region, rect = feather_region(region, rect, feather, document.size)
     mask = document.mask
-    affected = rect
-    if mode in (REPLACE, INTERSECT):
-        affected = rect.union(_mask_bounds(mask))   # the old selection outside the shape goes
+    old = _mask_bounds(mask) if mode in (REPLACE, INTERSECT) else None
     document.begin_edit("mask", label)
-    document.touch(affected)
+    # Only tiles that can change are recorded (a pixel changes only where the
+    # selection or, replacing or intersecting, the old mask is non-zero), so
+    # the undo step and its closing compare scale with the selection, not its box.
+    if mode != INTERSECT:
+        _touch_occupied(document, region, rect)
+    if old is not None:
+        _touch_occupied(document, mask[old.slices], old)
     inside = mask[rect.slices]
-    if mode in (ADD, SUBTRACT):
-        inside[...] = combine(inside, region, mode)
+    if mode == ADD:
+        np.maximum(inside, region, out=inside)
+    elif mode == SUBTRACT:
+        np.minimum(inside, 255 - region, out=inside)
     else:
-        kept = combine(inside, region, mode)
-        mask[affected.slices] = 0
+        kept = region if mode == REPLACE else np.minimum(inside, region)
+        if old is not None:
+            mask[old.slices] = 0           # the old selection outside the shape goes
         mask[rect.slices] = kept
-    document.changed(affected)
+    document.changed(rect.union(old))
     return document.end_edit()
 
 
@@ -186,4 +234,4 @@ class SelectionTool(Tool):
 
 
 __all__ = ["ADD", "INTERSECT", "MODES", "REPLACE", "SUBTRACT", "SelectionTool", "apply_selection",
-           "combine", "feather_region", "mode_for", "write_region"]
+           "combine", "feather_region", "mode_for", "occupied_tiles", "write_region"]

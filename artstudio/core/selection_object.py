@@ -54,11 +54,14 @@ class GrabCutSession:
 
 
 def _check_rect(rect: Rect, size: tuple[int, int]) -> Rect:
+    if rect.width < MIN_SIDE or rect.height < MIN_SIDE:
+        raise ToolError(f"Drag a rectangle around the object (at least {MIN_SIDE} px each way).")
     clipped = rect.clip(*size)
     if clipped.empty:
         raise ToolError("The rectangle lies outside the photo: drag it around an object.")
     if clipped.width < MIN_SIDE or clipped.height < MIN_SIDE:
-        raise ToolError(f"Drag a rectangle around the object (at least {MIN_SIDE} px each way).")
+        raise ToolError(f"The rectangle barely overlaps the photo: drag it around an object "
+                        f"(at least {MIN_SIDE} px each way inside).")
     return clipped
 
 
@@ -117,20 +120,21 @@ def refine_object(image: np.ndarray, session: GrabCutSession, strokes, iteration
     import cv2
 
     s, crop = session.scale, session.crop
+    labels = session.labels.copy()          # the session keeps its labels if this is refused
     for points, radius, is_object in strokes:
         pts = np.round((np.asarray(points, np.float64) - (crop.x0, crop.y0)) * s).astype(np.int32)
         thickness = max(int(round(2 * radius * s)), 1)
         value = cv2.GC_FGD if is_object else cv2.GC_BGD
-        cv2.polylines(session.labels, [pts.reshape(-1, 1, 2)], False, value, thickness)
+        cv2.polylines(labels, [pts.reshape(-1, 1, 2)], False, value, thickness)
         for x, y in pts[[0, -1]]:
-            cv2.circle(session.labels, (int(x), int(y)), max(thickness // 2, 1), value, -1)
-    labels = session.labels
+            cv2.circle(labels, (int(x), int(y)), max(thickness // 2, 1), value, -1)
     if not ((labels == cv2.GC_BGD) | (labels == cv2.GC_PR_BGD)).any():
         raise ToolError("Nothing left as background: mark some background with Alt+drag.")
     if not ((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD)).any():
         raise ToolError("Nothing left as the object: mark part of it with Shift+drag.")
     bgd, fgd = session.models
     cv2.grabCut(session.small, labels, None, bgd, fgd, iterations, cv2.GC_INIT_WITH_MASK)
+    session.labels = labels
     return _refined(image, session)
 
 
@@ -185,18 +189,23 @@ class ObjectSelectTool(SelectionTool):
     _stroke: list = field(default_factory=list, init=False, repr=False)
     _stroke_object: bool = field(default=True, init=False, repr=False)
     _mode: str = field(default=REPLACE, init=False, repr=False)
+    _owner: object = field(default=None, init=False, repr=False)      # the document the session is of
 
     def press(self, document, event: PointerEvent) -> Rect | None:
         self._mode = mode_for(event, self.mode)
-        if self._mode in (ADD, SUBTRACT) and self._refinable(document, event):
-            self._stroke, self._stroke_object = [(event.x, event.y)], self._mode == ADD
+        # Only a held modifier makes a stroke (a default mode of Add still drags a new rectangle).
+        held = mode_for(event, REPLACE)
+        if held in (ADD, SUBTRACT) and self._refinable(document, event):
+            self._stroke, self._stroke_object = [(event.x, event.y)], held == ADD
         else:
             self._start = self._end = (event.x, event.y)
         return None
 
     def _refinable(self, document, event: PointerEvent) -> bool:
         s = self._session
-        if s is None or not (s.crop.x0 <= event.x < s.crop.x1 and s.crop.y0 <= event.y < s.crop.y1):
+        if s is None or self._owner is not document:
+            return False
+        if not (s.crop.x0 <= event.x < s.crop.x1 and s.crop.y0 <= event.y < s.crop.y1):
             return False
         # Refining overwrites the crop: only while the mask there is still what this tool made.
         return s.crop.x1 <= document.size[0] and s.crop.y1 <= document.size[1] \
@@ -223,7 +232,7 @@ class ObjectSelectTool(SelectionTool):
         crop = session.crop
         before = document.mask[crop.slices].copy()
         patch = self.select(document, region, crop, self._mode)
-        self._session, self._session_mode = session, self._mode
+        self._session, self._session_mode, self._owner = session, self._mode, document
         self._base = np.zeros_like(before) if self._mode == REPLACE else before
         self._after = document.mask[crop.slices].copy()
         return patch

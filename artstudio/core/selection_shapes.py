@@ -3,8 +3,8 @@
 Rasterisers take image coordinates (pixel ``(x, y)`` covers
 ``[x, x+1) x [y, y+1)``) and return the coverage over the shape's bounding
 box clipped to the image, so a small shape on a huge photo costs little.
-Edges are antialiased (OpenCV's ``LINE_AA`` with 4 bits of sub-pixel
-precision); a rectangle snaps to whole pixels, as in Photoshop.
+Edges are antialiased by exact pixel coverage (:mod:`.selection_raster`);
+a rectangle snaps to whole pixels, as in Photoshop.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from .brush import PointerEvent
 from .history import Patch
 from .rect import Rect
 from .selection import SUBTRACT, SelectionTool, mode_for
+from .selection_raster import polygon_region
 from .tools import Overlay, ToolError
-
-_SHIFT = 4                      # OpenCV sub-pixel bits
-_ONE = 1 << _SHIFT
-
 
 def rectangle_region(box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[np.ndarray, Rect]:
     """Pixels whose centres lie inside ``box`` = (x0, y0, x1, y1); returns (coverage, rect)."""
@@ -32,46 +29,21 @@ def rectangle_region(box: tuple[float, float, float, float], size: tuple[int, in
     return np.full((max(rect.height, 0), max(rect.width, 0)), 255, np.uint8), rect
 
 
-def _bounds(points: np.ndarray, size: tuple[int, int]) -> Rect:
-    return Rect(math.floor(points[:, 0].min()) - 1, math.floor(points[:, 1].min()) - 1,
-                math.ceil(points[:, 0].max()) + 2, math.ceil(points[:, 1].max()) + 2).clip(*size)
+def ellipse_points(box, tolerance: float = 0.05) -> tuple[tuple[float, float], ...]:
+    """Vertices of the ellipse inscribed in ``box``, close enough that a chord strays under ``tolerance`` px."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    rx, ry = abs(box[2] - box[0]) / 2, abs(box[3] - box[1]) / 2
+    # A chord of a circle of radius r over angle 2*pi/n strays r * (pi/n)**2 / 2 from it.
+    n = max(16, math.ceil(math.pi * math.sqrt(max(rx, ry) / (2 * tolerance))))
+    return tuple((cx + rx * math.cos(t), cy + ry * math.sin(t))
+                 for t in (2 * math.pi * i / n for i in range(n)))
 
 
 def ellipse_region(box: tuple[float, float, float, float], size: tuple[int, int]) -> tuple[np.ndarray, Rect]:
     """The ellipse inscribed in ``box`` = (x0, y0, x1, y1), antialiased; returns (coverage, rect)."""
-    import cv2
-
-    x0, y0, x1, y1 = min(box[0], box[2]), min(box[1], box[3]), max(box[0], box[2]), max(box[1], box[3])
-    rect = _bounds(np.array([[x0, y0], [x1, y1]]), size)
-    region = np.zeros((max(rect.height, 0), max(rect.width, 0)), np.uint8)
-    if rect.empty or x1 - x0 < 0.5 or y1 - y0 < 0.5:
-        return region, rect
-    # OpenCV puts pixel centres on integers; ours are at +0.5.
-    centre = (round(((x0 + x1) / 2 - 0.5 - rect.x0) * _ONE), round(((y0 + y1) / 2 - 0.5 - rect.y0) * _ONE))
-    axes = (round((x1 - x0) / 2 * _ONE), round((y1 - y0) / 2 * _ONE))
-    cv2.ellipse(region, centre, axes, 0, 0, 360, 255, -1, cv2.LINE_AA, _SHIFT)
-    return region, rect
-
-
-def polygon_region(points, size: tuple[int, int]) -> tuple[np.ndarray, Rect]:
-    """The polygon (or closed lasso) through ``points`` [(x, y), ...], antialiased; returns (coverage, rect)."""
-    import cv2
-
-    pts = np.asarray(points, np.float64).reshape(-1, 2)
-    rect = _bounds(pts, size)
-    region = np.zeros((max(rect.height, 0), max(rect.width, 0)), np.uint8)
-    if rect.empty or len(pts) < 3:
-        return region, rect
-    local = np.round((pts - 0.5 - (rect.x0, rect.y0)) * _ONE).astype(np.int32)
-    cv2.fillPoly(region, [local], 255, cv2.LINE_AA, _SHIFT)
-    return region, rect
-
-
-def _ellipse_points(box, n: int = 72) -> tuple[tuple[float, float], ...]:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    rx, ry = abs(box[2] - box[0]) / 2, abs(box[3] - box[1]) / 2
-    return tuple((cx + rx * math.cos(t), cy + ry * math.sin(t))
-                 for t in (2 * math.pi * i / n for i in range(n)))
+    if abs(box[2] - box[0]) < 0.5 or abs(box[3] - box[1]) < 0.5:
+        return np.zeros((0, 0), np.uint8), Rect(0, 0, 0, 0)
+    return polygon_region(ellipse_points(box), size)
 
 
 @dataclass
@@ -159,7 +131,7 @@ class ShapeSelectTool(SelectionTool):
         if box is None:
             return Overlay()
         x0, y0, x1, y1 = box
-        path = _ellipse_points(box) if self.ellipse else ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
+        path = ellipse_points(box, 0.5) if self.ellipse else ((x0, y0), (x1, y0), (x1, y1), (x0, y1))
         return Overlay(paths=(path,), closed=True, dashed=self._mode == SUBTRACT)
 
 
