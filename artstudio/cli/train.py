@@ -1,4 +1,4 @@
-"""``artstudio train gan|vae|inpaint|denoise|sr``: training from the shell, on one or many processes.
+"""``artstudio train gan|vae|inpaint|denoise|sr|detect``: training from the shell, on one or many processes.
 
 Under ``torchrun --nproc_per_node N -m artstudio train gan ...`` every
 process runs this command; it joins the process group (NCCL on GPUs, gloo
@@ -32,7 +32,8 @@ def add_train(sub) -> None:
                     "damaged on the fly. The model is saved as NAME in your models folder "
                     "(NAME.safetensors, its card NAME.json, NAME.train.safetensors to resume) and "
                     "generators appear in the Generate workspace and in `artstudio models`.")
-    train.add_argument("task", choices=GENERATORS + RESTORERS, help="what to train")
+    train.add_argument("task", choices=GENERATORS + RESTORERS + ("detect",),
+                       help="what to train (detect: the dust-and-scratch finder)")
     train.add_argument("--data", required=True, type=Path, metavar="DIR", help="folder of training images")
     train.add_argument("--out", required=True, metavar="NAME", help="model name (letters, digits, - _ .)")
     train.add_argument("--preset", choices=D.PRESETS, default=D.PRESET,
@@ -104,7 +105,7 @@ def cmd_train(args) -> int:
         show.finish()
         _leave_process_group(world)
     if not args.quiet and rank == 0:
-        what = f"{args.task} network" if args.task in RESTORERS else args.task.upper()
+        what = f"{args.task} network" if args.task in RESTORERS + ("detect",) else args.task.upper()
         losses = "  ".join(f"{k} {v:.4f}" for k, v in result.losses.items())
         print(f"Trained {what} '{args.out}' for {result.step} steps on {result.images} image(s) in "
               f"{result.seconds:.0f} s ({losses}).\nSaved {result.weights}")
@@ -129,6 +130,10 @@ def build_request(args, models: Path, resume: Path | None = None):
             crop=args.crop, resume=resume, checkpoint_every=args.checkpoint_every, sample_every=0,
             cache=_app_paths().cache, compile=args.compile)
         return request, run_train_gen
+    if args.task == "detect":
+        from ..jobs.train_detect import request_from_args, run_train_detect
+
+        return request_from_args(args, models, resume, _app_paths().cache), run_train_detect
     from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
 
     if not 16 <= size <= 2048:

@@ -113,11 +113,17 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
                  Contract(("image", "scale"), scales=(2, 4), min_size=4, fp16_safe=True, bf16_safe=True,
                           receptive_field=13, tile=256, overlap=32),
                  "sr_net", _from_config, _RESTORE_LIMITS),
+    # The damage finder: one probability per pixel; ~120 px receptive field.
+    Architecture("detect-unet-v1", "detect",
+                 Contract(("image",), out_channels=1, multiple=8, min_size=8, receptive_field=120,
+                          tile=512, overlap=32),
+                 "detect_net", _from_config, (("width", 4, 64),)),
 )}
 
 # The architecture a card means when it names none (cards written before the field existed).
 _DEFAULTS = {"gan": "dcgan", "vae": "dcgan", "cppn": "cppn", "inpaint": "gated-unet-v4",
-             "denoise": "unshuffle-resunet-v1", "sr": "espcn-residual-v1"}
+             "denoise": "unshuffle-resunet-v1", "sr": "espcn-residual-v1",
+             "detect": "detect-unet-v1"}
 
 
 def default_architecture(kind_or_task: str) -> str:

@@ -8,7 +8,7 @@ Kinds and tasks
           are generators (latents in, images out; see :mod:`.generators`);
           ``restore`` is a restoration network (an ``nn.Module``).
 ``task``  what the model does: ``generate`` for every generator, or the
-          restoration task ``inpaint``, ``denoise`` or ``sr``.
+          restoration task ``inpaint``, ``denoise``, ``sr`` or ``detect`` (the damage finder).
 
 A new kind or task is a new entry here and an architecture in
 :mod:`.architectures`; nothing else lists them.
@@ -24,11 +24,11 @@ from pathlib import Path
 from ..core.file_commit import sha256_of as sha256_file  # noqa: F401  (re-exported: one file hash for all)
 
 GENERATOR_KINDS = ("gan", "cppn", "vae")
-RESTORE_TASKS = ("inpaint", "denoise", "sr")
+RESTORE_TASKS = ("inpaint", "denoise", "sr", "detect")
 KINDS = GENERATOR_KINDS + ("restore",)
 # For messages: "a super-resolution network", "a generator".
 TASK_NAMES = {"generate": "generator", "inpaint": "inpainting", "denoise": "denoising",
-              "sr": "super-resolution"}
+              "sr": "super-resolution", "detect": "damage-detection"}
 
 
 class ModelError(Exception):
