@@ -18,12 +18,14 @@ import sys
 
 from .. import __version__
 from .common import EXIT_FAILURE, EXIT_USAGE, CliError, _Parser  # noqa: F401  (EXIT_USAGE: __main__)
+from .detect import add_detect, cmd_detect
 from .generate import add_generate_commands, cmd_generate, cmd_interpolate, cmd_models
 from .restore import add_restore_commands, cmd_denoise, cmd_restore, cmd_upscale
 from .train import add_train, cmd_train
 
-COMMANDS = ("restore", "denoise", "upscale", "train", "generate", "interpolate", "models")
-_HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "train": cmd_train,
+COMMANDS = ("restore", "denoise", "upscale", "detect", "train", "generate", "interpolate", "models")
+_HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "detect": cmd_detect,
+             "train": cmd_train,
              "generate": cmd_generate, "interpolate": cmd_interpolate, "models": cmd_models}
 
 
@@ -38,6 +40,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"ArtStudio {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_restore_commands(sub)
+    add_detect(sub)
     add_train(sub)
     add_generate_commands(sub)
     return parser

@@ -15,6 +15,7 @@ from ..jobs.denoise import NOISE_KINDS
 from ..jobs.operations import Operation, RestoreRequest, operation, operations
 from ..jobs.upscale import UPSCALE_FACTORS
 from .common import CliError, _NeverCancel, _progress_printer, _user_errors
+from .detect import add_detect_options, auto_mask
 from .files import _check_output, _load, _save
 
 
@@ -27,8 +28,11 @@ def add_restore_commands(sub) -> None:
     """The ``restore``, ``denoise`` and ``upscale`` subcommands."""
     restore = _command(sub, "restore", "fill the masked areas of a photo",
                        "Fill the areas of IN marked in MASK and write OUT.", "the photo to restore")
-    restore.add_argument("--mask", required=True, type=Path,
-                         help="mask image of the same size: white = fill, black = keep")
+    restore.add_argument("--mask", type=Path,
+                         help="mask image of the same size: white = fill, black = keep (or --auto)")
+    restore.add_argument("--auto", action="store_true",
+                         help="find dust and scratches (as `artstudio detect`) and fill them, instead of --mask")
+    add_detect_options(restore)
     _add_output(restore)
     restore.add_argument("--method", default=_methods("fill")[0], choices=_methods("fill"),
                          help="net: the trained inpainting network (default); dip: Deep Image Prior "
@@ -92,8 +96,12 @@ def cmd_restore(args) -> int:
 
     if not 1 <= args.radius <= 100:
         raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
+    if (args.mask is None) != args.auto:
+        raise CliError("Give the damage to fill as --mask MASK, or find it with --auto (not both).")
     op = operation("fill", args.method)
-    result = _run(op, args, lambda image: {"mask": load_mask(args.mask, image.size), "radius": args.radius})
+    mask = (lambda image: auto_mask(image.pixels, args.sensitivity, args.quiet)) if args.auto \
+        else (lambda image: load_mask(args.mask, image.size))
+    result = _run(op, args, lambda image: {"mask": mask(image), "radius": args.radius})
     if not args.quiet:
         print(f"Filled {result.describe()} with {op.description} in {result.seconds:.2f} s; wrote {args.output}")
     return 0

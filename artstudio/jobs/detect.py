@@ -33,6 +33,7 @@ from .base import CancelToken, Event, JobError, Progress, readonly_copy
 METHODS = ("combined", "net", "classical")
 NET_SURE = 0.5          # network probability a pixel needs on its own, at sensitivity 0.5
 MIN_SIDE = 8            # px: below this nothing is looked for (the network's smallest input)
+FILL_GROW = 1           # px: a found mark's soft rim, added to the mask before it is filled
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,13 @@ def combine(rgb: np.ndarray, vote: np.ndarray | None, sensitivity: float, method
     if method == "combined":
         marks |= classical.candidates(rgb, sensitivity)
     return classical.classify(marks, vote, limits.vote_min if method == "combined" else 0.0)
+
+
+def fill_mask(mask: np.ndarray) -> np.ndarray:
+    """``mask`` grown by :data:`FILL_GROW` px: what a fill should cover, soft rim of each mark included."""
+    from ..core.mask import grow
+
+    return grow(mask, FILL_GROW)
 
 
 def net_threshold(sensitivity: float) -> float:
