@@ -1,5 +1,6 @@
-"""What the canvas draws over the picture: the before/after split line and
-the active tool's overlay (brush outline, selection outlines, clone source)."""
+"""What the canvas paints: the picture (its layers), the before/after split
+line, the marching ants, and the active tool's overlay (brush outline,
+selection outlines, clone source)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,27 @@ from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from ..core.tools import Overlay
 
 SHADOW, LIGHT = QColor(0, 0, 0, 200), QColor(255, 255, 255, 220)
+BACKGROUND = QColor(30, 30, 33)
+
+
+def paint_canvas(canvas, painter: QPainter, rect) -> None:
+    """Paint widget area ``rect`` (QRect) of ``canvas`` (a CanvasWidget)."""
+    painter.fillRect(rect, BACKGROUND)
+    if canvas.layers.base is None:
+        return
+    view, size = canvas.view, canvas.display_size()
+    visible = view.image_rect(rect, size)
+    if not visible.empty:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, view.scale < 2.0)
+        split = canvas.split_x() if canvas.comparing else None
+        canvas.layers.draw(painter, visible, view.scale, view.widget_pos, split)
+        if split is not None:
+            draw_split(painter, split, canvas.height(), view.offset.x(), view.offset.x() + size[0] * view.scale)
+    if not canvas.comparing:     # the ants belong to the photo, not to a before/after split
+        shown = view.image_rect(canvas.rect(), size)
+        canvas.mask_display.draw_ants(painter, canvas.document, view, shown, canvas.input.mode == "tool")
+    if canvas.input.mode != "pan" and not canvas.input.space and canvas.document is not None:
+        draw_tool(painter, canvas.tool.overlay(), view.widget_pos, view.scale, canvas.input.cursor)
 
 
 def draw_split(painter: QPainter, x: float, height: int, image_left: float, image_right: float) -> None:

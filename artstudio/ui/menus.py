@@ -9,10 +9,10 @@ from __future__ import annotations
 from functools import partial
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QToolBar, QToolButton, QWidget
+from PySide6.QtGui import QAction, QActionGroup, QColor, QKeySequence
+from PySide6.QtWidgets import QButtonGroup, QColorDialog, QHBoxLayout, QToolBar, QToolButton, QWidget
 
-from ..core.settings import DEVICE_CHOICES
+from ..core.settings import DEVICE_CHOICES, Settings
 from . import file_ops, generate_files
 
 
@@ -82,6 +82,8 @@ def build_menus(window, workspaces: tuple[str, ...]):
     action(m, "&Fit to Window", in_restore(canvas.fit), "Ctrl+0")
     action(m, "&Actual Pixels (100%)", in_restore(canvas.actual_size), "Ctrl+1")
     m.addSeparator()
+    _mask_view_actions(window, m, canvas)
+    m.addSeparator()
     for index, name in enumerate(workspaces):
         action(m, f"{name} Workspace", lambda _=False, i=index: window.show_workspace(i), f"Alt+{index + 1}")
 
@@ -118,6 +120,48 @@ def build_menus(window, workspaces: tuple[str, ...]):
     m = mb.addMenu("&Help")
     action(m, "&About ArtStudio", window.about)
     return undo_action, redo_action, recent_menu
+
+
+def _mask_view_actions(window, menu, canvas) -> None:
+    """View menu: show/hide the mask (H), the mask alone (Shift+H), marching ants (Ctrl+H), its colour."""
+    shown = canvas.mask_display
+    # Settings keep only a colour: the default one means the user never chose, so the tint is automatic.
+    canvas.mask_display.set(auto=tuple(window.settings.mask_color) == Settings().mask_color)
+    toggles = (("Show &Mask", "visible", "H", "Mask shown", "Mask hidden (H shows it)"),
+               ("Mask &Only", "mask_only", "Shift+H", "Mask only: white is filled (Shift+H: the photo)",
+                "Photo and mask"),
+               ("Marching &Ants", "ants", "Ctrl+H", "Marching ants on", "Marching ants off"),
+               ("A&utomatic Mask Colour", "auto", "", "Mask colour picked to stand out on this photo",
+                "Mask colour: your choice"))
+    actions = {}
+    for text, name, key, on, off in toggles:
+        item = QAction(text, window, checkable=True)
+        item.setChecked(getattr(shown, name))
+        if key:
+            item.setShortcut(QKeySequence(key))
+        item.toggled.connect(_mask_view_slot(window, name, on, off))
+        menu.addAction(item)
+        actions[name] = item
+    window.mask_view_actions = actions
+    action = _action(window, menu, "Mask &Colour…", lambda: _choose_mask_colour(window, canvas))
+    action.setStatusTip("Choose the colour the mask is shown in (the automatic colour goes off).")
+
+
+def _mask_view_slot(window, name: str, on: str, off: str):
+    def slot(checked: bool) -> None:
+        window.restore.canvas.mask_display.set(**{name: checked})
+        window.statusBar().showMessage(on if checked else off, 4000)
+    return slot
+
+
+def _choose_mask_colour(window, canvas) -> None:
+    colour = QColorDialog.getColor(QColor(*canvas.mask_display.colour), window, "Mask colour")
+    if not colour.isValid():
+        return
+    window.settings.mask_color = (colour.red(), colour.green(), colour.blue())
+    canvas.set_overlay(window.settings.mask_color, window.settings.mask_opacity)
+    window.mask_view_actions["auto"].setChecked(False)       # toggles the tint to the chosen colour
+    window.statusBar().showMessage(f"Mask colour: {colour.name()}", 4000)
 
 
 def _action(window, menu, text: str, slot, *shortcuts: str) -> QAction:

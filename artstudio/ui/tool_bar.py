@@ -15,12 +15,17 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QLabel, QStackedWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QToolBar, QWidget
 
 from ..core.brush import ERASE, PAINT, Brush
 from ..core.clone import CloneTool, HealTool
+from ..core.selection import MODIFIER_HINT
+from ..core.selection_colour import ColourRangeTool, MagicWandTool
+from ..core.selection_object import ObjectSelectTool
+from ..core.selection_shapes import LassoTool, PolygonLassoTool, ShapeSelectTool
 from ..core.tools import MaskBrushTool, Tool, with_mode
 from .clone_options import CloneOptions
+from .selection_options import SelectionOptions
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,22 @@ TOOLS: tuple[ToolEntry, ...] = (
     ToolEntry("heal", "Heal", "J",
               "Healing brush: copies texture like Clone, blended into its surroundings so "
               "brightness and colour match (Ctrl/Alt+click sets the source).", HealTool, options=CloneOptions),
+    ToolEntry("rect_select", "Rectangle", "M", f"Rectangle select: drag a box (Shift while dragging: square). "
+              f"{MODIFIER_HINT}.", lambda brush: ShapeSelectTool(), options=SelectionOptions),
+    ToolEntry("ellipse_select", "Ellipse", "Shift+M", f"Ellipse select: drag its box (Shift while dragging: "
+              f"circle). {MODIFIER_HINT}.", lambda brush: ShapeSelectTool(ellipse=True), options=SelectionOptions),
+    ToolEntry("lasso", "Lasso", "L", f"Freehand lasso: drag around the area. {MODIFIER_HINT}.",
+              lambda brush: LassoTool(), options=SelectionOptions),
+    ToolEntry("polygon", "Polygon lasso", "Shift+L", "Polygon lasso: click the corners; double-click or Enter "
+              f"closes, Esc drops. {MODIFIER_HINT}.", lambda brush: PolygonLassoTool(), options=SelectionOptions),
+    ToolEntry("wand", "Magic wand", "W", "Magic wand: click a colour to select what is similar (tolerance, "
+              f"contiguous or anywhere). {MODIFIER_HINT}.", lambda brush: MagicWandTool(), options=SelectionOptions),
+    ToolEntry("colour_range", "Colour range", "Shift+W", "Colour range: click a colour to select every pixel "
+              f"near it, softly (fuzziness). {MODIFIER_HINT}.", lambda brush: ColourRangeTool(),
+              options=SelectionOptions),
+    ToolEntry("object_select", "Object select", "Q", "Object select: drag a rectangle around an object; then "
+              "Shift+drag over parts it missed, Alt/Ctrl+drag over parts that are not it.",
+              lambda brush: ObjectSelectTool(), options=SelectionOptions),
 )
 
 
@@ -103,8 +124,7 @@ class ToolBar(QToolBar):
         self.canvas = canvas
         self.setOrientation(Qt.Orientation.Vertical)
         self.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.options = QStackedWidget()
-        self.options.addWidget(QLabel(""))
+        self.options = ToolOptionsRow()
         self._tools: dict[str, Tool] = {}
         self._pages: dict[str, QWidget] = {}
         self.actions_by_key: dict[str, QAction] = {}
@@ -123,6 +143,7 @@ class ToolBar(QToolBar):
             self.actions_by_key[item.key] = action
         self._tools["brush"] = canvas.tool          # the canvas starts with the mask brush
         self.actions_by_key["brush"].setChecked(True)
+        self.options.show_tool(entry("brush"), canvas.tool.hint)
         canvas.brush_changed.connect(self._on_canvas_brush_changed)
 
     @property
@@ -152,15 +173,53 @@ class ToolBar(QToolBar):
         return tool
 
     def _show_options(self, item: ToolEntry, tool: Tool) -> None:
+        self.options.show_tool(item, tool.hint)
         if item.options is None:
-            self.options.setCurrentIndex(0)
+            self.options.pages.setCurrentIndex(0)
             return
         if item.key not in self._pages:
-            self._pages[item.key] = item.options(tool, self.options)
-            self.options.addWidget(self._pages[item.key])
-        self.options.setCurrentWidget(self._pages[item.key])
+            self._pages[item.key] = item.options(tool, self.options.pages)
+            self.options.pages.addWidget(self._pages[item.key])
+        self.options.pages.setCurrentWidget(self._pages[item.key])
 
     def _on_canvas_brush_changed(self, brush: Brush) -> None:
         # X (swap) or a tablet eraser flips the mask brush: keep Brush/Eraser checked to match.
         if self.canvas.tool is self._tools.get("brush"):
-            self.actions_by_key["eraser" if brush.mode == ERASE else "brush"].setChecked(True)
+            key = "eraser" if brush.mode == ERASE else "brush"
+            self.actions_by_key[key].setChecked(True)
+            self.options.show_tool(entry(key), self.canvas.tool.hint)
+
+
+class ToolOptionsRow(QWidget):
+    """Above the canvas: the active tool's name (bold), its options, and what to do with it.
+
+    The name and hint stay while the tool is active, where the status bar's
+    message fades: which tool is on must be visible at a glance.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.name_label = QLabel()
+        self.name_label.setObjectName("toolName")
+        self.name_label.setStyleSheet("font-weight: bold; padding: 0 6px;")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(QLabel(""))
+        self.hint_label = QLabel()
+        self.hint_label.setStyleSheet("color: palette(mid);")
+        # A long hint is cut at the window's edge rather than widening the window.
+        self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(2, 2, 2, 2)
+        layout.addWidget(self.name_label)
+        layout.addWidget(self.pages)
+        layout.addWidget(self.hint_label, 1)
+
+    def show_tool(self, item: ToolEntry, hint: str) -> None:
+        shortcut = f" ({item.shortcut})" if item.shortcut else ""
+        self.name_label.setText(item.label + shortcut)
+        self.hint_label.setText(hint)
+        self.hint_label.setToolTip(hint)
+
+    def currentWidget(self) -> QWidget:
+        """The active tool's options page (a blank label for a tool without options)."""
+        return self.pages.currentWidget()
