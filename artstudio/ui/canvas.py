@@ -29,6 +29,19 @@ from .canvas_overlay import paint_canvas
 from .canvas_view import CanvasView
 
 
+def merge_rows(rects: list[Rect]) -> list[Rect]:
+    """Rectangles of one row (same y0, y1) that touch end to end, joined: a selection's undo tiles
+    become a run per tile row, recomposited without the empty corners of their bounds."""
+    merged: list[Rect] = []
+    for r in sorted(rects, key=lambda r: (r.y0, r.y1, r.x0)):
+        last = merged[-1] if merged else None
+        if last is not None and (last.y0, last.y1) == (r.y0, r.y1) and r.x0 <= last.x1:
+            merged[-1] = Rect(last.x0, last.y0, max(last.x1, r.x1), last.y1)
+        else:
+            merged.append(r)
+    return merged
+
+
 class CanvasWidget(QWidget):
     """Displays a :class:`Document` and lets the active tool edit it.
 
@@ -85,7 +98,9 @@ class CanvasWidget(QWidget):
 
     def refresh_rects(self, rects: list[Rect]) -> None:
         """Recomposite several rectangles (e.g. the tiles an undo restored)."""
-        if len(rects) > 256:  # one pass over the bounds beats thousands of tiny ones
+        if len(rects) > 64:  # a pass per row of tiles beats thousands of tiny ones
+            rects = merge_rows(rects)
+        if len(rects) > 256:
             rects = [Rect(min(r.x0 for r in rects), min(r.y0 for r in rects),
                           max(r.x1 for r in rects), max(r.y1 for r in rects))]
         for rect in rects:
