@@ -117,9 +117,13 @@ def test_restore_net_round_trip_with_the_shipped_weights(tmp_path, photo, scratc
     damaged[scratch > 0] = 250
     save_image(src, damaged)
     save_mask(mask, scratch)
-    assert run_cli("restore", src, "--mask", mask, "-o", out) == 0       # net is the default
-    assert "with the neural fill" in capsys.readouterr().out
+    assert run_cli("restore", src, "--mask", mask, "-o", out) == 0       # auto is the default
+    assert "with the automatic fill" in capsys.readouterr().out
     restored = load_image(out).pixels
+    # a scratch and a 10 px blotch are thin damage: Auto fills them exactly as the network does
+    assert run_cli("restore", src, "--mask", mask, "-o", tmp_path / "n.png", "--method", "net") == 0
+    assert "with the neural fill" in capsys.readouterr().out
+    assert np.array_equal(load_image(tmp_path / "n.png").pixels, restored)
     assert np.array_equal(restored[scratch == 0], damaged[scratch == 0])
     assert np.abs(restored[scratch > 0].astype(int) - photo[scratch > 0]).mean() < 20
 

@@ -15,11 +15,13 @@ from artstudio.jobs.restore import FillResult
 from tiny_nets import save_tiny
 
 # What the Restore panel's menus and the CLI showed before the registry existed.
-PANEL = {"fill": ["Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes", "scikit-image biharmonic",
+PANEL = {"fill": ["Auto (network for scratches, content-aware for objects)", "Content-aware (copies texture)",
+                  "Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes", "scikit-image biharmonic",
                   "Deep Image Prior"],
          "denoise": ["Neural denoiser", "Non-local means", "Median 3x3", "Deep Image Prior"],
          "upscale": ["Neural upscaler", "Lanczos", "Deep Image Prior"]}
-CLI = {("fill", "net"): "the neural fill", ("fill", "dip"): "Deep Image Prior",
+CLI = {("fill", "auto"): "the automatic fill (network for thin damage, content-aware for the rest)",
+       ("fill", "texture"): "the content-aware fill", ("fill", "net"): "the neural fill", ("fill", "dip"): "Deep Image Prior",
        ("fill", "telea"): "OpenCV Telea", ("fill", "ns"): "OpenCV Navier-Stokes",
        ("fill", "biharmonic"): "scikit-image biharmonic", ("denoise", "net"): "neural denoiser",
        ("denoise", "nlmeans"): "OpenCV non-local means", ("denoise", "median"): "3x3 median",
@@ -37,7 +39,8 @@ def test_menus_and_descriptions_are_the_ones_users_know():
     assert registry.tasks() == ("fill", "denoise", "upscale")
     for task, labels in PANEL.items():
         assert [op.label for op in operations(task)] == labels
-        assert operations(task)[0].key == "net"                 # the default
+        # the default: Auto for a fill (a painted-over object gets texture, a scratch the network)
+        assert operations(task)[0].key == ("auto" if task == "fill" else "net")
     assert {(op.task, op.key): op.description for op in OPERATIONS} == CLI
 
 
@@ -45,7 +48,7 @@ def test_each_task_has_unique_keys_and_one_network():
     for task in registry.tasks():
         keys = [op.key for op in operations(task)]
         assert len(keys) == len(set(keys))
-        assert len([op for op in operations(task) if op.network]) == 1
+        assert len({op.network for op in operations(task) if op.network}) == 1
         assert all(op.needs_mask == (task == "fill") for op in operations(task))
 
 
@@ -60,7 +63,7 @@ def test_unknown_keys_are_one_line_errors_listing_the_choices():
 def test_the_missing_network_message_names_the_registrys_other_methods():
     from artstudio.jobs.nets import _alternatives
 
-    assert _alternatives("inpaint") == "use the telea, ns, biharmonic or dip method instead."
+    assert _alternatives("inpaint") == "use the texture, telea, ns, biharmonic or dip method instead."
     assert _alternatives("denoise") == "use the nlmeans, median or dip method instead."
     assert _alternatives("sr") == "use the lanczos or dip method instead."
 

@@ -35,10 +35,20 @@ def add_restore_commands(sub) -> None:
     add_detect_options(restore)
     _add_output(restore)
     restore.add_argument("--method", default=_methods("fill")[0], choices=_methods("fill"),
-                         help="net: the trained inpainting network (default); dip: Deep Image Prior "
+                         help="auto (default): the network for scratches and dust, content-aware for "
+                              "anything wider; texture: content-aware (copies texture from the photo, "
+                              "for objects); net: the trained inpainting network; dip: Deep Image Prior "
                               "(slow: minutes); telea, ns, biharmonic: classical fills")
     restore.add_argument("--radius", type=int, default=5,
                          help="neighbourhood radius in pixels for telea and ns (default: 5)")
+    restore.add_argument("--sample-mask", type=Path, metavar="S",
+                         help="texture/auto: copy texture only from the white of S (default: a band round each hole)")
+    restore.add_argument("--exclude-mask", type=Path, metavar="E",
+                         help="texture/auto: never copy texture from the white of E")
+    restore.add_argument("--variations", type=int, default=1, metavar="N",
+                         help="texture: make N seeded fills, written as OUT-1.png ... OUT-N.png (default: 1)")
+    restore.add_argument("--seed", type=int, default=0, metavar="K",
+                         help="texture/auto: the (first) seed; the same seed gives the same fill (default: 0)")
     _add_restore_options(restore)
     _add_denoise(sub)
     _add_upscale(sub)
@@ -99,12 +109,42 @@ def cmd_restore(args) -> int:
     if (args.mask is None) != args.auto:
         raise CliError("Give the damage to fill as --mask MASK, or find it with --auto (not both).")
     op = operation("fill", args.method)
+    _check_texture_options(args, op)
     mask = (lambda image: auto_mask(image.pixels, args.sensitivity, args.quiet)) if args.auto \
         else (lambda image: load_mask(args.mask, image.size))
-    result = _run(op, args, lambda image: {"mask": mask(image), "radius": args.radius})
+
+    def options(image):
+        extra = {"mask": mask(image), "radius": args.radius, "seed": args.seed, "variations": args.variations}
+        for name, path in (("sample_from", args.sample_mask), ("sample_never", args.exclude_mask)):
+            if path is not None:
+                extra[name] = load_mask(path, image.size)
+        return extra
+
+    outputs = variation_paths(args.output, args.variations)
+    result = _run(op, args, options, outputs)
     if not args.quiet:
-        print(f"Filled {result.describe()} with {op.description} in {result.seconds:.2f} s; wrote {args.output}")
+        wrote = args.output if len(outputs) == 1 else f"{outputs[0]} ... {outputs[-1].name}"
+        print(f"Filled {result.describe()} with {op.description} in {result.seconds:.2f} s; wrote {wrote}")
     return 0
+
+
+def variation_paths(output: Path, count: int) -> list[Path]:
+    """OUT for one fill; OUT-1.png ... OUT-N.png (OUT's suffix) for ``count`` variations."""
+    if count <= 1:
+        return [output]
+    return [output.with_name(f"{output.stem}-{k}{output.suffix}") for k in range(1, count + 1)]
+
+
+def _check_texture_options(args, op) -> None:
+    from ..jobs.texture_fill import MAX_VARIATIONS
+
+    if not 1 <= args.variations <= MAX_VARIATIONS:
+        raise CliError(f"--variations must be from 1 to {MAX_VARIATIONS}, not {args.variations}.")
+    if args.variations > 1 and "variations" not in op.options:
+        raise CliError(f"--variations works with --method texture, not {op.key}.")
+    for flag, value in (("--sample-mask", args.sample_mask), ("--exclude-mask", args.exclude_mask)):
+        if value is not None and "sample_from" not in op.options:
+            raise CliError(f"{flag} works with --method texture or auto, not {op.key}.")
 
 
 def cmd_denoise(args) -> int:
@@ -127,13 +167,14 @@ def cmd_upscale(args) -> int:
     return 0
 
 
-def _run(op: Operation, args, options):
+def _run(op: Operation, args, options, outputs: list[Path] | None = None):
     """Check the files, load IN, run ``op`` (after the time estimate for DIP), write OUT.
 
     ``options(image)`` gives the command's own request fields (it may read
-    more files, e.g. the mask, once the image size is known).
+    more files, e.g. the mask, once the image size is known). ``outputs``:
+    one path per variation of a content-aware fill (default: OUT alone).
     """
-    _check_in_out(args)
+    _check_in_out(args)     # the variations' names share OUT's folder and suffix
     show, interactive = _progress_printer(args.quiet)
     with _user_errors(interactive):
         image = _load(args.input)
@@ -142,7 +183,11 @@ def _run(op: Operation, args, options):
         if op.dip:
             _announce_dip(op.dip_request(request), args.quiet)
         result = run_sync(op.job(request, _NeverCancel()), show)
-        _save(args.output, result.image)
+        if outputs and len(outputs) > 1:
+            for index, path in enumerate(outputs):
+                _save(path, result.apply(image.pixels, index))
+        else:
+            _save(args.output, result.image)
     return result
 
 

@@ -50,6 +50,13 @@ class RestoreRequest:
         ``auto``, ``cuda``, ``mps`` or ``cpu``.
     compare : bool
         Also return the input at the result's size, for a before/after view.
+    sample_from, sample_never : numpy.ndarray or None
+        ``uint8 (H, W)`` (content-aware fill): where texture may be copied
+        from (None: a band around each hole), and where never.
+    variations : int
+        How many seeded fills the content-aware fill makes (the first is the result).
+    seed : int
+        The first variation's seed.
     """
 
     image: np.ndarray
@@ -62,6 +69,10 @@ class RestoreRequest:
     previews: bool = True
     device: str = "auto"
     compare: bool = False
+    sample_from: np.ndarray | None = None
+    sample_never: np.ndarray | None = None
+    variations: int = 1
+    seed: int = 0
 
     @classmethod
     def snapshot(cls, image: np.ndarray, mask: np.ndarray | None = None, **options) -> "RestoreRequest":
@@ -147,6 +158,25 @@ def _net_fill(r: RestoreRequest, cancel: CancelToken):
                                                          previews=r.previews, device=r.device), cancel)
 
 
+def _texture_request(r: RestoreRequest):
+    from .texture_fill import TextureRequest
+
+    return TextureRequest(r.image, r.mask, r.sample_from, r.sample_never, seed=r.seed,
+                          variations=r.variations, previews=r.previews)
+
+
+def _texture_fill(r: RestoreRequest, cancel: CancelToken):
+    from .texture_fill import run_texture_fill
+
+    return run_texture_fill(_texture_request(r), cancel)
+
+
+def _auto_fill(r: RestoreRequest, cancel: CancelToken):
+    from .texture_fill import run_auto_fill
+
+    return run_auto_fill(_texture_request(r), cancel, model=r.model or "inpaint", device=r.device)
+
+
 def _dip_fill(r: RestoreRequest, cancel: CancelToken):
     from . import dip
     from .restore import FillResult
@@ -174,7 +204,14 @@ def _upscale(method: str, r: RestoreRequest, cancel: CancelToken):
 # -- the registry, each task in its menu order (the first is the default) -------------------------
 
 _MODEL, _DENOISE, _UPSCALE = ("model",), ("noise",), ("scale",)
+_SAMPLING = ("sample_from", "sample_never")
 OPERATIONS: tuple[Operation, ...] = (
+    Operation("auto", "fill", "Auto (network for scratches, content-aware for objects)",
+              "the automatic fill (network for thin damage, content-aware for the rest)", "Fill (auto)",
+              _auto_fill, needs_mask=True, network="inpaint", options=_MODEL + _SAMPLING + ("seed",)),
+    Operation("texture", "fill", "Content-aware (copies texture)", "the content-aware fill",
+              "Content-aware fill", _texture_fill, needs_mask=True,
+              options=_SAMPLING + ("variations", "seed")),
     Operation("net", "fill", "Neural fill", "the neural fill", "Neural fill", _net_fill,
               needs_mask=True, network="inpaint", options=_MODEL),
     Operation("telea", "fill", "OpenCV Telea", "OpenCV Telea", "Fill (telea)",
