@@ -25,6 +25,7 @@ from ..core.tools import MaskBrushTool, Tool, with_mode
 from .canvas_input import PointerInput
 from .canvas_layers import CanvasLayers
 from .canvas_mask import MaskDisplay
+from .canvas_sampling import SamplingDisplay
 from .canvas_overlay import paint_canvas
 from .canvas_view import CanvasView
 
@@ -72,6 +73,7 @@ class CanvasWidget(QWidget):
         self.view = CanvasView()
         self.input = PointerInput(self)
         self.mask_display = MaskDisplay(self)
+        self.sampling_display = SamplingDisplay(self)
         self._split = 0.5
         self._fit_pending = True
         self.input.refresh_cursor()
@@ -83,6 +85,7 @@ class CanvasWidget(QWidget):
         self.input.mode = None
         self.document = document
         self.mask_display.follow_photo(document)
+        self.sampling_display.changed()
         self.layers.set_document(document, self.mask_display.overlay())
         self._prepare_tool()
         self._fit_pending = True
@@ -94,6 +97,7 @@ class CanvasWidget(QWidget):
             return
         self.layers.update_base(rect)
         self.mask_display.changed()
+        self.sampling_display.changed()
         self.update(self.view.widget_rect(rect) if rect is not None else self.rect())
 
     def refresh_rects(self, rects: list[Rect]) -> None:

@@ -28,6 +28,7 @@ def paint_canvas(canvas, painter: QPainter, rect) -> None:
             draw_split(painter, split, canvas.height(), view.offset.x(), view.offset.x() + size[0] * view.scale)
     if not canvas.comparing:     # the ants belong to the photo, not to a before/after split
         shown = view.image_rect(canvas.rect(), size)
+        canvas.sampling_display.draw(painter, canvas.document, view, shown, canvas.input.mode == "tool")
         canvas.mask_display.draw_ants(painter, canvas.document, view, shown, canvas.input.mode == "tool")
     if canvas.input.mode != "pan" and not canvas.input.space and canvas.document is not None:
         draw_tool(painter, canvas.tool.overlay(), view.widget_pos, view.scale, canvas.input.cursor)

@@ -143,6 +143,16 @@ def _mask_view_actions(window, menu, canvas) -> None:
         menu.addAction(item)
         actions[name] = item
     window.mask_view_actions = actions
+    sampling = QAction("Show &Sampling Areas", window, checkable=True)
+    sampling.setChecked(canvas.sampling_display.visible)
+    sampling.setShortcut(QKeySequence("Ctrl+Shift+H"))
+    sampling.setStatusTip("The content-aware fill's 'sample from' (green) and 'never sample' (magenta) areas; "
+                          "paint them with G and Shift+G")
+    sampling.toggled.connect(lambda on: (window.restore.canvas.sampling_display.set_visible(on),
+                                         window.statusBar().showMessage(
+                                             "Sampling areas shown" if on else "Sampling areas hidden", 4000)))
+    menu.addAction(sampling)
+    actions["sampling"] = sampling
     action = _action(window, menu, "Mask &Colour…", lambda: _choose_mask_colour(window, canvas))
     action.setStatusTip("Choose the colour the mask is shown in (the automatic colour goes off).")
 
