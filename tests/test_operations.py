@@ -15,7 +15,7 @@ from artstudio.jobs.restore import FillResult
 from tiny_nets import save_tiny
 
 # What the Restore panel's menus and the CLI showed before the registry existed.
-PANEL = {"fill": ["Auto (network for scratches, content-aware for objects)", "Content-aware (copies texture)",
+PANEL = {"fill": ["Auto", "Content-aware",
                   "Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes", "scikit-image biharmonic",
                   "Deep Image Prior"],
          "denoise": ["Neural denoiser", "Non-local means", "Median 3x3", "Deep Image Prior"],

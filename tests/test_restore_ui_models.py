@@ -220,7 +220,8 @@ def test_the_panel_menus_come_from_the_restore_operation_registry(qtbot, monkeyp
     monkeypatch.setattr(registry, "OPERATIONS", registry.OPERATIONS + (extra,))
     panel = RestorePanel()
     qtbot.addWidget(panel)
-    assert labels(panel.method_combo) == ["Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes",
+    assert labels(panel.method_combo) == ["Auto",
+                                          "Content-aware", "Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes",
                                           "scikit-image biharmonic", "Deep Image Prior", "Extra fill"]
     assert labels(panel.upscale_method) == ["Neural upscaler", "Lanczos", "Deep Image Prior"]
     assert labels(panel.upscale_factor) == ["×2", "×4"]

@@ -24,7 +24,7 @@ class Settings:
     brush_hardness: float = 0.8
     mask_opacity: float = 0.5
     mask_color: tuple[int, int, int] = (255, 40, 80)
-    fill_method: str = "net"
+    fill_method: str = "auto"
     last_dir: str = ""
     recent_files: list[str] = field(default_factory=list)
     # Names the user gave to latent directions: {model hash: {index: name}}.

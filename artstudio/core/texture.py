@@ -9,10 +9,10 @@ from leaving seams:
   inpainting with a wide radius, which continues the border's colours and
   gradients) takes part in every patch match, so a patch is chosen for texture that also agrees with what the
   surroundings say the hole's colours should be;
-- at the end the result's **low frequencies** (a Gaussian of ``sigma`` px)
-  are replaced by the prior's inside the hole: brightness and colour follow
-  the border exactly (no seam, no halo) and the copied texture brings the
-  detail, grain and noise of the photo.
+- the votes that make each pixel weight the overlapping patches by how well
+  they match, so colours blend across patch seams; optionally (``sigma``)
+  the result's low frequencies can be replaced by the prior's (measured
+  worse, so off by default: see :class:`TextureSettings`).
 
 Patches are compared as a few principal components of their Lab pixels
 (computed from the sampling area), which is what makes a vectorised numpy
@@ -65,18 +65,19 @@ class TextureSettings:
         The last vote weights patches by ``exp(-cost / 2 s2)``, ``s2`` this
         percentile of the costs: low means nearly only the best ones count.
 
-    Tuned on 15 held-out textured photos (benchmarks/texture_fill.py):
-    these keep the Laplacian energy inside a 96 px hole at the ground
-    truth's (ratio 0.98) and its low-passed PSNR above the smooth fills'.
-    A prior weight of 0.3 scored a little better on those boxes (1.00,
-    median error 0.19 vs 0.21) but let the coffee photo's spoon handle fill
-    with wood grain in place of the saucer's red: 0.6 follows the prior
-    where the object sits on a structure.
+    Tuned on 15 textured photos with a 96 px hole (/tmp/tx/probe.py, the
+    "tuning" set of docs/BENCHMARKS.md) and checked on 10 others never used
+    for tuning. A prior weight of 0.3 scored a little better on the tuning
+    boxes but let the coffee photo's spoon handle fill with wood grain in
+    place of the saucer's red; 1.0 was better on the spoon and worse on
+    both sets (more texture where the truth is smooth). ``sigma`` > 0 (the
+    prior's lows imposed) cost 0.4-0.8 dB of low-passed PSNR on both sets
+    and smeared the cup's white rim down the spoon's handle: off.
     """
 
     patch: int = 7
     features: int = 24
-    sigma: float = 8.0
+    sigma: float = 0.0
     prior_weight: float = 0.6
     sharp: bool = False
     vote_percentile: float = 2.0
@@ -429,17 +430,18 @@ def synthesize(pixels: np.ndarray, hole: np.ndarray, source: np.ndarray, prior: 
     levels = _pyramid(lab, hole, source, prior_lab, patch)
     weight = settings.prior_weight * patch
     field = None
+    done = [0.0]              # the fraction reported to ``check``: never goes back
     for depth, level in enumerate(reversed(levels)):
         finest = depth == len(levels) - 1
         basis = _basis(level, patch, settings.features, rng)
         source_features = _features(level.lab, basis, _blur(level.lab, patch / 3), weight)
         prior_smooth = _blur(level.prior, patch / 3)
         coarse, field = field, _Field(level, patch, rng)
-        done = depth / len(levels)
+        done[0] = max(done[0], depth / len(levels))
 
-        def tick(fraction=done):
+        def tick():
             if check is not None:
-                check(fraction)
+                check(done[0])
 
         if coarse is None:
             _onion_peel(level, patch, settings.prior_weight, rng, tick)
@@ -460,8 +462,8 @@ def synthesize(pixels: np.ndarray, hole: np.ndarray, source: np.ndarray, prior: 
             level.lab[level.hole] = field.vote(step=2 if finest and big else 1,
                                                sharp=settings.sharp and last,
                                                percentile=settings.vote_percentile if last else 75.0)
-            if check is not None:
-                check((depth + (iteration + 1) / iterations) / len(levels))
+            done[0] = (depth + (iteration + 1) / iterations) / len(levels)
+            tick()
     finest = levels[0]
     _keep_prior_lows(finest, settings.sigma)
     out = pixels.copy()

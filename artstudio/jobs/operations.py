@@ -206,10 +206,10 @@ def _upscale(method: str, r: RestoreRequest, cancel: CancelToken):
 _MODEL, _DENOISE, _UPSCALE = ("model",), ("noise",), ("scale",)
 _SAMPLING = ("sample_from", "sample_never")
 OPERATIONS: tuple[Operation, ...] = (
-    Operation("auto", "fill", "Auto (network for scratches, content-aware for objects)",
+    Operation("auto", "fill", "Auto",
               "the automatic fill (network for thin damage, content-aware for the rest)", "Fill (auto)",
               _auto_fill, needs_mask=True, network="inpaint", options=_MODEL + _SAMPLING + ("seed",)),
-    Operation("texture", "fill", "Content-aware (copies texture)", "the content-aware fill",
+    Operation("texture", "fill", "Content-aware", "the content-aware fill",
               "Content-aware fill", _texture_fill, needs_mask=True,
               options=_SAMPLING + ("variations", "seed")),
     Operation("net", "fill", "Neural fill", "the neural fill", "Neural fill", _net_fill,

@@ -16,8 +16,13 @@ from .widgets import keyed_combo
 
 
 def _method_combo(task: str) -> QComboBox:
-    """The task's operations from the registry, in menu order, keyed by method."""
-    return keyed_combo({op.key: op.label for op in operations(task)})
+    """The task's operations from the registry, in menu order, keyed by method; each item's
+    tooltip is the registry's description ("the automatic fill (network for thin damage...)")."""
+    ops = operations(task)
+    combo = keyed_combo({op.key: op.label for op in ops})
+    for index, op in enumerate(ops):
+        combo.setItemData(index, op.description[0].upper() + op.description[1:], Qt.ItemDataRole.ToolTipRole)
+    return combo
 
 
 def _network_combo() -> QComboBox:
