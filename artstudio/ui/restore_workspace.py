@@ -23,6 +23,7 @@ from ..jobs.base import readonly_copy
 from ..jobs.estimate import DipEstimate, run_estimate_dip
 from ..jobs.operations import Operation, RestoreRequest, operation
 from .canvas import CanvasWidget
+from .fill_variations import FillVariations
 from .job_runner import JobRunner
 from .restore_networks import NetworkLists
 from .restore_panel import RestorePanel
@@ -54,6 +55,8 @@ class RestoreWorkspace(QWidget):
         self.panel = RestorePanel()
         _lay_out(self, self.tools, self.canvas, self.panel)
         self.networks = NetworkLists(self.panel, paths, self.message.emit)
+        self.variations = FillVariations(self)   # under the Fill group
+        self.panel.layout().insertWidget(2, self.variations.panel)
         self._fill_job: int | None = None
         self._job_label = "Fill"
         self._pending_dip = None
@@ -166,7 +169,13 @@ class RestoreWorkspace(QWidget):
         method = method or self.panel.method()
         radius = radius or self.panel.radius_spin.value()
         self._fill_method = self.settings.fill_method = method
-        return self._run(operation("fill", method), mask=readonly_copy(doc.mask), radius=radius)
+        op = operation("fill", method)
+        options = self.variations.options(op)
+        if "sample_from" in op.options:       # the sampling areas painted with G / Shift+G
+            for name in ("sample_from", "sample_never"):
+                layer = getattr(doc, name)
+                options[name] = readonly_copy(layer) if layer.any() else None
+        return self._run(op, mask=readonly_copy(doc.mask), radius=radius, **options)
 
     def denoise(self, method: str, noise: str) -> int | None:
         return self._run(operation("denoise", method), noise=noise)
@@ -220,6 +229,7 @@ class RestoreWorkspace(QWidget):
             return
         resized = doc.proposal.shape != doc.image.shape
         patch = doc.apply_proposal(self._job_label)
+        self.variations.forget()
         self._end_compare()
         if resized:
             self.canvas.set_document(doc)
@@ -228,6 +238,7 @@ class RestoreWorkspace(QWidget):
     def revert(self) -> None:
         if self.document is not None and self.document.proposal is not None:
             self.document.set_proposal(None)
+            self.variations.forget()
             self._end_compare()
             self.message.emit("Result discarded")
 
@@ -255,6 +266,7 @@ class RestoreWorkspace(QWidget):
         if not isinstance(image, np.ndarray) or image.shape[2] != doc.image.shape[2]:
             return
         doc.set_proposal(np.array(image))
+        self.variations.show(result, readonly_copy(doc.image))
         if image.shape == doc.image.shape:
             self.canvas.set_compare(doc.proposal, getattr(result, "bounds", None))
         else:  # upscaled: compare with the original enlarged the plain way (by the job)

@@ -1,0 +1,105 @@
+"""Content-aware fill in the Restore workspace: variations to pick from, More like this, sampling areas."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+from artstudio.core.document import Document
+from artstudio.core.paths import AppPaths
+from artstudio.core.settings import Settings
+from artstudio.jobs.base import CancelToken, run_sync
+from artstudio.jobs.texture_fill import TextureRequest, run_texture_fill
+from artstudio.ui.restore_workspace import RestoreWorkspace
+
+from test_texture import bark, box  # noqa: F401  (fixtures)
+
+
+@pytest.fixture
+def workspace(qtbot, runner):
+    ws = RestoreWorkspace(runner, AppPaths.from_environment().ensure(), Settings(device="cpu"))
+    qtbot.addWidget(ws)
+    ws.messages = []
+    ws.message.connect(ws.messages.append)
+    ws.resize(1200, 800)
+    ws.show()
+    return ws
+
+
+def _fill_texture(qtbot, ws, runner):
+    ws.panel.set_method("texture")
+    with qtbot.waitSignal(runner.job_finished, timeout=60000):
+        qtbot.mouseClick(ws.panel.fill_button, Qt.MouseButton.LeftButton)
+
+
+def test_a_content_aware_fill_offers_three_variations_and_applies_the_one_picked(qtbot, workspace, runner,
+                                                                                  bark, box):
+    doc = Document(bark.copy())
+    doc.mask[:] = box
+    workspace.set_document(doc)
+    _fill_texture(qtbot, workspace, runner)
+    strip = workspace.variations.panel.strip
+    assert strip.isVisible() and strip.count() == 3
+    first = doc.proposal.copy()
+    strip.chosen.emit(2)                      # as a click on the third thumbnail does
+    third = doc.proposal.copy()
+    assert not np.array_equal(first, third)
+    alone = run_sync(run_texture_fill(TextureRequest(bark, box, seed=2, previews=False), CancelToken()))
+    assert np.array_equal(third, alone.image)            # variation 3 is seed 2, reproducible
+    assert "seed 2" in workspace.variations.panel.seed_label.text()
+    workspace.apply()
+    assert np.array_equal(doc.image, alone.image) and doc.proposal is None
+    assert not strip.isVisible()
+    workspace.undo()
+    assert np.array_equal(doc.image, bark)
+
+
+def test_more_like_this_rolls_new_seeds(qtbot, workspace, runner, bark, box):
+    doc = Document(bark.copy())
+    doc.mask[:] = box
+    workspace.set_document(doc)
+    _fill_texture(qtbot, workspace, runner)
+    before = workspace.variations.result.seeds
+    with qtbot.waitSignal(runner.job_finished, timeout=60000):
+        qtbot.mouseClick(workspace.variations.panel.more, Qt.MouseButton.LeftButton)
+    after = workspace.variations.result.seeds
+    assert after == tuple(s + len(before) for s in before)
+    assert not np.array_equal(workspace.variations.result.variants[0],
+                              run_sync(run_texture_fill(TextureRequest(bark, box, seed=before[0], previews=False),
+                                                        CancelToken())).variants[0])
+
+
+def test_never_sample_painted_with_shift_g_keeps_a_badge_out(qtbot, workspace, runner, bark, box):
+    image = bark.copy()
+    image[40:120, 112:150] = (220, 30, 30)
+    doc = Document(image)
+    doc.mask[:] = box
+    workspace.set_document(doc)
+    canvas = workspace.canvas
+    canvas.setFocus()
+    qtbot.keyClick(canvas, Qt.Key.Key_G, Qt.KeyboardModifier.ShiftModifier)
+    assert canvas.tool.layer == "sample_never"
+    canvas.set_brush(dataclasses.replace(canvas.brush, size=60, hardness=1.0))
+    for y in range(40, 121, 10):                 # dab over the badge, top to bottom
+        start = canvas.view.widget_pos(QPointF(131, y))
+        qtbot.mousePress(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(start.x()), round(start.y())))
+        qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=QPoint(round(start.x()), round(start.y())))
+    assert (doc.sample_never[40:120, 112:150] > 0).all()
+    assert "sample_never" in _shown(qtbot, canvas)
+    workspace.panel.set_method("texture")
+    workspace.variations.panel.count.setValue(1)
+    with qtbot.waitSignal(runner.job_finished, timeout=60000):
+        qtbot.mouseClick(workspace.panel.fill_button, Qt.MouseButton.LeftButton)
+    filled = doc.proposal[box > 0]
+    assert not ((filled[:, 0] > 180) & (filled[:, 1] < 80)).any()
+    # Ctrl+Shift+H hides the sampling areas (through the View menu in the window; here the display)
+    canvas.sampling_display.set_visible(False)
+    assert _shown(qtbot, canvas) == []
+
+
+def _shown(qtbot, canvas):
+    canvas.repaint()
+    return canvas.sampling_display.shown_layers()
