@@ -265,3 +265,13 @@ def test_cli_writes_one_file_per_variation_and_refuses_options_a_method_ignores(
     assert main(["restore", str(src), "--mask", str(mask), "-o", str(tmp_path / "y.png"),
                  "--method", "telea", "--variations", "2"]) != 0
     assert "--variations works with --method texture" in capsys.readouterr().err
+
+
+def test_the_network_guides_the_fill_and_a_missing_one_falls_back_to_telea(bark, box):
+    guided = _fill(bark, box, device="cpu")                     # the shipped inpainting network's fill
+    classical = _fill(bark, box, model=None)
+    missing = _fill(bark, box, model="no-such-network")
+    assert np.array_equal(missing.image, classical.image)      # still a fill, not an error
+    assert not np.array_equal(guided.image, classical.image)
+    for result in (guided, classical):
+        assert np.array_equal(result.image[box == 0], bark[box == 0])

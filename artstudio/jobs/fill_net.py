@@ -123,19 +123,34 @@ def _fill_region(net, device, request: NetFillRequest, labels: np.ndarray,
     # Context grows with the hole: a 96 px box needs more than a 3 px scratch.
     depth = float(cv2.distanceTransform(hole_core.astype(np.uint8), cv2.DIST_L2, 3).max())
     crop = region.rect.union(core.grown(max(margin, int(2 * depth)))).clip(w, h)
-    factor = min(1.0, MAX_HOLE_DEPTH / max(depth, 1e-6), math.sqrt(FILL_MAX_WORK / (crop.width * crop.height)))
     rgb = np.ascontiguousarray(request.image[crop.slices][..., :3])
     hole = (mask[crop.slices] > 0).astype(np.uint8)     # every hole is unknown, own or not
-    size = (max(8, round(crop.width * factor)), max(8, round(crop.height * factor)))
-    if size != (crop.width, crop.height):
+    out = fill_at_network_scale(net, device, rgb, hole, depth)
+    inner = Rect(core.x0 - crop.x0, core.y0 - crop.y0, core.x1 - crop.x0, core.y1 - crop.y0)
+    return out[inner.slices], own_core, core
+
+
+def fill_at_network_scale(net, device, rgb: np.ndarray, hole: np.ndarray, depth: float | None = None) -> np.ndarray:
+    """``uint8 (h, w, 3)``: the crop ``rgb`` with ``hole`` (``uint8``/bool) filled by the network, at
+    the scale it handles (downscaled when the hole is deeper than :data:`MAX_HOLE_DEPTH` px or the
+    crop larger than :data:`FILL_MAX_WORK`), scaled back. Pixels outside the hole are not kept
+    bit-identical here: the caller pastes only the hole."""
+    import cv2
+
+    hole = (hole > 0).astype(np.uint8)
+    h, w = hole.shape
+    if depth is None:
+        depth = float(cv2.distanceTransform(hole, cv2.DIST_L2, 3).max())
+    factor = min(1.0, MAX_HOLE_DEPTH / max(depth, 1e-6), math.sqrt(FILL_MAX_WORK / (w * h)))
+    size = (max(8, round(w * factor)), max(8, round(h * factor)))
+    if size != (w, h):
         rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
         # Any coverage makes a small pixel a hole, so no damage leaks into the context.
         hole = (cv2.resize(hole.astype(np.float32), size, interpolation=cv2.INTER_AREA) > 0).astype(np.uint8)
-    out = _infer_fill(net, device, rgb, hole)
-    if size != (crop.width, crop.height):
-        out = cv2.resize(out, (crop.width, crop.height), interpolation=cv2.INTER_CUBIC)
-    inner = Rect(core.x0 - crop.x0, core.y0 - crop.y0, core.x1 - crop.x0, core.y1 - crop.y0)
-    return out[inner.slices], own_core, core
+    out = _infer_fill(net, device, np.ascontiguousarray(rgb), hole)
+    if size != (w, h):
+        out = cv2.resize(out, (w, h), interpolation=cv2.INTER_CUBIC)
+    return out
 
 
 def _infer_fill(net, device, rgb: np.ndarray, hole: np.ndarray) -> np.ndarray:

@@ -162,7 +162,8 @@ def _texture_request(r: RestoreRequest):
     from .texture_fill import TextureRequest
 
     return TextureRequest(r.image, r.mask, r.sample_from, r.sample_never, seed=r.seed,
-                          variations=r.variations, previews=r.previews)
+                          variations=r.variations, previews=r.previews, model=r.model or "inpaint",
+                          device=r.device)
 
 
 def _texture_fill(r: RestoreRequest, cancel: CancelToken):
@@ -210,8 +211,8 @@ OPERATIONS: tuple[Operation, ...] = (
               "the automatic fill (network for thin damage, content-aware for the rest)", "Fill (auto)",
               _auto_fill, needs_mask=True, network="inpaint", options=_MODEL + _SAMPLING + ("seed",)),
     Operation("texture", "fill", "Content-aware", "the content-aware fill",
-              "Content-aware fill", _texture_fill, needs_mask=True,
-              options=_SAMPLING + ("variations", "seed")),
+              "Content-aware fill", _texture_fill, needs_mask=True,   # guided by the shipped network's
+              options=_MODEL + _SAMPLING + ("variations", "seed")),            # fill, or Telea's without it
     Operation("net", "fill", "Neural fill", "the neural fill", "Neural fill", _net_fill,
               needs_mask=True, network="inpaint", options=_MODEL),
     Operation("telea", "fill", "OpenCV Telea", "OpenCV Telea", "Fill (telea)",

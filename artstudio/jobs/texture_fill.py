@@ -64,6 +64,12 @@ class TextureRequest:
         How many fills to make (1..:data:`MAX_VARIATIONS`).
     previews : bool
         Yield a preview after each hole.
+    model : str or None
+        The inpainting network whose fill is the structure prior (shipped
+        name, task or checkpoint); None, or a network that cannot be loaded,
+        for OpenCV Telea's (:func:`artstudio.core.texture.structure_prior`).
+    device : str
+        Where the network runs.
     """
 
     image: np.ndarray
@@ -74,6 +80,8 @@ class TextureRequest:
     variations: int = 1
     previews: bool = True
     settings: TextureSettings = field(default_factory=TextureSettings)
+    model: str | None = "inpaint"
+    device: str = "auto"
 
     @classmethod
     def snapshot(cls, image, mask, sample_from=None, sample_never=None, **options) -> "TextureRequest":
@@ -189,6 +197,7 @@ def run_texture_fill(request: TextureRequest, cancel: CancelToken) -> Generator[
     seeds = tuple(int(request.seed) + k for k in range(count))
     results = [np.array(request.image, copy=True) for _ in range(count)] if count > 1 else \
         [np.array(request.image, copy=True)]
+    prior_of = _prior_maker(request)
     priors = {}
     total = len(holes) * count
     last_preview = time.perf_counter()
@@ -201,7 +210,8 @@ def run_texture_fill(request: TextureRequest, cancel: CancelToken) -> Generator[
                     f"Content-aware fill: hole {index + 1} of {len(holes)}"
                 pixels = np.ascontiguousarray(request.image[item.crop.slices])
                 if index not in priors:
-                    priors[index] = _prior(pixels, item.hole)
+                    priors[index] = prior_of(pixels, item.hole)
+                    cancel.check()
                 filled = yield from _synthesize_polling(pool, pixels, item, priors[index], seed,
                                                         request.settings, cancel, step, total, label)
                 blend_into(results[v][item.crop.slices], filled, item.weight)
@@ -218,9 +228,40 @@ def run_texture_fill(request: TextureRequest, cancel: CancelToken) -> Generator[
                          seeds=seeds, variants=variants)
 
 
-def _prior(pixels: np.ndarray, hole: np.ndarray) -> np.ndarray:
-    """The smooth structure prior of a crop (alpha too, for RGBA)."""
-    prior = structure_prior(np.ascontiguousarray(pixels[..., :3]), hole)
+def _prior_maker(request: TextureRequest):
+    """``prior(pixels, hole)`` for the crops: the inpainting network's fill, or Telea's.
+
+    Measured (docs/BENCHMARKS.md): guided by the network's fill the synthesis
+    is 1.6 dB closer to the truth in low-passed PSNR on photos never used
+    to tune it than guided by Telea's, and keeps the texture within 11 % of
+    the truth's on the tuning photos.
+    """
+    network = None
+    if request.model is not None:
+        from .nets import get_restore_net
+
+        try:
+            network = get_restore_net(request.model, "inpaint", request.device)
+        except JobError:
+            network = None          # not installed or damaged: the classical prior still works
+
+    def prior(pixels: np.ndarray, hole: np.ndarray) -> np.ndarray:
+        return _prior(pixels, hole, network)
+
+    return prior
+
+
+def _prior(pixels: np.ndarray, hole: np.ndarray, network=None) -> np.ndarray:
+    """The smooth structure prior of a crop (alpha too, for RGBA): the network's fill when
+    ``network`` is ``(net, device)``, Telea's otherwise."""
+    rgb = np.ascontiguousarray(pixels[..., :3])
+    if network is not None:
+        from .fill_net import fill_at_network_scale
+
+        filled = fill_at_network_scale(*network, rgb, hole)
+        prior = np.where(hole[..., None], filled, rgb)
+    else:
+        prior = structure_prior(rgb, hole)
     if pixels.shape[2] == 4:
         alpha = structure_prior(np.repeat(pixels[..., 3:], 3, axis=2), hole)[..., :1]
         prior = np.concatenate([prior, alpha], axis=2)
@@ -279,7 +320,8 @@ def run_auto_fill(request: TextureRequest, cancel: CancelToken, model: str = "in
                                                      device=device), cancel)
         image, bounds, regions = readonly_copy(net.image), net.bounds, net.regions
     if deep.any():
-        texture = yield from run_texture_fill(replace(request, image=image, mask=deep, variations=1), cancel)
+        texture = yield from run_texture_fill(replace(request, image=image, mask=deep, variations=1,
+                                                      model=model, device=device), cancel)
         image, bounds, regions = texture.image, texture.bounds.union(bounds), regions + texture.regions
     return FillResult(np.array(image, copy=True), "auto", regions, time.perf_counter() - start, bounds)
 
