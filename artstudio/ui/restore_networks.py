@@ -32,6 +32,8 @@ class NetworkLists:
         """
         user = user_restore_models(self.paths.models) if self.paths is not None else []
         for shipped in shipped_restore_models():
+            if shipped.task not in self.panel.network_tasks():
+                continue        # a network with no list to choose it in (the damage finder's)
             choices = [(shipped.name, f"{shipped.name} (shipped)", shipped.description)]
             choices += [_choice(spec) for spec in user if spec.task == shipped.task]
             gone = self.panel.set_networks(shipped.task, choices)

@@ -193,6 +193,10 @@ class RestorePanel(QWidget):
     def _on_method_changed(self) -> None:
         self.radius_spin.setEnabled("radius" in operation("fill", self.method()).options)
 
+    def network_tasks(self) -> tuple[str, ...]:
+        """The network tasks the panel has a Network list for (``inpaint``, ``denoise``, ``sr``)."""
+        return tuple(self._networks)
+
     def network(self, task: str) -> str | None:
         """The chosen network for ``task`` (``inpaint``, ``denoise``, ``sr``): a shipped
         model name or a user checkpoint's weights path; None before any is offered."""
