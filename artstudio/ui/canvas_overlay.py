@@ -41,13 +41,26 @@ def draw_split(painter: QPainter, x: float, height: int, image_left: float, imag
     painter.drawLine(QPointF(x, 0), QPointF(x, height))
     painter.setPen(QPen(QColor(255, 255, 255), 1))
     painter.drawLine(QPointF(x, 0), QPointF(x, height))
-    for text, right_aligned in (("Before", True), ("After", False)):
-        left = x - 88 if right_aligned else x + 8
-        left = min(max(left, image_left + 4), image_right - 84)   # never drawn off the image
+    for text, left in split_labels(x, image_left, image_right):
+        right_aligned = text == "Before"
         box = QRectF(left, 8, 80, 20)
         painter.fillRect(box, QColor(0, 0, 0, 120))
         align = Qt.AlignmentFlag.AlignRight if right_aligned else Qt.AlignmentFlag.AlignLeft
         painter.drawText(box.adjusted(4, 0, -4, 0), align | Qt.AlignmentFlag.AlignVCenter, text)
+
+
+def split_labels(x: float, image_left: float, image_right: float) -> list[tuple[str, float]]:
+    """``(text, left)`` of the Before and After labels (80 px wide) beside the split line at ``x``:
+    never off the image, and when the line is so near an edge that both would overlap, only the
+    label of the side that shows (the wider one)."""
+    labels = []
+    for text, left in (("Before", x - 88), ("After", x + 8)):
+        labels.append((text, min(max(left, image_left + 4), image_right - 84)))
+    (_, before), (_, after) = labels
+    if after - before < 80:
+        wider = "After" if image_right - x > x - image_left else "Before"
+        labels = [label for label in labels if label[0] == wider]
+    return labels
 
 
 def draw_tool(painter: QPainter, overlay: Overlay, to_widget, scale: float, cursor: QPointF | None) -> None:
