@@ -14,10 +14,11 @@ network's vote. The steps:
    everything responds and a mark must stand out far more than on a smooth
    sky.
 3. **Hysteresis.** Pixels far above their surroundings seed a mark; it
-   grows over the connected pixels that stand out less.
-4. **Shape tests** on each connected mark: a *speck* is small and compact,
-   a *scratch* is long and thin; anything else (a highlight, a letter, a
-   window) is not damage.
+   grows, by at most :data:`REACH` px, over the pixels that stand out less.
+4. **Shape tests** on each connected mark: a *speck* fits in a
+   (2 x :data:`MAX_SPECK` + 3) px box, a *scratch* (hair, fibre, lint) is
+   thin (nowhere wider than :data:`MAX_LINE_WIDTH`); anything else (a
+   highlight, a window, a blob of leaves) is not damage.
 5. **Density.** Damage is sparse. Where many marks crowd together (a star
    field, freckles, text, sparkling water) they are the picture's own
    texture and are dropped.
@@ -37,7 +38,8 @@ import numpy as np
 SMOOTH = 0.8           # px: gaussian sigma applied before the top-hat
 MAX_SPECK = 6           # px: the largest speck radius the top-hat keeps whole
 MIN_SCRATCH = 20        # px: shortest mark counted as a scratch
-MAX_LINE_WIDTH = 4.5    # px: widest mean width of a scratch
+MAX_LINE_WIDTH = 10.0   # px: the widest a scratch (or crease) may be anywhere
+REACH = 2               # px: how far a mark grows from the pixels that seed it
 CONTEXT = 48            # px: the neighbourhood a mark must stand out from
 DENSITY_CELL = 96       # px: the window in which marks are counted for the density test
 MAX_DENSITY = 6         # marks per DENSITY_CELL x DENSITY_CELL window before they are texture
@@ -169,41 +171,60 @@ def _surroundings(response: np.ndarray) -> np.ndarray:
 
 
 def _hysteresis(pair, limits: Thresholds) -> np.ndarray:
-    """``uint8`` 255 on the connected grow-pixels that hold at least one seed pixel."""
+    """``uint8`` 255 on the grow-pixels within :data:`REACH` px of a seed pixel.
+
+    Bounded growth, not a flood: in film grain a flood from a speck runs
+    along the grain's own peaks into a shapeless blob.
+    """
     import cv2
 
     response, z = pair
-    grow = ((z >= limits.grow) & (response >= limits.contrast // 2)).astype(np.uint8)
-    seed = (z >= limits.seed) & (response >= limits.contrast)
-    count, labels = cv2.connectedComponents(grow, connectivity=8)
-    if count <= 1:
-        return np.zeros_like(grow)
-    seeded = np.zeros(count, bool)
-    seeded[labels[seed]] = True
-    seeded[0] = False
-    return np.where(seeded[labels], np.uint8(255), np.uint8(0))
+    seed = ((z >= limits.seed) & (response >= limits.contrast)).astype(np.uint8)
+    if not seed.any():
+        return np.zeros_like(seed)
+    grow = (z >= limits.grow) & (response >= limits.contrast // 2)
+    reach = cv2.dilate(seed, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * REACH + 1,) * 2)) > 0
+    return np.where(grow & reach, np.uint8(255), np.uint8(0))
 
 
-def classify(marks: np.ndarray, vote: np.ndarray | None = None, vote_min: float = 0.0) -> Damage:
+def classify(marks: np.ndarray, vote: np.ndarray | None = None, vote_min: float = 0.0,
+             crowd: bool = True) -> Damage:
     """Keep the marks of ``marks`` (``uint8``, >0 = candidate) that pass the shape, density and vote tests.
 
-    Also what the job calls on the network's own mask, to count it and to
-    drop its blobs that are neither specks nor scratches.
+    Also what the job calls on the network's own mask (``crowd=False``: the
+    network has seen the context and needs no density test), to count it
+    and to drop its blobs that are neither specks nor thin marks.
     """
     import cv2
 
     count, labels, stats, centres = cv2.connectedComponentsWithStats((marks > 0).astype(np.uint8), connectivity=8)
     if count <= 1:
         return Damage(np.zeros(marks.shape, np.uint8), 0, 0)
-    w, h, area = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT], stats[1:, cv2.CC_STAT_AREA]
+    w, h = stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT]
     length = np.hypot(w, h)
-    speck = (np.maximum(w, h) <= 2 * MAX_SPECK + 3) & (area <= 1.3 * np.pi * (MAX_SPECK + 1) ** 2)
-    line = ~speck & (length >= MIN_SCRATCH) & (area / np.maximum(length, 1.0) <= MAX_LINE_WIDTH)
-    keep = (speck | line) & ~_crowded(centres[1:], marks.shape, speck | line)
+    small = np.maximum(w, h) <= 2 * MAX_SPECK + 3
+    thin = _half_widths(marks, labels, count)[1:] <= MAX_LINE_WIDTH / 2 + 0.5
+    speck = small & ((length < MIN_SCRATCH) | ~thin)
+    line = ~speck & thin        # hairs, fibres, lint and scratches; counted as scratches from MIN_SCRATCH px
+    keep = speck | line
+    if crowd:
+        keep &= ~_crowded(centres[1:], marks.shape, np.ones_like(speck))
     if vote is not None:
         keep &= _best_vote(labels, count, vote)[1:] >= vote_min
     table = np.concatenate([[0], np.where(keep, 255, 0)]).astype(np.uint8)
     return Damage(table[labels], int((keep & speck).sum()), int((keep & line).sum()))
+
+
+def _half_widths(marks: np.ndarray, labels: np.ndarray, count: int) -> np.ndarray:
+    """Each mark's largest distance from its inside to its outside, in px (half its greatest width):
+    a curled hair is thin however compact its bounding box."""
+    import cv2
+
+    inside = labels > 0
+    distance = cv2.distanceTransform((marks > 0).astype(np.uint8), cv2.DIST_L2, 3)
+    widest = np.zeros(count, np.float32)
+    np.maximum.at(widest, labels[inside], distance[inside])
+    return widest
 
 
 def _best_vote(labels: np.ndarray, count: int, vote: np.ndarray) -> np.ndarray:
@@ -226,6 +247,6 @@ def _crowded(centres: np.ndarray, shape: tuple[int, int], candidate: np.ndarray)
     cx = np.clip((centres[:, 0] // cell).astype(int), 0, gw - 1)
     cy = np.clip((centres[:, 1] // cell).astype(int), 0, gh - 1)
     np.add.at(grid, (cy[candidate], cx[candidate]), 1.0)
-    around = cv2.boxFilter(grid, -1, (5, 5), normalize=False, borderType=cv2.BORDER_CONSTANT)
+    around = cv2.boxFilter(grid, -1, (5, 5), normalize=False, borderType=cv2.BORDER_REFLECT)
     # A 5 x 5 block of quarter cells is 1.25 windows: scale the limit with it.
     return around[cy, cx] > MAX_DENSITY * 25 / 16
