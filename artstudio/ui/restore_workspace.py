@@ -23,6 +23,7 @@ from ..jobs.base import readonly_copy
 from ..jobs.estimate import DipEstimate, run_estimate_dip
 from ..jobs.operations import Operation, RestoreRequest, operation
 from .canvas import CanvasWidget
+from .detect_panel import DamageFinder
 from .fill_variations import FillVariations
 from .job_runner import JobRunner
 from .restore_networks import NetworkLists
@@ -55,8 +56,10 @@ class RestoreWorkspace(QWidget):
         self.panel = RestorePanel()
         _lay_out(self, self.tools, self.canvas, self.panel)
         self.networks = NetworkLists(self.panel, paths, self.message.emit)
+        self.finder = DamageFinder(self)         # its group sits under the Mask group
+        self.panel.layout().insertWidget(1, self.finder.panel)
         self.variations = FillVariations(self)   # under the Fill group
-        self.panel.layout().insertWidget(2, self.variations.panel)
+        self.panel.layout().insertWidget(3, self.variations.panel)
         self._fill_job: int | None = None
         self._job_label = "Fill"
         self._pending_dip = None
