@@ -64,6 +64,9 @@ class TextureSettings:
     vote_percentile : float
         The last vote weights patches by ``exp(-cost / 2 s2)``, ``s2`` this
         percentile of the costs: low means nearly only the best ones count.
+    texture_match : float
+        The fill's fine-detail energy may be at most this many times the
+        ring's around the hole (0: no limit); see :func:`_match_texture_energy`.
 
     Tuned on 15 textured photos with a 96 px hole (/tmp/tx/probe.py, the
     "tuning" set of docs/BENCHMARKS.md) and checked on 10 others never used
@@ -81,6 +84,7 @@ class TextureSettings:
     prior_weight: float = 0.6
     sharp: bool = False
     vote_percentile: float = 2.0
+    texture_match: float = 1.3
 
 
 def sampling_band(hole: np.ndarray) -> int:
@@ -468,7 +472,31 @@ def synthesize(pixels: np.ndarray, hole: np.ndarray, source: np.ndarray, prior: 
     _keep_prior_lows(finest, settings.sigma)
     out = pixels.copy()
     out[hole] = _to_rgb(finest.lab)[hole]
+    if settings.texture_match > 0:
+        _match_texture_energy(out, hole, source, settings.texture_match)
     return out
+
+
+def _match_texture_energy(out: np.ndarray, hole: np.ndarray, source: np.ndarray, limit: float) -> None:
+    """Tone down the fill's fine detail (above a Gaussian of 1.5 px) when its Laplacian energy
+    exceeds ``limit`` times that of the photo's ring just around the hole: a smooth subject
+    (a cup's side, a glow) then stays smooth instead of taking copied rims and edges."""
+    import cv2
+
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~hole & source
+    if not inner.any() or not ring.any():
+        return
+    grey = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    energy = cv2.Laplacian(grey, cv2.CV_32F) ** 2
+    inside, around = float(energy[inner].mean()), float(energy[ring].mean())
+    if inside <= limit * around:
+        return
+    scale = np.float32(np.sqrt(limit * around / inside))
+    values = out.astype(np.float32)
+    low = cv2.GaussianBlur(values, (0, 0), 1.5)
+    toned = low + (values - low) * scale
+    out[hole] = np.clip(np.rint(toned[hole]), 0, 255).astype(np.uint8)
 
 
 def _onion_peel(level: _Level, patch: int, prior_weight: float, rng: np.random.Generator,
