@@ -54,7 +54,7 @@ _SHIPPED_RESTORE = (
     ("restore-sr", "sr", "ee6475a78f677ac57e747ef9fcc4072967a92dfc1d44b983058dc637779c06ce",
      {"architecture": "espcn-residual-v1", "width": 32, "depth": 3},
      "Upscales x2 or x4 (residual over bicubic, pixel shuffle)."),
-    ("restore-detect", "detect", "3bfe968836efab9e68db5ab608ca9da375a22f41e950ab8646d7a28713456964",
+    ("restore-detect", "detect", "6eb31b8ffe455954cedfe0bf2faf5ef39b8220d72c60002f58e58876e1614781",
      {"architecture": "detect-unet-v1", "width": 24},
      "Finds dust specks and scratches for the damage finder (small U-Net)."),
 )
