@@ -194,6 +194,12 @@ def test_shipped_weights_load_and_restore(spec, photo):
             noisy = add_gaussian_noise(clean, 25, 0)
             error = np.abs(to_uint8(net(to_tensor(noisy))).astype(float) - clean).mean()
             assert error < np.abs(noisy.astype(float) - clean).mean()
+        elif spec.task == "detect":       # the damage finder: a probability per pixel
+            specked = clean.copy()
+            specked[30:33, 30:33] = 255               # one white dust speck
+            probability = net(to_tensor(specked))[0, 0].numpy()
+            assert probability.shape == (64, 64)
+            assert probability[30:33, 30:33].max() > 0.5 > float(np.median(probability))
         else:
             hole = damage_mask("scratches", (64, 64), 0) > 0
             out = to_uint8(net(to_tensor(clean), torch.from_numpy(hole[None, None].astype(np.float32))))
