@@ -17,9 +17,10 @@ detector (:mod:`artstudio.core.detect`):
   detector alone (its own thresholds, shape and density tests).
 
 The thresholds were tuned on 16 *training* photos with the benchmark's
-damage (never on the held-out ones): raising them from 0.5 to 0.7 (grow)
-and 0.97 (seed) and keeping the density test cut false alarms there from
-0.16 % to 0.08 % of pixels and lifted dust F1 from 0.64 to 0.74.
+damage (never on the held-out ones): raising them from 0.5 to 0.92 (grow)
+and 0.977 (seed), keeping the density test and asking 0.78 where the
+classical detector confirms a mark cut false alarms there from 0.16 % to
+0.06 % of pixels and lifted dust F1 from 0.64 to 0.79 (network run 2).
 
 ``sensitivity`` (0..1) moves both detectors' thresholds together. Any grey,
 RGB or RGBA photo of 8 or 16 bits works; a photo too small to hold damage
@@ -38,9 +39,9 @@ from ..core import detect as classical
 from .base import CancelToken, Event, JobError, Progress, readonly_copy
 
 METHODS = ("combined", "net", "classical")
-NET_SURE = 0.7          # network probability a pixel needs on its own, at sensitivity 0.5
-NET_DOUBT = 0.03        # 1 - the probability one pixel of every mark needs, at sensitivity 0.5
-UNSURE = 0.7            # x NET_SURE: what a pixel needs where the classical detector sees a mark too
+NET_SURE = 0.92         # network probability a pixel needs on its own, at sensitivity 0.5
+NET_DOUBT = 0.023       # 1 - the probability one pixel of every mark needs, at sensitivity 0.5
+UNSURE = 0.85           # x NET_SURE: what a pixel needs where the classical detector sees a mark too
 MIN_SIDE = 8            # px: below this nothing is looked for (the network's smallest input)
 FILL_GROW = 1           # px: a found mark's soft rim, added to the mask before it is filled
 
