@@ -14,6 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QLabel, QPushButton, QSpinBox
 
+from ..jobs.base import readonly_copy
 from .thumbnail_strip import ThumbnailStrip
 
 DEFAULT_COUNT = 3
@@ -68,9 +69,14 @@ class FillVariations(QObject):
         self.panel.strip.chosen.connect(self.pick)
         self.panel.more_requested.connect(self.more)
 
-    def options(self, op) -> dict:
-        """The request fields for a fill by ``op``: variations and seed, when it reads them."""
+    def options(self, op, document) -> dict:
+        """The request fields for a fill by ``op`` of ``document``: variations, seed and the
+        sampling areas painted with G / Shift+G, those that ``op`` reads."""
         options = {}
+        if "sample_from" in op.options:
+            for name in ("sample_from", "sample_never"):
+                layer = getattr(document, name)
+                options[name] = readonly_copy(layer) if layer.any() else None
         if "variations" in op.options:
             options["variations"] = self.panel.count.value()
             self._method = op.key

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QMessageBox, QScrollArea, QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QVBoxLayout, QWidget
 
 from ..core import mask as mask_ops
 from ..core.brush import Brush
@@ -20,10 +20,11 @@ from ..core.history import Patch
 from ..core.paths import AppPaths
 from ..core.settings import Settings
 from ..jobs.base import readonly_copy
-from ..jobs.estimate import DipEstimate, run_estimate_dip
+from ..jobs.estimate import DipEstimate
 from ..jobs.operations import Operation, RestoreRequest, operation
 from .canvas import CanvasWidget
 from .detect_panel import DamageFinder
+from .dip_confirm import DipConfirm
 from .fill_variations import FillVariations
 from .job_runner import JobRunner
 from .restore_networks import NetworkLists
@@ -62,24 +63,18 @@ class RestoreWorkspace(QWidget):
         self.panel.layout().insertWidget(3, self.variations.panel)
         self._fill_job: int | None = None
         self._job_label = "Fill"
-        self._pending_dip = None
+        self.dip = DipConfirm(self)
         self._fill_method = settings.fill_method
-        self._apply_settings(settings)
+        _apply_settings(self, settings)
         self._connect()
         self.refresh_networks()
-
-    def _apply_settings(self, s: Settings) -> None:
-        self.canvas.set_overlay(s.mask_color, s.mask_opacity)
-        self.canvas.set_brush(Brush(s.brush_size, s.brush_hardness))
-        self.panel.show_opacity(s.mask_opacity)
-        self.panel.set_method(s.fill_method)
 
     def _connect(self) -> None:
         p, c = self.panel, self.canvas
         c.tool_message.connect(self.message)
         p.brush_size_changed.connect(lambda v: c.set_brush(Brush(v, c.brush.hardness, c.brush.mode)))
         p.hardness_changed.connect(lambda v: c.set_brush(Brush(c.brush.size, v, c.brush.mode)))
-        p.opacity_changed.connect(self._on_panel_opacity)
+        p.opacity_changed.connect(lambda value: _keep_opacity(self, value))
         p.mask_op_requested.connect(self.mask_operation)
         p.fill_requested.connect(self.fill)
         p.denoise_requested.connect(self.denoise)
@@ -88,14 +83,14 @@ class RestoreWorkspace(QWidget):
         p.revert_requested.connect(self.revert)
         p.split_changed.connect(c.set_split)
         c.split_changed.connect(p.show_split)
-        c.brush_changed.connect(self._on_canvas_brush_changed)
+        c.brush_changed.connect(lambda brush: _keep_brush(self, brush))
         c.stroke_finished.connect(self._on_canvas_stroke_finished)
         r = self.runner
         r.job_preview.connect(self._on_runner_preview)
         r.job_finished.connect(self._on_runner_finished)
         r.job_failed.connect(self._on_runner_ended)
         r.job_cancelled.connect(self._on_runner_ended)
-        self._on_canvas_brush_changed(c.brush)
+        _keep_brush(self, c.brush)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
@@ -173,12 +168,7 @@ class RestoreWorkspace(QWidget):
         radius = radius or self.panel.radius_spin.value()
         self._fill_method = self.settings.fill_method = method
         op = operation("fill", method)
-        options = self.variations.options(op)
-        if "sample_from" in op.options:       # the sampling areas painted with G / Shift+G
-            for name in ("sample_from", "sample_never"):
-                layer = getattr(doc, name)
-                options[name] = readonly_copy(layer) if layer.any() else None
-        return self._run(op, mask=readonly_copy(doc.mask), radius=radius, **options)
+        return self._run(op, mask=readonly_copy(doc.mask), radius=radius, **self.variations.options(op, doc))
 
     def denoise(self, method: str, noise: str) -> int | None:
         return self._run(operation("denoise", method), noise=noise)
@@ -195,8 +185,9 @@ class RestoreWorkspace(QWidget):
         request = RestoreRequest(readonly_copy(self.document.image), model=model, device=self.settings.device,
                                  **options)
         label = self.networks.label(op.title_for(request), op.network) if op.network else op.title_for(request)
-        if op.dip:
-            return self._estimate_dip(op.dip_request(request), lambda token: op.job(request, token), label)
+        if op.dip:      # measure the machine first, then ask (DipConfirm)
+            job = self.dip.estimate(op.dip_request(request), lambda token: op.job(request, token), label)
+            return self._submit(ESTIMATE_KIND, job)
         return self._start(lambda token: op.job(request, token), label)
 
     def _start(self, factory, label: str) -> int:
@@ -206,21 +197,12 @@ class RestoreWorkspace(QWidget):
             self.document.set_proposal(None)
             self._end_compare()
         self._job_label = label
-        self._fill_job = self.runner.submit(FILL_KIND, factory, latest_wins=True)
+        return self._submit(FILL_KIND, factory)
+
+    def _submit(self, kind: str, factory) -> int:
+        self._fill_job = self.runner.submit(kind, factory, latest_wins=True)
         self.panel.set_busy(True)
         return self._fill_job
-
-    def _estimate_dip(self, dip, factory, label: str) -> int:
-        self._pending_dip = (dip, factory, label)
-        self._fill_job = self.runner.submit(ESTIMATE_KIND, lambda token: run_estimate_dip(dip, token),
-                                            latest_wins=True)
-        self.panel.set_busy(True)
-        return self._fill_job
-
-    def _confirm_dip(self, estimate) -> None:
-        dip, factory, label = self._pending_dip
-        if _ask_to_start_dip(self, estimate):
-            self._start(factory, label)
 
     def cancel_fill(self) -> None:
         if self._fill_job is not None:
@@ -263,7 +245,9 @@ class RestoreWorkspace(QWidget):
         if doc is None:
             return
         if isinstance(result, DipEstimate):
-            self._confirm_dip(result)
+            start = self.dip.answer(result)
+            if start is not None:
+                self._start(*start)
             return
         image = getattr(result, "image", None)
         if not isinstance(image, np.ndarray) or image.shape[2] != doc.image.shape[2]:
@@ -290,17 +274,27 @@ class RestoreWorkspace(QWidget):
         self.document_changed.emit()          # the title and the modified mark follow
 
     # -- settings sync --------------------------------------------------------------------
-    def _on_panel_opacity(self, value: float) -> None:
-        self.settings.mask_opacity = value
-        self.canvas.set_overlay(self.settings.mask_color, value)
-
-    def _on_canvas_brush_changed(self, brush: Brush) -> None:
-        self.settings.brush_size, self.settings.brush_hardness = brush.size, brush.hardness
-        self.panel.show_brush(brush.size, brush.hardness, brush.mode)
-
     def _on_canvas_stroke_finished(self, patch) -> None:
         if patch is not None:
             self.document_changed.emit()
+
+
+def _apply_settings(ws: RestoreWorkspace, s: Settings) -> None:
+    """The saved mask look, brush and fill method, on a new workspace."""
+    ws.canvas.set_overlay(s.mask_color, s.mask_opacity)
+    ws.canvas.set_brush(Brush(s.brush_size, s.brush_hardness))
+    ws.panel.show_opacity(s.mask_opacity)
+    ws.panel.set_method(s.fill_method)
+
+
+def _keep_opacity(ws: RestoreWorkspace, value: float) -> None:
+    ws.settings.mask_opacity = value
+    ws.canvas.set_overlay(ws.settings.mask_color, value)
+
+
+def _keep_brush(ws: RestoreWorkspace, brush: Brush) -> None:
+    ws.settings.brush_size, ws.settings.brush_hardness = brush.size, brush.hardness
+    ws.panel.show_brush(brush.size, brush.hardness, brush.mode)
 
 
 def _lay_out(workspace: QWidget, tools: ToolBar, canvas: CanvasWidget, panel: RestorePanel) -> None:
@@ -337,15 +331,3 @@ def _edited_mask(mask: np.ndarray, op: str, pixels: int) -> tuple[np.ndarray, st
     if op in ("grow", "shrink"):
         return mask_ops.grow(mask, pixels if op == "grow" else -pixels), f"{op.title()} mask {pixels} px"
     raise ValueError(op)
-
-
-def _ask_to_start_dip(parent: QWidget, estimate) -> bool:
-    """Ask before a Deep Image Prior run, with its expected time (a DipEstimate)."""
-    w, h = estimate.work_size
-    answer = QMessageBox.question(
-        parent, "Deep Image Prior",
-        f"Deep Image Prior optimises a network for this photo alone: about {estimate.seconds:.0f} s "
-        f"here ({estimate.iterations} iterations on {w}×{h} px; it may stop earlier). Start?",
-        QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel,
-        QMessageBox.StandardButton.Yes)
-    return answer == QMessageBox.StandardButton.Yes
