@@ -318,20 +318,24 @@ def _match_texture_energy(out: np.ndarray, hole: np.ndarray, source: np.ndarray,
     (a cup's side, a glow) then stays smooth instead of taking copied rims and edges."""
     import cv2
 
+    ys, xs = np.nonzero(hole)
+    h, w = hole.shape
+    box = (slice(max(0, ys.min() - 10), min(h, ys.max() + 11)), slice(max(0, xs.min() - 10), min(w, xs.max() + 11)))
+    hole, source, view = hole[box], source[box], out[box]       # the work stays near the hole
     inner = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     ring = (cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~hole & source
     if not inner.any() or not ring.any():
         return
-    grey = cv2.cvtColor(out, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    grey = cv2.cvtColor(view, cv2.COLOR_RGB2GRAY).astype(np.float32)
     energy = cv2.Laplacian(grey, cv2.CV_32F) ** 2
     inside, around = float(energy[inner].mean()), float(energy[ring].mean())
     if inside <= limit * around:
         return
     scale = np.float32(np.sqrt(limit * around / inside))
-    values = out.astype(np.float32)
+    values = view.astype(np.float32)
     low = cv2.GaussianBlur(values, (0, 0), 1.5)
     toned = low + (values - low) * scale
-    out[hole] = np.clip(np.rint(toned[hole]), 0, 255).astype(np.uint8)
+    view[hole] = np.clip(np.rint(toned[hole]), 0, 255).astype(np.uint8)
 
 
 def _onion_peel(level: _Level, patch: int, prior_weight: float, rng: np.random.Generator,
