@@ -50,3 +50,19 @@ def runner(qtbot):
     yield r
     r.shutdown()
     assert not r.isRunning()
+
+
+@pytest.fixture
+def workspace(qtbot, runner):
+    """A shown Restore workspace on the test runner, on the CPU; ``ws.messages`` collects its status lines."""
+    from artstudio.core.paths import AppPaths
+    from artstudio.core.settings import Settings
+    from artstudio.ui.restore_workspace import RestoreWorkspace
+
+    ws = RestoreWorkspace(runner, AppPaths.from_environment().ensure(), Settings(device="cpu"))
+    qtbot.addWidget(ws)
+    ws.messages = []
+    ws.message.connect(ws.messages.append)
+    ws.resize(1200, 800)
+    ws.show()
+    return ws

@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 from PySide6.QtCore import Qt
 
 from artstudio.core.document import Document
-from artstudio.core.paths import AppPaths
-from artstudio.core.settings import Settings
-from artstudio.ui.restore_workspace import RestoreWorkspace
 
 from test_detect import damaged_photo, found_specks, smooth_photo
-
-
-@pytest.fixture
-def workspace(qtbot, runner):
-    ws = RestoreWorkspace(runner, AppPaths.from_environment().ensure(), Settings(device="cpu"))
-    qtbot.addWidget(ws)
-    ws.messages = []
-    ws.message.connect(ws.messages.append)
-    ws.show()
-    return ws
 
 
 def click(qtbot, button):

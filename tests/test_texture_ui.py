@@ -5,28 +5,13 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from artstudio.core.document import Document
-from artstudio.core.paths import AppPaths
-from artstudio.core.settings import Settings
 from artstudio.jobs.base import CancelToken, run_sync
 from artstudio.jobs.texture_fill import TextureRequest, run_texture_fill
-from artstudio.ui.restore_workspace import RestoreWorkspace
 
 from test_texture import bark, box  # noqa: F401  (fixtures)
-
-
-@pytest.fixture
-def workspace(qtbot, runner):
-    ws = RestoreWorkspace(runner, AppPaths.from_environment().ensure(), Settings(device="cpu"))
-    qtbot.addWidget(ws)
-    ws.messages = []
-    ws.message.connect(ws.messages.append)
-    ws.resize(1200, 800)
-    ws.show()
-    return ws
 
 
 def _fill_texture(qtbot, ws, runner):

@@ -49,6 +49,7 @@ from ..core.inpaint import blend_into
 from ..core.noise import estimate_noise_sigma
 from ..core.rect import Rect, bbox_of_nonzero
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
+from .interruptible import cancel_between_layers
 
 TASKS: dict[str, str] = {"inpaint": "Deep Image Prior fill", "denoise": "Deep Image Prior denoise",
                          "sr": "Deep Image Prior upscale"}
@@ -164,7 +165,7 @@ def run_dip(request: DipRequest, cancel: CancelToken) -> Generator[Event, None, 
     label = TASKS[request.task]
     yield Progress(0.0, f"{label}: {plan.work[0]}x{plan.work[1]}, up to {request.max_iterations} iterations")
     net, noise = _build(widths, plan, request.seed, device)
-    _check_between_layers(net, cancel)
+    cancel_between_layers(net, cancel)
     optimiser = torch.optim.Adam(net.parameters(), lr=LEARNING_RATE)
     jitter = INPUT_JITTER[request.task]
     generator = torch.Generator(device=device).manual_seed(request.seed + 1)
@@ -199,31 +200,6 @@ def run_dip(request: DipRequest, cancel: CancelToken) -> Generator[Event, None, 
     image, bounds = _compose(request, plan, average, keep)
     return DipResult(image, request.task, len(losses), reason, time.perf_counter() - start,
                      tuple(losses), plan.work, bounds)
-
-
-def _check_between_layers(net, cancel: CancelToken) -> None:
-    """Check the cancel token before every layer, forward and backward.
-
-    One iteration at 512x512 output (a x2 upscale) takes about a second on a
-    2-core CPU: checking only between iterations let a cancel wait that long.
-    Cancelled raised in a hook leaves forward() or backward() as itself.
-    """
-    import torch
-
-    def check(*_):
-        cancel.check()
-
-    def check_backward(_module, _inputs, output):
-        if output.requires_grad:
-            output.register_hook(check)    # runs as the gradient reaches this convolution
-
-    for module in net.modules():
-        if not any(True for _ in module.children()):      # the leaves: convolutions, norms, activations
-            module.register_forward_pre_hook(check)
-        # Module backward hooks clash with in-place activations; convolution outputs are not
-        # modified in place, so a tensor hook there is safe.
-        if isinstance(module, torch.nn.Conv2d):
-            module.register_forward_hook(check_backward)
 
 
 # -- checks and planning ----------------------------------------------------------------------

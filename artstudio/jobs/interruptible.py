@@ -1,4 +1,5 @@
-"""Run one long, uninterruptible library call where Cancel can still stop it.
+"""Run one long, uninterruptible library call where Cancel can still stop it;
+and make a network's forward and backward passes check Cancel between layers.
 
 OpenCV's and scikit-image's solvers are single C calls: a thread running
 one cannot be stopped, so Cancel (and closing the window, which waits for
@@ -85,3 +86,29 @@ def _child_main(sender, fn, args) -> None:
         sender.send(result)
     finally:
         sender.close()
+
+
+def cancel_between_layers(net, cancel: CancelToken) -> None:
+    """Check the cancel token before every layer, forward and backward.
+
+    One Deep Image Prior iteration at 512x512 output (a x2 upscale) takes about
+    a second on a 2-core CPU: checking only between iterations let a cancel
+    wait that long.
+    Cancelled raised in a hook leaves forward() or backward() as itself.
+    """
+    import torch
+
+    def check(*_):
+        cancel.check()
+
+    def check_backward(_module, _inputs, output):
+        if output.requires_grad:
+            output.register_hook(check)    # runs as the gradient reaches this convolution
+
+    for module in net.modules():
+        if not any(True for _ in module.children()):      # the leaves: convolutions, norms, activations
+            module.register_forward_pre_hook(check)
+        # Module backward hooks clash with in-place activations; convolution outputs are not
+        # modified in place, so a tensor hook there is safe.
+        if isinstance(module, torch.nn.Conv2d):
+            module.register_forward_hook(check_backward)
