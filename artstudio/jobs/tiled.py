@@ -71,6 +71,8 @@ def infer_image(net, device, pixels: np.ndarray, scale: int | None = None) -> np
     """
     import torch
 
+    if not pixels.flags.writeable:      # a request's read-only copy: torch warns on read-only memory
+        pixels = np.array(pixels)
     with torch.inference_mode():
         x = torch.from_numpy(pixels).to(device).permute(2, 0, 1)[None].float().div_(255.0)
         y = net(x) if scale is None else net(x, scale)

@@ -103,7 +103,7 @@ class LatentGenerator:
                              f"got {tuple(latents.shape)}.")
         if not np.isfinite(latents).all():
             raise ModelError("The latent contains NaN or infinite values.")
-        return np.ascontiguousarray(latents, dtype=np.float32)
+        return np.array(latents, dtype=np.float32, order="C")   # a writable copy: torch warns on read-only memory
 
 
 class GanGenerator(LatentGenerator):
