@@ -38,6 +38,8 @@ class DenoiseRequest:
     a key of :data:`NOISE_KINDS` (impulse noise is detected by itself).
     ``model``: the denoiser, by name, task or checkpoint path.
     ``dip_iterations``: the Deep Image Prior limit (None: its default).
+    ``strength``: how much of the change to keep, 0-1 (1: all of it; 0.5:
+    each value halfway between the photo and the denoised one).
     """
 
     image: np.ndarray
@@ -47,6 +49,7 @@ class DenoiseRequest:
     dip_iterations: int | None = None
     previews: bool = True
     device: str = "auto"
+    strength: float = 1.0
 
     @classmethod
     def snapshot(cls, image: np.ndarray, **options) -> "DenoiseRequest":
@@ -66,6 +69,7 @@ class DenoiseResult:
     impulses: float
     seconds: float
     tiles: int
+    strength: float = 1.0
 
 
 def run_denoise(request: DenoiseRequest, cancel: CancelToken) -> Generator[Event, None, DenoiseResult]:
@@ -85,6 +89,8 @@ def run_denoise(request: DenoiseRequest, cancel: CancelToken) -> Generator[Event
     described = operation("denoise", request.method).description
     if request.noise not in NOISE_KINDS:
         raise JobError(f"Unknown noise kind '{request.noise}'. Choose one of: {', '.join(NOISE_KINDS)}.")
+    if not 0.0 <= request.strength <= 1.0:
+        raise JobError(f"Denoise strength must be between 0 and 100 %; got {request.strength * 100:g} %.")
     start = time.perf_counter()
     image = request.image
     yield Progress(0.0, "Denoise: measuring the noise")
@@ -107,8 +113,10 @@ def run_denoise(request: DenoiseRequest, cancel: CancelToken) -> Generator[Event
         out, tiles = remove_impulses(image, impulses), 1
     else:
         out, tiles = yield from _net_denoise(request, cancel, label)
+    if request.strength < 1.0:
+        out = _blend(image, out, request.strength)
     return DenoiseResult(out, request.method, noise, sigma, float(impulses.mean()),
-                         time.perf_counter() - start, tiles)
+                         time.perf_counter() - start, tiles, request.strength)
 
 
 def classify_noise(image: np.ndarray, impulses: np.ndarray | None = None) -> str:
@@ -168,6 +176,26 @@ def _nlmeans(pixels: np.ndarray, strength: float) -> np.ndarray:
     bgr = cv2.cvtColor(np.ascontiguousarray(pixels), cv2.COLOR_RGB2BGR)
     out = cv2.fastNlMeansDenoisingColored(bgr, None, strength, strength, 7, 21)
     return cv2.cvtColor(out, cv2.COLOR_BGR2RGB).astype(np.float32)
+
+
+def _blend(image: np.ndarray, denoised: np.ndarray, strength: float) -> np.ndarray:
+    """``strength`` of the way from ``image`` to ``denoised``, rounded (alpha is the photo's)."""
+    rgb = image[..., :3].astype(np.float32)
+    mixed = rgb + np.float32(strength) * (denoised[..., :3].astype(np.float32) - rgb)
+    return with_alpha(image, np.clip(np.rint(mixed), 0, 255).astype(np.uint8))
+
+
+def describe(result: DenoiseResult) -> str:
+    """What the denoiser found and did, in one line, e.g. for the status bar."""
+    if result.noise == "saltpepper":
+        found = f"salt-and-pepper noise ({result.impulses * 100:.2g} % of the values are impulses)"
+    else:
+        found = f"gaussian noise of about {result.sigma:.1f} / 255"
+        if result.sigma < 1.0:
+            found += " (the photo looks clean: little to remove)"
+    how = operation("denoise", result.method).description
+    amount = "" if result.strength >= 1.0 else f" at {result.strength * 100:.0f} % strength"
+    return f"Found {found}; the {how} treated it{amount} in {result.seconds:.1f} s."
 
 
 def _median3(rgb: np.ndarray) -> np.ndarray:

@@ -57,6 +57,8 @@ class RestoreRequest:
         How many seeded fills the content-aware fill makes (the first is the result).
     seed : int
         The first variation's seed.
+    strength : float
+        How much of the change a denoise keeps, 0-1.
     """
 
     image: np.ndarray
@@ -73,6 +75,7 @@ class RestoreRequest:
     sample_never: np.ndarray | None = None
     variations: int = 1
     seed: int = 0
+    strength: float = 1.0
 
     @classmethod
     def snapshot(cls, image: np.ndarray, mask: np.ndarray | None = None, **options) -> "RestoreRequest":
@@ -191,7 +194,7 @@ def _denoise(method: str, r: RestoreRequest, cancel: CancelToken):
 
     return denoise.run_denoise(denoise.DenoiseRequest(r.image, method, r.noise, model=r.model or "denoise",
                                                       dip_iterations=r.iterations, previews=r.previews,
-                                                      device=r.device), cancel)
+                                                      device=r.device, strength=r.strength), cancel)
 
 
 def _upscale(method: str, r: RestoreRequest, cancel: CancelToken):
@@ -204,7 +207,7 @@ def _upscale(method: str, r: RestoreRequest, cancel: CancelToken):
 
 # -- the registry, each task in its menu order (the first is the default) -------------------------
 
-_MODEL, _DENOISE, _UPSCALE = ("model",), ("noise",), ("scale",)
+_MODEL, _DENOISE, _UPSCALE = ("model",), ("noise", "strength"), ("scale",)
 _SAMPLING = ("sample_from", "sample_never")
 OPERATIONS: tuple[Operation, ...] = (
     Operation("auto", "fill", "Auto",

@@ -20,6 +20,8 @@ from ..core.history import Patch
 from ..core.paths import AppPaths
 from ..core.settings import Settings
 from ..jobs.base import readonly_copy
+from ..jobs.denoise import DenoiseResult
+from ..jobs.denoise import describe as describe_denoise
 from ..jobs.estimate import DipEstimate
 from ..jobs.operations import Operation, RestoreRequest, operation
 from .canvas import CanvasWidget
@@ -170,8 +172,12 @@ class RestoreWorkspace(QWidget):
         op = operation("fill", method)
         return self._run(op, mask=readonly_copy(doc.mask), radius=radius, **self.variations.options(op, doc))
 
-    def denoise(self, method: str, noise: str) -> int | None:
-        return self._run(operation("denoise", method), noise=noise)
+    def denoise(self, method: str, noise: str, strength: float | None = None) -> int | None:
+        """Denoise at ``strength`` (0-1; None: the panel's Strength)."""
+        if strength is None:
+            strength = self.panel.denoise_strength.value() / 100.0
+        self.panel.denoise_found.setText("")
+        return self._run(operation("denoise", method), noise=noise, strength=strength)
 
     def upscale(self, scale: int, method: str) -> int | None:
         # The job also enlarges the original the plain way, for the comparison.
@@ -252,6 +258,9 @@ class RestoreWorkspace(QWidget):
         image = getattr(result, "image", None)
         if not isinstance(image, np.ndarray) or image.shape[2] != doc.image.shape[2]:
             return
+        if isinstance(result, DenoiseResult):      # say what was found, until the next denoise
+            self.panel.denoise_found.setText(describe_denoise(result))
+            self.message.emit(describe_denoise(result))
         doc.set_proposal(np.array(image))
         self.variations.show(result, readonly_copy(doc.image))
         if image.shape == doc.image.shape:
