@@ -28,8 +28,8 @@ class FakeTraining:
     """A stand-in for run_train_gen / run_train_restore: one TrainStats per step,
     a log line, a sample grid every 5 steps; honours stop, cancel and close."""
 
-    def __init__(self, delay=0.002, fail_at=None):
-        self.delay, self.fail_at = delay, fail_at
+    def __init__(self, delay=0.002, fail_at=None, stats_every=1):
+        self.delay, self.fail_at, self.stats_every = delay, fail_at, stats_every
         self.requests, self.steps_done, self.closed = [], [], []
 
     def __call__(self, request, token):
@@ -53,8 +53,9 @@ class FakeTraining:
                     raise JobError("No usable images: every file is damaged.")
                 time.sleep(self.delay)
                 self.steps_done.append(step)
-                yield TrainStats(step, request.steps, {"D": 1.0 / step, "G": 2.0 + step / 100}, 250.0,
-                                 (request.steps - step) * self.delay)
+                if step % self.stats_every == 0:
+                    yield TrainStats(step, request.steps, {"D": 1.0 / step, "G": 2.0 + step / 100}, 250.0,
+                                     (request.steps - step) * self.delay)
                 if step % 5 == 0:
                     yield Preview(np.full((16, 32, 3), step % 256, np.uint8))
             return self._result(request, request.steps, stopped=False)
@@ -197,6 +198,18 @@ def test_stop_asks_the_job_to_stop_and_ends_stopped(qtbot, ws, images, fake):
     assert "Stopped at step" in log_text(ws) and "Saved as my-faces" in log_text(ws)
     assert fake.closed and buttons(ws) == (True, False, False)
     assert ws.open_button.isVisible() and ws.trained_name == "my-faces"
+
+
+def test_the_header_ends_on_the_step_the_log_reports_not_the_last_stats_step(qtbot, ws, images, fake):
+    # Runs send stats every few steps; the header said "Step 250" while the log said 252 (issue 15 B8).
+    fake.stats_every = 7
+    start(qtbot, ws, images, steps=LONG)
+    qtbot.waitUntil(lambda: len(fake.steps_done) >= 10 and len(fake.steps_done) % 7 != 0, timeout=5000)
+    click(qtbot, ws.panel.stop_button)
+    qtbot.waitUntil(lambda: ws.state == "stopped", timeout=5000)
+    stopped_at = int(log_text(ws).split("Stopped at step ")[1].split()[0])
+    assert stopped_at == len(fake.steps_done)
+    assert f"Step {stopped_at:,} / " in ws.stats_label.text()
 
 
 def test_stop_while_paused_resumes_so_the_run_can_stop(qtbot, ws, images, fake):

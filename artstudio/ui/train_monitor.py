@@ -3,6 +3,7 @@ progress bar and log, with the run's elapsed-time clock."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 
 from PySide6.QtCore import Qt, QTimer
@@ -89,6 +90,14 @@ class TrainMonitor(QWidget):
         self.chart.add_point(event.step, event.losses, event.steps)
         self.progress.setValue(int(round(event.step / max(event.steps, 1) * 1000)))
         self.show_stats()
+
+    def end_at(self, step: int | None, steps: int | None) -> None:
+        """The run ended at ``step``: the header says so, not the last step that sent stats
+        (runs report every few steps; the log's "Stopped at step 252" is the truth)."""
+        if self.last_stats is not None and step is not None:
+            self.last_stats = dataclasses.replace(self.last_stats, step=int(step),
+                                                  steps=int(steps or self.last_stats.steps), eta_seconds=0.0)
+            self.show_stats()
 
     def set_phase(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(fraction * 1000)))

@@ -240,6 +240,7 @@ class TrainWorkspace(QWidget):
                      f" — choose it in the Restore panel's Network list, or use it with: "
                      f"artstudio {CLI_COMMANDS.get(self._run.kind, self._run.kind)} … --model {name}"))
         self.trained_name = name
+        self.monitor.end_at(step, steps)
         self.open_button.setVisible(generator)
         if not stopped:
             self.progress.setValue(1000)
