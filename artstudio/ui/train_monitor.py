@@ -44,6 +44,7 @@ class TrainMonitor(QWidget):
         self.open_button = QPushButton("Open in Generate")
         self.open_button.setObjectName("primary")
         self.open_button.setVisible(False)
+        self.open_button.setToolTip("Open the model just trained in the Generate workspace")
         header = QHBoxLayout()
         header.addWidget(self.stats_label, 1)
         header.addWidget(self.open_button)
