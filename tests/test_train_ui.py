@@ -375,3 +375,22 @@ def test_the_loss_chart_draws_losses_orders_of_magnitude_apart(qtbot):
     assert chart._ranges()[4]                                # log scale: both lines are readable
     assert chart.grab().toImage() != blank
     assert [tick_label(v) for v in (0.0123, 8517, 13400, 1.2e-5)] == ["0.0123", "8517", "13.4k", "1.2e-05"]
+
+
+def test_restore_shows_a_training_run_going_on_in_the_background(qtbot, runner, fake, paths, images, workspace):
+    # issue 15: "no sign in Restore that a training run is going on in the background"
+    train = TrainWorkspace(runner, paths, Settings(), jobs={"gen": fake, "restore": fake})
+    qtbot.addWidget(train)
+    badge = workspace.training
+    assert not badge.isVisible()
+    start(qtbot, train, images, steps=LONG)
+    qtbot.waitUntil(lambda: badge.isVisible() and "step" in badge.label.text(), timeout=5000)
+    assert "Training running in the background: step" in badge.label.text()
+    click(qtbot, train.panel.pause_button)
+    assert "paused" in badge.label.text()
+    with qtbot.waitSignal(badge.show_train):
+        click(qtbot, badge.open_button)
+    click(qtbot, train.panel.pause_button)
+    click(qtbot, train.panel.stop_button)
+    qtbot.waitUntil(lambda: train.state == "stopped", timeout=5000)
+    assert not badge.isVisible()

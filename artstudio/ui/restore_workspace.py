@@ -32,6 +32,7 @@ from .job_runner import JobRunner
 from .restore_networks import NetworkLists
 from .restore_panel import RestorePanel
 from .tool_bar import ToolBar
+from .training_badge import TrainingBadge
 
 FILL_KIND = "restore.fill"
 ESTIMATE_KIND = "restore.estimate"
@@ -63,6 +64,8 @@ class RestoreWorkspace(QWidget):
         self.panel.layout().insertWidget(1, self.finder.panel)
         self.variations = FillVariations(self)   # under the Fill group
         self.panel.layout().insertWidget(3, self.variations.panel)
+        self.training = TrainingBadge(runner)     # above it all, while a run trains in the background
+        self.panel.layout().insertWidget(0, self.training)
         self._fill_job: int | None = None
         self._job_label = "Fill"
         self.dip = DipConfirm(self)
