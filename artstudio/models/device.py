@@ -18,13 +18,22 @@ def choose_device(preference: str = "auto"):
     preference = os.environ.get("ARTSTUDIO_DEVICE", preference) or "auto"
     if preference not in PREFERENCES:
         raise ValueError(f"Unknown device '{preference}'. Choose one of: {', '.join(PREFERENCES)}.")
-    cuda = torch.cuda.is_available()
-    mps = getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
-    if preference in ("auto", "cuda") and cuda:
+    have = available_devices()
+    if preference in ("auto", "cuda") and "cuda" in have:
         return torch.device("cuda")
-    if preference in ("auto", "mps") and mps:
+    if preference in ("auto", "mps") and "mps" in have:
         return torch.device("mps")
     return torch.device("cpu")
+
+
+def available_devices() -> tuple[str, ...]:
+    """The device types this PyTorch build and machine can run on, best first (``cpu`` always)."""
+    import torch
+
+    have = ["cuda"] if torch.cuda.is_available() else []
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        have.append("mps")
+    return (*have, "cpu")
 
 
 def describe_device(device) -> str:
