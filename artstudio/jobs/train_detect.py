@@ -23,7 +23,6 @@ Recipe
 
 from __future__ import annotations
 
-import math
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +32,10 @@ import numpy as np
 from ..core.dataset import prepare_photos
 from ..core.detect_synth import IGNORE, damage_crop
 from .base import CancelToken, Event, JobError, Progress
-from .train_common import Smoother, TrainControl, TrainLog, TrainResult, check_name, device_for
-from .train_restore import _lr_at, _preview_strip, random_crop
-from .train_run import Loop, read_data, run_loop
+from .train_common import TrainControl, TrainLog, TrainResult, check_name
+from .train_net import NetRun
+from .train_restore import _lr_at, random_crop
+from .train_run import read_data, run_loop
 
 TASK = "detect"
 DEFAULTS = {"size": 160, "batch": 12, "lr": 2e-3, "config": {"width": 24}}
@@ -99,43 +99,37 @@ def run_train_detect(request: TrainDetectRequest, cancel: CancelToken) -> Genera
                        skipped=tuple(report.skipped), losses=end.losses, digest=run.digest())
 
 
-class _DetectRun:
-    """One run's network, optimiser and files; the hooks :func:`run_loop` calls."""
+class _DetectRun(NetRun):
+    """One damage-finder run (:class:`.train_net.NetRun`)."""
+
+    stats_every, loss_key = STATS_EVERY, "loss"
+    description = "Finds dust and scratches (trained in ArtStudio)."
 
     def __init__(self, request: TrainDetectRequest, images: list[np.ndarray], report) -> None:
         import torch
 
-        from ..core.checkpoint_files import checkpoint_files
         from ..models.detect_net import ARCHITECTURE, build
 
-        self.request, self.images, self.report = request, images, report
-        self.device = device_for(request.device)
-        self.config = {**DEFAULTS["config"], **request.config, "architecture": ARCHITECTURE}
+        config = {**DEFAULTS["config"], **request.config, "architecture": ARCHITECTURE}
         torch.manual_seed(request.seed)
-        self.net = build(self.config).to(self.device).train()
-        self.lr = _base_lr(request)
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr)
-        self.state, self.weights, self.card = checkpoint_files(request.out, request.name)
-        self.start, self.seconds, self.smoother, self.shown = 0, 0.0, Smoother(0.95), None
+        super().__init__(request, images, report, build(config), config, _base_lr(request))
+
+    def task(self) -> str:
+        return TASK
+
+    def recipe(self) -> dict:
+        return recipe(self.request)
 
     def prepare(self):
         r = self.request
         if r.resume is not None:
-            self._resume(Path(r.resume))
+            self.resume(Path(r.resume))
         elif r.init == "shipped":
             yield TrainLog(_load_shipped(self.net))
         yield Progress(self.start / r.steps,
                        f"Training the damage finder '{r.name}' on {len(self.images)} photos from step {self.start}…")
         yield TrainLog(f"Training the damage finder '{r.name}' from step {self.start}, {r.size} px crops, "
                        f"batch {r.batch}.")
-
-    def loop(self) -> Loop:
-        r = self.request
-        return Loop(start=self.start, steps=r.steps, images_per_step=r.batch, step=self.step, save=self.save,
-                    preview=lambda: None if self.shown is None else _preview_strip(self.shown),
-                    control=r.control, stats_every=STATS_EVERY, checkpoint_every=r.checkpoint_every,
-                    preview_every=r.preview_every, saved=self.start if r.resume is not None else -1,
-                    seconds=self.seconds, hint="try a lower --lr")
 
     def step(self, step: int) -> dict:
         import torch
@@ -152,49 +146,6 @@ class _DetectRun:
             found = torch.sigmoid(logits[:1].detach()).expand(3, -1, -1)
             self.shown = (damaged[0], found, (label[0] == 1).float().expand(3, -1, -1))
         return {"loss": loss.detach(), "F1": f1.detach()}
-
-    def save(self, done: int, seconds: float):
-        from .train_card import hardware_line, make_card
-        from .train_checkpoint import save_checkpoint
-
-        r, losses = self.request, dict(self.smoother.values)
-        info = {"step": done, "seconds": seconds, "recipe": recipe(r), "losses": losses}
-        model = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
-        loss = losses.get("loss")
-
-        def card(sha256: str) -> dict:
-            fields = {"task": TASK, "architecture": self.config["architecture"], "config": self.config,
-                      "loss": None if loss is None or not math.isfinite(loss) else round(float(loss), 6),
-                      "description": "Finds dust and scratches (trained in ArtStudio)."}
-            return make_card(name=r.name, kind="restore", sha256=sha256, recipe=recipe(r),
-                             data={"folder": r.data, "images": self.report.used, "skipped": self.report.skipped},
-                             step=done, steps=r.steps, seconds=seconds, seed=r.seed, losses=losses,
-                             train_state=self.state.name, hardware=hardware_line(self.device),
-                             licence="MIT (ArtStudio)", fields=fields)
-        try:
-            save_checkpoint(r.out, r.name, ({"net": self.net}, {"adam": self.optimizer}, info), model, card,
-                            metadata={"task": TASK})
-        except OSError as error:
-            raise JobError(f"Cannot write the checkpoint to '{r.out}': {error.strerror or error}.") from None
-        yield TrainLog(f"Checkpoint at step {done}: {self.weights.name}")
-
-    def _resume(self, path: Path) -> None:
-        from ..core.checkpoint_files import state_path
-        from .train_checkpoint import check_resumable, load_train_state, read_train_info
-
-        state = state_path(path)
-        check_resumable(read_train_info(state).get("recipe", {}), recipe(self.request), state)
-        info = load_train_state(state, {"net": self.net}, {"adam": self.optimizer})
-        self.start, self.seconds = int(info["step"]), float(info.get("seconds", 0.0))
-        self.smoother.values = dict(info.get("losses", {}))
-        if self.start >= self.request.steps:
-            raise JobError(f"The checkpoint is already at step {self.start}; ask for more than "
-                           f"{self.start} steps to continue training.")
-
-    def digest(self) -> str:
-        from .train_checkpoint import digest
-
-        return digest(self.net.state_dict())
 
 
 def _batch(images: list[np.ndarray], request: TrainDetectRequest, step: int, device):

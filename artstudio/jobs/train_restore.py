@@ -40,8 +40,9 @@ from ..core.damage import MASK_KINDS, damage_mask
 from ..core.dataset import prepare_photos
 from . import train_defaults as D
 from .base import CancelToken, Event, JobError, Progress
-from .train_common import Smoother, TrainControl, TrainLog, TrainResult, check_name, device_for
-from .train_run import Loop, read_data, run_loop
+from .train_common import TrainControl, TrainLog, TrainResult, check_name
+from .train_net import NetRun
+from .train_run import read_data, run_loop
 
 TASKS = D.RESTORE_TASKS
 DEFAULTS = D.RESTORE_NETWORK
@@ -124,27 +125,25 @@ def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Gene
                        digest=run.digest())
 
 
-class _RestoreRun:
-    """One run's network, optimiser and files; the hooks :func:`run_loop` calls."""
+class _RestoreRun(NetRun):
+    """One restoration network's run (:class:`.train_net.NetRun`)."""
+
+    stats_every, loss_key = STATS_EVERY, "L1"
 
     def __init__(self, request: TrainRestoreRequest, images: list[np.ndarray], report) -> None:
-        import torch
+        net, config = _build(request)
+        super().__init__(request, images, report, net, config, _base_lr(request))
 
-        from ..core.checkpoint_files import checkpoint_files
+    def task(self) -> str:
+        return self.request.task
 
-        self.request, self.images, self.report = request, images, report
-        self.device = device_for(request.device)
-        self.net, self.config = _build(request)
-        self.net.to(self.device).train()
-        self.lr = _base_lr(request)
-        self.optimizer = torch.optim.Adam(self.net.parameters(), lr=self.lr)
-        self.state, self.weights, self.card = checkpoint_files(request.out, request.name)
-        self.start, self.seconds, self.smoother, self.shown = 0, 0.0, Smoother(0.95), None
+    def recipe(self) -> dict:
+        return recipe(self.request)
 
     def prepare(self):
         request = self.request
         if request.resume is not None:
-            self._resume(Path(request.resume))
+            self.resume(Path(request.resume))
         elif request.init == "shipped":
             yield TrainLog(_load_shipped(request.task, self.net))
         name = f"{request.task} network '{request.name}'"
@@ -153,14 +152,6 @@ class _RestoreRun:
         yield Progress(self.start / request.steps,
                        f"Training the {name} on {len(self.images)} photos from step {self.start}…")
         yield TrainLog(f"Training the {name} ({how}), {request.size} px crops, batch {request.batch}.")
-
-    def loop(self) -> Loop:
-        r = self.request
-        return Loop(start=self.start, steps=r.steps, images_per_step=r.batch, step=self.step, save=self.save,
-                    preview=lambda: None if self.shown is None else _preview_strip(self.shown),
-                    control=r.control, stats_every=STATS_EVERY, checkpoint_every=r.checkpoint_every,
-                    preview_every=r.preview_every, saved=self.start if r.resume is not None else -1,
-                    seconds=self.seconds, hint="try a lower --lr")
 
     def step(self, step: int) -> dict:
         import torch
@@ -175,48 +166,6 @@ class _RestoreRun:
             loss.backward()
             self.optimizer.step()
         return {"L1": loss.detach()}
-
-    def save(self, done: int, seconds: float):
-        from .train_card import hardware_line, make_card
-        from .train_checkpoint import save_checkpoint
-
-        r, losses = self.request, dict(self.smoother.values)
-        info = {"step": done, "seconds": seconds, "recipe": recipe(r), "losses": losses}
-        model = {k: v.detach().cpu().contiguous() for k, v in self.net.state_dict().items()}
-        loss = losses.get("L1")
-
-        def card(sha256: str) -> dict:
-            fields = {"task": r.task, "architecture": self.config["architecture"], "config": self.config,
-                      "loss": None if loss is None or not math.isfinite(loss) else round(float(loss), 6)}
-            return make_card(name=r.name, kind="restore", sha256=sha256, recipe=recipe(r),
-                             data={"folder": r.data, "images": self.report.used, "skipped": self.report.skipped},
-                             step=done, steps=r.steps, seconds=seconds, seed=r.seed, losses=losses,
-                             train_state=self.state.name, hardware=hardware_line(self.device),
-                             licence="MIT (ArtStudio)", fields=fields)
-        try:
-            save_checkpoint(r.out, r.name, ({"net": self.net}, {"adam": self.optimizer}, info), model, card,
-                            metadata={"task": r.task})
-        except OSError as error:
-            raise JobError(f"Cannot write the checkpoint to '{r.out}': {error.strerror or error}.") from None
-        yield TrainLog(f"Checkpoint at step {done}: {self.weights.name}")
-
-    def _resume(self, path: Path) -> None:
-        from ..core.checkpoint_files import state_path
-        from .train_checkpoint import check_resumable, load_train_state, read_train_info
-
-        state = state_path(path)
-        check_resumable(read_train_info(state).get("recipe", {}), recipe(self.request), state)
-        info = load_train_state(state, {"net": self.net}, {"adam": self.optimizer})
-        self.start, self.seconds = int(info["step"]), float(info.get("seconds", 0.0))
-        self.smoother.values = dict(info.get("losses", {}))
-        if self.start >= self.request.steps:
-            raise JobError(f"The checkpoint is already at step {self.start}; ask for more than "
-                           f"{self.start} steps to continue training.")
-
-    def digest(self) -> str:
-        from .train_checkpoint import digest
-
-        return digest(self.net.state_dict())
 
 
 def _base_lr(request: TrainRestoreRequest) -> float:
