@@ -34,6 +34,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .architectures import ARCHITECTURES
+from .padding import pad_to_multiple
 
 ARCHITECTURE = "unshuffle-resunet-v1"
 MULTIPLE = ARCHITECTURES[ARCHITECTURE].contract.multiple     # 16: the contract record is the one place
@@ -72,11 +73,7 @@ class DenoiseNet(nn.Module):
 
     def forward(self, image: torch.Tensor) -> torch.Tensor:
         h, w = image.shape[-2:]
-        pad_h, pad_w = -h % MULTIPLE, -w % MULTIPLE
-        x = image
-        if pad_h or pad_w:
-            mode = "reflect" if min(h, w) > max(pad_h, pad_w) else "replicate"
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        (x,) = pad_to_multiple(MULTIPLE, image)
         s1 = self.level1(self.head(F.pixel_unshuffle(x - 0.5, 2)))
         s2 = self.level2(self.down1(s1))
         s3 = self.level3(self.down2(s2))

@@ -27,6 +27,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .padding import pad_to_multiple
+
 ARCHITECTURE = "detect-unet-v1"
 MULTIPLE = 8
 
@@ -60,11 +62,7 @@ class DetectNet(nn.Module):
     def logits(self, image: torch.Tensor) -> torch.Tensor:
         """``(N, 1, H, W)`` logits of damage for ``image`` (see the contract)."""
         h, w = image.shape[-2:]
-        pad_h, pad_w = -h % MULTIPLE, -w % MULTIPLE
-        x = image
-        if pad_h or pad_w:
-            mode = "reflect" if min(h, w) > max(pad_h, pad_w) else "replicate"
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
+        (x,) = pad_to_multiple(MULTIPLE, image)
         x = F.pixel_unshuffle(x * 2.0 - 1.0, 2)
         e1 = self.enc1(x)
         e2 = self.enc2(e1)

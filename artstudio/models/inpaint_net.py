@@ -40,6 +40,7 @@ from torch import nn
 
 from ..core.inpaint import MAX_BIHARMONIC_GUESS, biharmonic_guess
 from .architectures import ARCHITECTURES
+from .padding import pad_to_multiple
 
 ARCHITECTURE = "gated-unet-v4"
 MULTIPLE = ARCHITECTURES[ARCHITECTURE].contract.multiple     # 8: the contract record is the one place
@@ -184,14 +185,7 @@ class InpaintNet(nn.Module):
         to correct, :meth:`first_guess` when None."""
         h, w = image.shape[-2:]
         hole = (mask > 0).to(image.dtype)
-        pad_h, pad_w = -h % MULTIPLE, -w % MULTIPLE
-        x, m = image, hole
-        if pad_h or pad_w:
-            mode = "reflect" if min(h, w) > max(pad_h, pad_w) else "replicate"
-            x = F.pad(x, (0, pad_w, 0, pad_h), mode=mode)
-            m = F.pad(m, (0, pad_w, 0, pad_h), mode=mode)
-            if guess is not None:
-                guess = F.pad(guess, (0, pad_w, 0, pad_h), mode=mode)
+        x, m, guess = pad_to_multiple(MULTIPLE, image, hole, guess)
         if guess is None:
             guess = self.first_guess(x, m)
         correction = self._correction(guess, m)
