@@ -70,6 +70,30 @@ def median(values) -> float:
     return statistics.median(values)
 
 
+def ms(values, digits: int = 2) -> str:
+    """The median of ``values`` (seconds) in milliseconds."""
+    return f"{median(values) * 1000:.{digits}f}"
+
+
+def load_line(when: str = "before") -> str:
+    return f"load average {when}: {os.getloadavg()[0]:.2f}" + (
+        " (other processes share these cores)" if when == "before" else "")
+
+
+def photo_like(width: int, height: int, seed: int = 1234):
+    """A stand-in photo: smooth, seeded multi-octave colour noise with a little grain (``uint8 (H, W, 3)``)."""
+    import cv2
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    acc = np.zeros((height, width, 3), np.float32)
+    for cells, weight in ((6, 0.45), (24, 0.25), (96, 0.18), (384, 0.12)):
+        small = rng.random((max(2, cells * height // width), cells, 3), dtype=np.float32)
+        acc += weight * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    acc += rng.normal(0.0, 0.015, (height, width, 1)).astype(np.float32)
+    return np.clip(acc * 255.0, 0, 255).astype(np.uint8)
+
+
 def table(headers: list[str], rows: list[list], align: str | None = None) -> str:
     """A GitHub-markdown table (also readable as plain text)."""
     cells = [[str(h) for h in headers]] + [[str(c) for c in r] for r in rows]

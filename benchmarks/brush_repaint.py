@@ -45,10 +45,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median, percentile, print_header, table  # noqa: E402
+from _common import median, percentile, photo_like, print_header, table  # noqa: E402
 
 import cv2  # noqa: E402
-import numpy as np  # noqa: E402
 from PySide6.QtCore import QPoint, QPointF, Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
@@ -63,17 +62,6 @@ SEGMENTS = 200
 STROKES = 3
 BRUSH = Brush(size=40.0, hardness=0.8)
 TARGET_MS = 8.0
-
-
-def photo_like(width: int, height: int, seed: int = 1234) -> np.ndarray:
-    """Smooth, seeded multi-octave colour noise with a little grain."""
-    rng = np.random.default_rng(seed)
-    acc = np.zeros((height, width, 3), np.float32)
-    for cells, weight in ((6, 0.45), (24, 0.25), (96, 0.18), (384, 0.12)):
-        small = rng.random((max(2, cells * height // width), cells, 3), dtype=np.float32)
-        acc += weight * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
-    acc += rng.normal(0.0, 0.015, (height, width, 1)).astype(np.float32)
-    return np.clip(acc * 255.0, 0, 255).astype(np.uint8)
 
 
 class TimedCanvas(CanvasWidget):

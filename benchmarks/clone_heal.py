@@ -37,9 +37,8 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median, percentile, print_header, table  # noqa: E402
+from _common import load_line, median, ms, percentile, photo_like, print_header, table  # noqa: E402
 
-import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from artstudio.core.brush import Brush, PointerEvent  # noqa: E402
@@ -51,17 +50,6 @@ BRUSHES = (20, 60, 150, 300)
 SEGMENTS = 40
 TARGET_MS = 8.0
 CHECKED = (20, 60, 150)       # the exit status: these sizes must meet the target; 300 px is reported
-
-
-def photo_like(width: int, height: int, seed: int = 1234) -> np.ndarray:
-    """Smooth, seeded multi-octave colour noise with a little grain (as brush_repaint.py)."""
-    rng = np.random.default_rng(seed)
-    acc = np.zeros((height, width, 3), np.float32)
-    for cells, weight in ((6, 0.45), (24, 0.25), (96, 0.18), (384, 0.12)):
-        small = rng.random((max(2, cells * height // width), cells, 3), dtype=np.float32)
-        acc += weight * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
-    acc += rng.normal(0.0, 0.015, (height, width, 1)).astype(np.float32)
-    return np.clip(acc * 255.0, 0, 255).astype(np.uint8)
 
 
 # The same stroke geometry in both images (a circle, its source 400 px to the
@@ -166,17 +154,13 @@ def time_canvas(image: np.ndarray, strokes: int) -> dict[tuple[str, int], list[f
     return results
 
 
-def ms(values) -> str:
-    return f"{median(values) * 1000:.2f}"
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--strokes", type=int, default=3)
     parser.add_argument("--no-canvas", action="store_true")
     args = parser.parse_args()
     print_header("ArtStudio clone stamp and healing brush: one dab at 24 MP vs 1 MP")
-    print(f"load average before: {os.getloadavg()[0]:.2f} (other processes share these cores)")
+    print(load_line())
     images = {label: photo_like(*wh) for label, wh in SIZES.items()}
     print(f"{args.strokes} strokes x {SEGMENTS} dabs per case after 1 warm-up stroke; dabs 1/4 brush apart, "
           f"hardness 0.8\n")
@@ -208,7 +192,7 @@ def main() -> int:
         print("Through the canvas at 100% zoom, 24 MP (mouseMove + processEvents: tool + display + paint)")
         print(table(["tool", "brush px", "median ms", "p95 ms", f"p95 <= {TARGET_MS:.0f} ms"], rows, "lrrrr"))
         print()
-    print(f"load average after: {os.getloadavg()[0]:.2f}")
+    print(load_line("after"))
     met = [size for size in BRUSHES
            if all(percentile(core[("24 MP", k.label, size)]["dab"], 95) * 1000 <= TARGET_MS for k in (CloneTool, HealTool))]
     missed = [size for size in BRUSHES if size not in met]

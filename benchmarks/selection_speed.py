@@ -50,8 +50,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import median, print_header, table  # noqa: E402
-from clone_heal import photo_like  # noqa: E402
+from _common import load_line, median, ms, photo_like, print_header, table  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
@@ -218,10 +217,6 @@ def time_canvas(image, repeats: int) -> dict:
     return results
 
 
-def ms(values) -> str:
-    return f"{median(values) * 1000:.1f}"
-
-
 def worst(values) -> str:
     return f"{max(values) * 1000:.1f}"
 
@@ -232,7 +227,7 @@ def main() -> int:
     parser.add_argument("--no-canvas", action="store_true")
     args = parser.parse_args()
     print_header("ArtStudio selection tools: wand and lasso at 24 MP, object select at 12 MP")
-    print(f"load average before: {os.getloadavg()[0]:.2f} (other processes share these cores)")
+    print(load_line())
     image = photo_like(6000, 4000)
     doc = Document(image.copy())
     wand = MagicWandTool(tolerance=12)
@@ -278,7 +273,7 @@ def main() -> int:
                 [["rectangle around the object", ms(obj["select"]), worst(obj["select"]),
                   f"{median(obj['iou']):.4f}"],
                  ["Alt+stroke refining it", ms(obj["refine"]), worst(obj["refine"]), ""]], "lrrr"))
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+    print("\n" + load_line("after"))
     checked = ["magic wand, contiguous (Lab ready)", "magic wand, global", "lasso, half the photo (2000 points)",
                "lasso, 1% of the photo (300 points)", "lasso, adding to a third of the photo"]
     misses = [k for k in checked if median(core[k]) * 1000 > WAND_LASSO_MS]
