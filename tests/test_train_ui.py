@@ -394,3 +394,10 @@ def test_restore_shows_a_training_run_going_on_in_the_background(qtbot, runner, 
     click(qtbot, train.panel.stop_button)
     qtbot.waitUntil(lambda: train.state == "stopped", timeout=5000)
     assert not badge.isVisible()
+
+
+def test_typing_a_folder_counts_its_images_once_typing_pauses(qtbot, ws, images):
+    p = ws.panel
+    qtbot.keyClicks(p.folder_edit, str(images))
+    assert p.count_label.text() != "6 images found"          # not walked once per key
+    qtbot.waitUntil(lambda: p.count_label.text() == "6 images found", timeout=3000)

@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import QRegularExpression, QTimer, Signal
+from PySide6.QtCore import QRegularExpression, Signal
 from PySide6.QtGui import QRegularExpressionValidator
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QLineEdit, QPushButton, QSpinBox, QVBoxLayout, QWidget)
+from superqt.utils import qdebounced
 
 from ..core.imageio import READ_EXTENSIONS
 from ..jobs import train_defaults as D
@@ -88,8 +89,8 @@ class TrainPanel(QWidget):
         self.image_count = 0
         self._group = ""
         self._reserved = {spec.name for spec in builtin_models()}
-        self._recount = QTimer(self, singleShot=True, interval=COUNT_DELAY_MS)
-        self._recount.timeout.connect(self._count_now)
+        # Counting walks the folder: once typing pauses (superqt's debouncer), not per key.
+        self._recount = qdebounced(self._count_now, timeout=COUNT_DELAY_MS, parent=self)
         self.setMinimumWidth(300)
         self.setMaximumWidth(400)
         layout = QVBoxLayout(self)
@@ -109,7 +110,7 @@ class TrainPanel(QWidget):
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("A folder of images…")
         self.folder_edit.setToolTip("The folder of your own images to train on; its sub-folders count too")
-        self.folder_edit.textChanged.connect(lambda: self._recount.start())
+        self.folder_edit.textChanged.connect(lambda: self._recount())
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(self._browse)
         self.browse_button.setToolTip("Choose the folder of training images")
@@ -249,7 +250,7 @@ class TrainPanel(QWidget):
             self.set_folder(folder)
 
     def _count_now(self) -> None:
-        self._recount.stop()
+        self._recount.cancel()
         text = self.folder_edit.text().strip()
         folder = Path(text).expanduser()
         self.image_count = count_images(folder) if text and folder.is_dir() else 0
