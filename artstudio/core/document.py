@@ -65,8 +65,9 @@ class Document:
         self.sample_never = np.zeros((h, w), np.uint8)
         self.path = Path(path) if path is not None else None
         self.history = history or History()
+        # Masks are autosaved per photo: only the other steps make the file out of date.
+        self.history.free_layers = frozenset(MASK_LAYERS)
         self.proposal: np.ndarray | None = None
-        self.modified = False
         self._stroke: TileRecorder | None = None
         self._last: PointerEvent | None = None
         self._brush: Brush | None = None
@@ -75,6 +76,15 @@ class Document:
     @property
     def size(self) -> tuple[int, int]:
         return self.image.shape[1], self.image.shape[0]
+
+    @property
+    def modified(self) -> bool:
+        """Whether the pixels differ from the file's (see :attr:`History.modified`)."""
+        return self.history.modified
+
+    @modified.setter
+    def modified(self, value: bool) -> None:  # True: no step leads back to the file (a recovered session)
+        self.history.mark_modified() if value else self.history.mark_saved()
 
     def layer(self, name: str) -> np.ndarray:
         """The pixels of layer ``name``: ``"image"`` or one of :data:`MASK_LAYERS`."""
@@ -198,8 +208,6 @@ class Document:
     def _record(self, patch: Patch | None) -> None:
         if patch is not None:
             self.history.push(patch)
-            # Masks are autosaved per photo; only pixel changes need saving.
-            self.modified = self.modified or patch.layer not in MASK_LAYERS
 
     def _apply(self, patch, side: str) -> None:
         if isinstance(patch, Swap):
@@ -233,14 +241,12 @@ class Document:
             self.end_stroke()
         had_proposal = self.proposal is not None
         patch = self.history.undo(self._apply)
-        self.modified = self.modified or (patch is not None and patch.layer not in MASK_LAYERS)
         self._announce(patch, had_proposal)
         return patch
 
     def redo(self) -> Patch | None:
         had_proposal = self.proposal is not None
         patch = self.history.redo(self._apply)
-        self.modified = self.modified or (patch is not None and patch.layer not in MASK_LAYERS)
         self._announce(patch, had_proposal)
         return patch
 
@@ -256,5 +262,6 @@ class Document:
     # -- file ------------------------------------------------------------------
     def mark_saved(self, path: Path) -> None:
         """The image was written to ``path``: it becomes the document's file, unmodified."""
-        self.path, self.modified = Path(path), False
+        self.path = Path(path)
+        self.history.mark_saved()
         self.events.saved.emit(self.path)

@@ -135,21 +135,80 @@ class TileRecorder:
 
 
 class History:
-    """A linear undo stack bounded by memory, oldest entries dropped first."""
+    """A linear undo stack bounded by memory, oldest entries dropped first.
 
-    def __init__(self, max_bytes: int = 1 << 30):
+    It also knows where the file is: the position of the state last saved
+    (or opened). Undoing or redoing back to it makes the document unmodified
+    again; an edit made after undoing past it (a branch) loses it for good,
+    unless only :attr:`free_layers` steps lay between, which the file does not
+    hold (the masks, autosaved apart).
+    """
+
+    def __init__(self, max_bytes: int = 1 << 30, free_layers: frozenset[str] = frozenset()):
         self.max_bytes = max_bytes
+        self.free_layers = frozenset(free_layers)
         self._undo: list[Patch] = []
         self._redo: list[Patch] = []
+        self._dropped = 0             # steps that fell off the bottom (the memory bound)
+        self._saved: int | None = 0   # the saved state's position; None: no longer reachable
+
+    @property
+    def position(self) -> int:
+        """Steps from the first state ever kept to the current one (undo lowers it)."""
+        return self._dropped + len(self._undo)
+
+    @property
+    def dropped(self) -> int:
+        """How many of the oldest steps were forgotten to stay under ``max_bytes``."""
+        return self._dropped
+
+    @property
+    def saved_position(self) -> int | None:
+        """The :attr:`position` of the saved (or opened) state, None when no undo or redo leads back."""
+        return self._saved
+
+    def mark_saved(self) -> None:
+        """The current state is what the file holds (just saved, or opened)."""
+        self._saved = self.position
+
+    def mark_modified(self) -> None:
+        """No state in the history is what the file holds (e.g. a recovered session)."""
+        self._saved = None
+
+    def since_saved(self) -> tuple | None:
+        """The steps between the current state and the saved one (either way), None if it is gone."""
+        if self._saved is None:
+            return None
+        here = self.position
+        if self._saved <= here:
+            return tuple(self._undo[self._saved - self._dropped:])
+        return tuple(self._redo[len(self._redo) - (self._saved - here):])
+
+    @property
+    def modified(self) -> bool:
+        """Whether the current state differs from the saved one in a layer that is not free."""
+        steps = self.since_saved()
+        return steps is None or any(p.layer not in self.free_layers for p in steps)
+
+    def _free(self, steps) -> bool:
+        return all(p.layer in self.free_layers for p in steps)
 
     def push(self, patch: Patch | None) -> None:
         if patch is None:
             return
+        if self._saved is not None and self._saved > self.position:
+            # A branch: the redo steps that led to the saved state go; the state here
+            # is as good as saved only if they were all free.
+            self._saved = self.position if self._free(self.since_saved()) else None
         self._undo.append(patch)
         self._redo.clear()
         total = sum(p.nbytes for p in self._undo)
         while len(self._undo) > 1 and total > self.max_bytes:
-            total -= self._undo.pop(0).nbytes
+            oldest = self._undo.pop(0)
+            total -= oldest.nbytes
+            self._dropped += 1
+            if self._saved is not None and self._saved < self._dropped:
+                self._saved = self._dropped if oldest.layer in self.free_layers else None
 
     @property
     def can_undo(self) -> bool:
@@ -185,8 +244,12 @@ class History:
         return patch
 
     def clear(self) -> None:
+        """Forget every step; the current state stays saved if it was."""
+        modified = self.modified
         self._undo.clear()
         self._redo.clear()
+        self._dropped = 0
+        self._saved = None if modified else 0
 
     @property
     def steps(self) -> tuple[tuple, tuple]:
@@ -194,5 +257,6 @@ class History:
         return tuple(self._undo), tuple(self._redo)
 
     def restore(self, undo, redo) -> None:
-        """Put back stacks read by :meth:`steps`, e.g. after a crash."""
+        """Put back stacks read by :meth:`steps`, e.g. after a crash (the current state counts as saved)."""
         self._undo, self._redo = list(undo), list(redo)
+        self._dropped, self._saved = 0, len(self._undo)
