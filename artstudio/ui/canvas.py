@@ -27,6 +27,7 @@ from .canvas_layers import CanvasLayers
 from .canvas_mask import MaskDisplay
 from .canvas_sampling import SamplingDisplay
 from .canvas_overlay import paint_canvas
+from .canvas_scroll import CanvasScrollBars
 from .canvas_view import CanvasView
 
 
@@ -76,6 +77,7 @@ class CanvasWidget(QWidget):
         self.sampling_display = SamplingDisplay(self)
         self._split = 0.5
         self._fit_pending = True
+        self.scrollbars = CanvasScrollBars(self)
         self.input.refresh_cursor()
 
     # -- document and layers -------------------------------------------------
@@ -88,8 +90,9 @@ class CanvasWidget(QWidget):
         self.sampling_display.changed()
         self.layers.set_document(document, self.mask_display.overlay())
         self._prepare_tool()
-        self._fit_pending = True
         self.fit()
+        self._fit_pending = True        # and again as the canvas is resized, until the user zooms or pans
+        self.scrollbars.sync()          # also with no document left to fit
 
     def refresh(self, rect: Rect | None = None) -> None:
         """Recomposite after the document changed (None: everything)."""

@@ -12,6 +12,7 @@ from ..core.paths import AppPaths
 from ..core.settings import Settings
 from ..jobs.system import run_probe_device
 from . import file_ops, generate_files, menus
+from .close_guard import LongJobWatch
 from .crash_guard import CrashGuard
 from .photo_loader import PhotoLoader
 from .job_runner import JobOutcome, JobRunner
@@ -19,6 +20,7 @@ from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
 from .status_bar import StudioStatusBar
 from .train_workspace import TRAIN_KIND, TrainWorkspace
+from .view_panels import ViewPanels
 
 WORKSPACES = ("Restore", "Generate", "Train")
 DEVICE_PROBE_DELAY_MS = 300
@@ -49,10 +51,12 @@ class MainWindow(QMainWindow):
         self.setStatusBar(self.status)
         self.photo_loader = PhotoLoader(self)
         self.workspace_buttons = menus.build_workspace_bar(self, WORKSPACES)
+        self.panels = ViewPanels(self)          # Navigator, History, the zoom field
         self.undo_action, self.redo_action, self.recent_menu = menus.build_menus(self, WORKSPACES)
         self._connect()
         self.runner.start()
         self.crash_guard = CrashGuard(self)
+        self.long_jobs = LongJobWatch(self.runner, QUIET_KINDS | PREVIEW_KINDS)
         self._device_job: int | None = None
         self._loud_job: int | None = None
         self._close_confirmed = False
@@ -77,6 +81,7 @@ class MainWindow(QMainWindow):
         self.workspace_buttons.button(index).setChecked(True)
         if self.stack.currentWidget() is self.generate:
             self.generate.activate()
+        self.panels.follow_workspace(self.stack.currentWidget() is self.restore)
         self._on_document_changed()
 
     def undo(self) -> None:
@@ -227,7 +232,8 @@ class MainWindow(QMainWindow):
         self.close()
 
     def closeEvent(self, event) -> None:
-        if not self._close_confirmed and not (file_ops.confirm_discard(self) and self._confirm_end_training()):
+        if not self._close_confirmed and not (file_ops.confirm_discard(self) and self._confirm_end_training()
+                                              and self.long_jobs.confirm_close(self)):
             event.ignore()
             return
         self.photo_loader.shutdown()

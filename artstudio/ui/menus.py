@@ -41,85 +41,153 @@ def build_workspace_bar(window, workspaces: tuple[str, ...]) -> QButtonGroup:
 
 def build_menus(window, workspaces: tuple[str, ...]):
     """File, Edit, View, Tools, Generate, Settings and Help; returns (undo, redo, recent menu)."""
-    ws, canvas, mb = window.restore, window.restore.canvas, window.menuBar()
-    action = partial(_action, window)
-    in_restore = partial(_shown_only, window, window.restore)
-    in_generate = partial(_shown_only, window, window.generate)
-    m = mb.addMenu("&File")
-    action(m, "&Open…", lambda: file_ops.open_dialog(window), "Ctrl+O")
-    recent_menu = m.addMenu("Open &Recent")
-    recent_menu.aboutToShow.connect(window.fill_recent_menu)
-    action(m, "Open &Demo Photo", lambda: file_ops.open_demo(window))
-    m.addSeparator()
-    action(m, "&Save", lambda: file_ops.save(window), "Ctrl+S")
-    action(m, "Save &As…", lambda: file_ops.save_as(window), "Ctrl+Shift+S")
-    action(m, "&Export Copy…", lambda: file_ops.export_copy(window), "Ctrl+E")
-    m.addSeparator()
-    action(m, "&Load Mask…", lambda: file_ops.load_mask_dialog(window), "Ctrl+Shift+O")
-    action(m, "Save &Mask…", lambda: file_ops.save_mask_dialog(window), "Ctrl+Shift+M")
-    m.addSeparator()
-    action(m, "&Quit", window.close, "Ctrl+Q")
+    mb = window.menuBar()
+    recent_menu = _file_menu(window, mb.addMenu("&File"))
+    undo_action, redo_action = _edit_menu(window, mb.addMenu("&Edit"))
+    _view_menu(window, mb.addMenu("&View"), workspaces)
+    _tools_menu(window, mb.addMenu("&Tools"))
+    _generate_menu(window, mb.addMenu("&Generate"))
+    _settings_menu(window, mb.addMenu("&Settings"))
+    _help_menu(window, mb.addMenu("&Help"))
+    return undo_action, redo_action, recent_menu
 
-    m = mb.addMenu("&Edit")
-    undo_action = action(m, "&Undo", window.undo, "Ctrl+Z")
-    redo_action = action(m, "&Redo", window.redo, "Ctrl+Shift+Z", "Ctrl+Y")
+
+def _file_menu(window, m):
+    action = partial(_action, window)
+    action(m, "&Open…", lambda: file_ops.open_dialog(window), "Ctrl+O",
+           tip="Open a photo to restore (or a latent file, or a PNG with an ArtStudio recipe)")
+    recent_menu = m.addMenu("Open &Recent")
+    recent_menu.setToolTip("The photos opened last")
+    recent_menu.aboutToShow.connect(window.fill_recent_menu)
+    action(m, "Open &Demo Photo", lambda: file_ops.open_demo(window),
+           tip="A scratched photo with its mask painted, to try a fill straight away")
     m.addSeparator()
-    action(m, "&Clear Mask", lambda: ws.mask_operation("clear"), "Ctrl+Shift+A")
-    action(m, "&Invert Mask", lambda: ws.mask_operation("invert"), "Ctrl+I")
-    action(m, "&Grow Mask", lambda: ws.mask_operation("grow", ws.panel.grow_pixels.value()))
-    action(m, "S&hrink Mask", lambda: ws.mask_operation("shrink", ws.panel.grow_pixels.value()))
+    action(m, "&Save", lambda: file_ops.save(window), "Ctrl+S", tip="Save the photo to its file")
+    action(m, "Save &As…", lambda: file_ops.save_as(window), "Ctrl+Shift+S",
+           tip="Save the photo to another file, which becomes its file")
+    action(m, "&Export Copy…", lambda: file_ops.export_copy(window), "Ctrl+E",
+           tip="Write a copy of the photo; its file stays the same")
     m.addSeparator()
-    action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return")
-    action(m, "&Apply Fill", ws.apply)
-    action(m, "Re&vert Fill", ws.revert)
+    action(m, "&Load Mask…", lambda: file_ops.load_mask_dialog(window), "Ctrl+Shift+O",
+           tip="Read a black-and-white mask (white is filled) of the photo's size")
+    action(m, "Save &Mask…", lambda: file_ops.save_mask_dialog(window), "Ctrl+Shift+M",
+           tip="Write the painted mask as a PNG (white is filled)")
+    m.addSeparator()
+    action(m, "&Quit", window.close, "Ctrl+Q", tip="Close ArtStudio (it asks first about unsaved or running work)")
+    return recent_menu
+
+
+def _edit_menu(window, m):
+    ws, action = window.restore, partial(_action, window)
+    undo_action = action(m, "&Undo", window.undo, "Ctrl+Z", tip="Undo the last step (View ▸ History lists them)")
+    redo_action = action(m, "&Redo", window.redo, "Ctrl+Shift+Z", "Ctrl+Y", tip="Redo the step undone last")
+    m.addSeparator()
+    action(m, "&Clear Mask", lambda: ws.mask_operation("clear"), "Ctrl+Shift+A", tip="Unpaint the whole mask")
+    action(m, "&Invert Mask", lambda: ws.mask_operation("invert"), "Ctrl+I",
+           tip="Swap what is filled and what is kept")
+    action(m, "&Grow Mask", lambda: ws.mask_operation("grow", ws.panel.grow_pixels.value()),
+           tip="Widen the mask by the panel's Grow/shrink pixels")
+    action(m, "S&hrink Mask", lambda: ws.mask_operation("shrink", ws.panel.grow_pixels.value()),
+           tip="Narrow the mask by the panel's Grow/shrink pixels")
+    m.addSeparator()
+    action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return", tip="Fill the masked area with the panel's method")
+    action(m, "&Apply Fill", ws.apply, tip="Keep the result being compared (one undo step)")
+    action(m, "Re&vert Fill", ws.revert, tip="Drop the result being compared")
     # Not runner.cancel itself: triggered(checked=False) would arrive as job_id=False
     # and match no job (issue 15 B1).
-    action(m, "Cancel &Job", lambda: ws.canvas.escape() or window.runner.cancel(), "Esc")
+    action(m, "Cancel &Job", lambda: ws.canvas.escape() or window.runner.cancel(), "Esc",
+           tip="Drop the selection being drawn, or stop the running job")
+    return undo_action, redo_action
 
-    m = mb.addMenu("&View")
-    action(m, "Zoom &In", in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++")
-    action(m, "Zoom &Out", in_restore(lambda: canvas.zoom_by(1 / 1.25)), "Ctrl+-")
-    action(m, "&Fit to Window", in_restore(canvas.fit), "Ctrl+0")
-    action(m, "&Actual Pixels (100%)", in_restore(canvas.actual_size), "Ctrl+1")
+
+def _view_menu(window, m, workspaces: tuple[str, ...]) -> None:
+    canvas, action = window.restore.canvas, partial(_action, window)
+    in_restore = partial(_shown_only, window, window.restore)
+    action(m, "Zoom &In", in_restore(lambda: canvas.zoom_by(1.25)), "Ctrl+=", "Ctrl++",
+           tip="Zoom in about the view's centre (Ctrl+wheel: about the pointer)")
+    action(m, "Zoom &Out", in_restore(lambda: canvas.zoom_by(1 / 1.25)), "Ctrl+-", tip="Zoom out")
+    action(m, "&Fit to Window", in_restore(canvas.fit), "Ctrl+0", tip="Show the whole photo")
+    action(m, "&Actual Pixels (100%)", in_restore(canvas.actual_size), "Ctrl+1",
+           tip="One photo pixel per screen pixel")
+    window.panels.add_to_view_menu(m)
     m.addSeparator()
     _mask_view_actions(window, m, canvas)
     m.addSeparator()
     for index, name in enumerate(workspaces):
-        action(m, f"{name} Workspace", lambda _=False, i=index: window.show_workspace(i), f"Alt+{index + 1}")
+        action(m, f"{name} Workspace", lambda _=False, i=index: window.show_workspace(i), f"Alt+{index + 1}",
+               tip=f"Switch to the {name} workspace")
 
-    m = mb.addMenu("&Tools")
+
+def _tools_menu(window, m) -> None:
+    ws, canvas, action = window.restore, window.restore.canvas, partial(_action, window)
+    in_restore = partial(_shown_only, window, window.restore)
     for tool_action in ws.tools.actions_by_key.values():   # one action per tool, shared with the tool bar
         m.addAction(tool_action)
     m.addSeparator()
-    action(m, "&Swap Brush/Eraser", in_restore(canvas.swap_tool), "X")
-    action(m, "Brush &Larger", in_restore(lambda: canvas.resize_brush(1.2)), "]")
-    action(m, "Brush S&maller", in_restore(lambda: canvas.resize_brush(1 / 1.2)), "[")
+    action(m, "&Swap Brush/Eraser", in_restore(canvas.swap_tool), "X", tip="Paint or erase the mask")
+    action(m, "Brush &Larger", in_restore(lambda: canvas.resize_brush(1.2)), "]", tip="A larger brush")
+    action(m, "Brush S&maller", in_restore(lambda: canvas.resize_brush(1 / 1.2)), "[", tip="A smaller brush")
 
-    g, gen = mb.addMenu("&Generate"), window.generate
-    action(g, "&Randomize Seed", in_generate(gen.randomize), "R")
-    action(g, "Add to &Favourites", in_generate(gen.add_favourite), "F")
+
+def _generate_menu(window, g) -> None:
+    gen, action = window.generate, partial(_action, window)
+    in_generate = partial(_shown_only, window, window.generate)
+    action(g, "&Randomize Seed", in_generate(gen.randomize), "R", tip="A new random picture from the model")
+    action(g, "Add to &Favourites", in_generate(gen.add_favourite), "F", tip="Keep this picture's latent")
     g.addSeparator()
-    action(g, "&Save Latent…", in_generate(lambda: generate_files.save_latent_dialog(gen)))
-    action(g, "&Load Latent…", in_generate(lambda: generate_files.load_latent_dialog(gen)))
-    action(g, "&Export PNG with Recipe…", in_generate(lambda: generate_files.export_png_dialog(gen)))
-    action(g, "&Project a Picture…", in_generate(lambda: generate_files.project_picture_dialog(gen)))
+    action(g, "&Save Latent…", in_generate(lambda: generate_files.save_latent_dialog(gen)),
+           tip="Write the current latent to a file")
+    action(g, "&Load Latent…", in_generate(lambda: generate_files.load_latent_dialog(gen)),
+           tip="Read a latent file back")
+    action(g, "&Export PNG with Recipe…", in_generate(lambda: generate_files.export_png_dialog(gen)),
+           tip="A PNG that opens back into this exact picture")
+    action(g, "&Project a Picture…", in_generate(lambda: generate_files.project_picture_dialog(gen)),
+           tip="Find the latent whose picture looks most like a given one")
     action(g, "Project the &Restore Photo (painted area counts)",
-                 in_generate(lambda: generate_files.project_restore_photo(gen, window.restore.document)))
+           in_generate(lambda: generate_files.project_restore_photo(gen, window.restore.document)),
+           tip="Project the photo open in Restore; only the painted area is matched")
 
-    m = mb.addMenu("&Settings")
+
+def _settings_menu(window, m) -> None:
     device_menu = m.addMenu("Compute &Device")
+    device_menu.setToolTip("Where jobs run")
     group = QActionGroup(window)
     for choice in DEVICE_CHOICES:
         item = QAction({"auto": "Automatic (CUDA, MPS, CPU)", "cuda": "CUDA GPU",
                         "mps": "Apple GPU (MPS)", "cpu": "CPU"}[choice], window, checkable=True)
         item.setChecked(choice == window.settings.device)
+        item.setStatusTip(f"Run jobs on: {item.text()}")
         item.triggered.connect(lambda _=False, c=choice: window.choose_device(c))
         group.addAction(item)
         device_menu.addAction(item)
 
-    m = mb.addMenu("&Help")
-    action(m, "&About ArtStudio", window.about)
-    return undo_action, redo_action, recent_menu
+
+def _help_menu(window, m) -> None:
+    action = partial(_action, window)
+    action(m, "&Keyboard Shortcuts…", lambda: _show_shortcuts(window), "F1",
+           tip="Every shortcut, searchable")
+    action(m, "&Getting Started…", lambda: _show_getting_started(window),
+           tip="Restore a first photo in a few steps")
+    m.addSeparator()
+    action(m, "&About ArtStudio", window.about, tip="Version and what ArtStudio is")
+
+
+def _show_shortcuts(window) -> None:
+    from .help_sheet import show_shortcuts     # built on first use, not at start-up
+
+    show_shortcuts(window)
+
+
+def _show_getting_started(window) -> None:
+    from .help_sheet import show_getting_started
+
+    show_getting_started(window)
+
+
+MASK_VIEW_TIPS = {"visible": "Show or hide the mask's tint over the photo",
+                  "mask_only": "Show the mask alone, white where it fills",
+                  "ants": "Outline the mask with marching ants",
+                  "auto": "Tint the mask in a colour picked to stand out on this photo"}
 
 
 def _mask_view_actions(window, menu, canvas) -> None:
@@ -139,6 +207,9 @@ def _mask_view_actions(window, menu, canvas) -> None:
         item.setChecked(getattr(shown, name))
         if key:
             item.setShortcut(QKeySequence(key))
+        tip = f"{MASK_VIEW_TIPS[name]} ({key})" if key else MASK_VIEW_TIPS[name]
+        item.setToolTip(tip)
+        item.setStatusTip(tip)
         item.toggled.connect(_mask_view_slot(window, name, on, off))
         menu.addAction(item)
         actions[name] = item
@@ -147,7 +218,8 @@ def _mask_view_actions(window, menu, canvas) -> None:
     sampling.setChecked(canvas.sampling_display.visible)
     sampling.setShortcut(QKeySequence("Ctrl+Shift+H"))
     sampling.setStatusTip("The content-aware fill's 'sample from' (green) and 'never sample' (magenta) areas; "
-                          "paint them with G and Shift+G")
+                          "paint them with G and Shift+G (Ctrl+Shift+H)")
+    sampling.setToolTip(sampling.statusTip())
     sampling.toggled.connect(lambda on: (window.restore.canvas.sampling_display.set_visible(on),
                                          window.statusBar().showMessage(
                                              "Sampling areas shown" if on else "Sampling areas hidden", 4000)))
@@ -155,6 +227,7 @@ def _mask_view_actions(window, menu, canvas) -> None:
     actions["sampling"] = sampling
     action = _action(window, menu, "Mask &Colour…", lambda: _choose_mask_colour(window, canvas))
     action.setStatusTip("Choose the colour the mask is shown in (the automatic colour goes off).")
+    action.setToolTip(action.statusTip())
 
 
 def _mask_view_slot(window, name: str, on: str, off: str):
@@ -174,10 +247,15 @@ def _choose_mask_colour(window, canvas) -> None:
     window.statusBar().showMessage(f"Mask colour: {colour.name()}", 4000)
 
 
-def _action(window, menu, text: str, slot, *shortcuts: str) -> QAction:
+def _action(window, menu, text: str, slot, *shortcuts: str, tip: str = "") -> QAction:
+    """A menu action parented to the window; ``tip`` (with the first shortcut) is its tooltip and status tip."""
     action = QAction(text, window)
     if shortcuts:
         action.setShortcuts([QKeySequence(s) for s in shortcuts])
+    tip = tip or text.replace("&", "").rstrip("…")
+    tip = f"{tip} ({shortcuts[0]})" if shortcuts else tip
+    action.setToolTip(tip)
+    action.setStatusTip(tip)
     action.triggered.connect(slot)
     menu.addAction(action)
     return action
