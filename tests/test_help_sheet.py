@@ -4,22 +4,11 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from PySide6.QtCore import Qt
 
-from artstudio.ui import app as app_module
 from artstudio.ui.help_sheet import GETTING_STARTED, shortcut_rows, show_getting_started, show_shortcuts
 
-
-@pytest.fixture
-def window(qtbot):
-    w = app_module.create_window()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._close_confirmed = True
-    w.close()
+from window_helpers import dialogs, window  # noqa: F401
 
 
 def test_the_sheet_lists_menu_and_tool_shortcuts_once_each(window):

@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         r.job_progress.connect(self._on_runner_progress)
         r.job_ended.connect(self._on_runner_ended)
         r.foreground_idle.connect(lambda: self.status.set_busy(False))
+        ws.training.show_train.connect(lambda: self.show_workspace(WORKSPACES.index("Train")))
         self.status.cancel_requested.connect(self.runner.cancel)
         ws.document_changed.connect(self._on_document_changed)
         ws.message.connect(lambda text: self.status.showMessage(text, 6000))
@@ -129,8 +130,23 @@ class MainWindow(QMainWindow):
 
     def _on_job_finished(self, outcome: JobOutcome) -> None:
         if outcome.id == self._device_job:
-            self.status.set_device(str(outcome.result))
-            self.status.showMessage("Ready", 3000)
+            self._on_device_probed(outcome.result)
+
+    def _on_device_probed(self, probe) -> None:
+        """Show the device jobs run on; grey out the ones this machine lacks; when the chosen one
+        is missing, say so and go back to Automatic instead of keeping it checked (issue 15 B7)."""
+        self.status.set_device(str(probe))
+        available = getattr(probe, "available", None)
+        for choice, item in getattr(self, "device_actions", {}).items():
+            missing = available is not None and choice != "auto" and choice not in available
+            item.setEnabled(not missing)
+            item.setToolTip(f"Not found on this machine (PyTorch {probe.torch_version})" if missing else "")
+        note = getattr(probe, "note", "")
+        if note:
+            self.settings.device = "auto"
+            self.device_actions["auto"].setChecked(True)
+            self.status.device_label.setToolTip(note)
+        self.status.showMessage(note or "Ready", 15000 if note else 3000)
 
     def _on_job_failed(self, outcome: JobOutcome) -> None:
         if outcome.id == self._device_job:

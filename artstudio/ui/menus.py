@@ -152,6 +152,7 @@ def _settings_menu(window, m) -> None:
     device_menu = m.addMenu("Compute &Device")
     device_menu.setToolTip("Where jobs run")
     group = QActionGroup(window)
+    window.device_actions = {}
     for choice in DEVICE_CHOICES:
         item = QAction({"auto": "Automatic (CUDA, MPS, CPU)", "cuda": "CUDA GPU",
                         "mps": "Apple GPU (MPS)", "cpu": "CPU"}[choice], window, checkable=True)
@@ -160,6 +161,7 @@ def _settings_menu(window, m) -> None:
         item.triggered.connect(lambda _=False, c=choice: window.choose_device(c))
         group.addAction(item)
         device_menu.addAction(item)
+        window.device_actions[choice] = item
 
 
 def _help_menu(window, m) -> None:
