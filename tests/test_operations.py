@@ -109,8 +109,8 @@ def test_dip_operations_say_what_to_estimate(photo, scratch):
 
 def test_titles_fill_in_the_scale():
     request = RestoreRequest(np.zeros((8, 8, 3), np.uint8), scale=4)
-    assert operation("upscale", "lanczos").title_for(request) == "Upscale ×4 (lanczos)"
-    assert operation("fill", "telea").title_for(request) == "Fill (telea)"
+    assert operation("upscale", "lanczos").title_for(request) == "Upscale ×4 (Lanczos)"
+    assert operation("fill", "telea").title_for(request) == "Fill (Telea)"
 
 
 def test_an_upscale_asked_to_compare_returns_the_plain_enlargement(photo):
