@@ -21,6 +21,11 @@ def test_the_sheet_lists_menu_and_tool_shortcuts_once_each(window):
     assert any(where == "Canvas" and "Space" in k for where, _, k in rows)
 
 
+def test_undo_is_listed_as_undo_whatever_step_it_would_undo(window):
+    window.undo_action.setText("&Undo Paint mask")
+    assert ("Edit", "Undo", "Ctrl+Z") in shortcut_rows(window)
+
+
 def test_typing_in_the_search_field_narrows_the_sheet(qtbot, window):
     sheet = show_shortcuts(window)
     total = len(sheet.visible_rows())

@@ -62,10 +62,12 @@ def shortcut_rows(window) -> list[tuple[str, str, str]]:
     order, then other actions such as the tool bar's), then the canvas gestures."""
     rows: list[tuple[str, str, str]] = []
     seen: set[tuple[str, str]] = set()
+    # Undo and Redo name the step they would undo ("Undo Paint mask"): the sheet names the action.
+    fixed = {id(getattr(window, "undo_action", None)): "Undo", id(getattr(window, "redo_action", None)): "Redo"}
 
     def add(where: str, action: QAction) -> None:
         keys = ", ".join(s.toString(QKeySequence.SequenceFormat.NativeText) for s in action.shortcuts())
-        what = _plain(action.text())
+        what = fixed.get(id(action)) or _plain(action.text())
         if keys and (what, keys) not in seen:
             seen.add((what, keys))
             rows.append((where, what, keys))
@@ -147,6 +149,7 @@ def show_shortcuts(window) -> ShortcutSheet:
         sheet.refresh(window)
     sheet.show()
     sheet.raise_()
+    sheet.activateWindow()
     sheet.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
     sheet.search.selectAll()
     return sheet
