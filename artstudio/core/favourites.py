@@ -1,0 +1,211 @@
+"""The latent explorer's favourites, kept per model across restarts.
+
+Each model's favourites live in one JSON file in a folder of the app's data
+directory (:func:`favourites_dir`): a list of recipes
+(:func:`artstudio.core.recipe.recipe_dict`: model, hash, seed or origin,
+latent, truncation, named edits) each with a small PNG thumbnail in base64.
+A file is rewritten atomically on every change, so a crash leaves either the
+old list or the new one. A file that cannot be read is moved aside (to
+``NAME.json.damaged``) rather than overwritten by the next save, and every
+number read from it is bounded before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .latent_state import LatentFileError, LatentState
+from .recipe import recipe_dict, state_from_recipe
+
+__all__ = ["FORMAT", "MAX_FAVOURITES", "FavouriteStore", "Favourites", "favourites_dir"]
+
+FORMAT = "artstudio-favourites"
+FORMAT_VERSION = 1
+MAX_FAVOURITES = 1000            # per model; older ones beyond it are not kept
+MAX_FILE_BYTES = 64 << 20        # ~1000 favourites with 128 px thumbnails fit in a tenth of it
+THUMB_SIDE = 128                 # thumbnails are stored this small (the strip shows 72 px)
+MAX_THUMB_SIDE = 1024            # a larger stored thumbnail is damage, not a picture
+_SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
+
+Entry = tuple[LatentState, np.ndarray]     # (state, thumbnail uint8 (H, W, 3))
+
+
+def favourites_dir(paths) -> Path:
+    """Where favourites are kept: ``favourites/`` in the app's data folder (beside ``models/``)."""
+    return Path(paths.models).parent / "favourites"
+
+
+class FavouriteStore:
+    """Reads and writes each model's favourites file in ``folder`` (created on the first save)."""
+
+    def __init__(self, folder) -> None:
+        self.folder = Path(folder)
+
+    def path_for(self, model: str) -> Path:
+        """The file of ``model``: its name when that is a safe file name, else a hash of it."""
+        digest = hashlib.sha256(model.encode("utf-8")).hexdigest()[:12]
+        stem = model if _SAFE_NAME.match(model) else f"{re.sub(r'[^A-Za-z0-9._-]', '_', model)[:40]}-{digest}"
+        return self.folder / f"{stem}.json"
+
+    def load(self, model: str) -> list[Entry]:
+        """``model``'s favourites, oldest first; [] when none were saved.
+
+        Raises
+        ------
+        LatentFileError
+            When the file is damaged; it has then been moved aside (the
+            message says where) so that the next save does not destroy it.
+        """
+        path = self.path_for(model)
+        if not path.is_file():
+            return []
+        try:
+            return _parse(path, model)
+        except LatentFileError as error:
+            aside = path.with_name(path.name + ".damaged")
+            with contextlib.suppress(OSError):
+                os.replace(path, aside)
+            raise LatentFileError(f"{error} It was kept as '{aside.name}'.") from None
+
+    def save(self, model: str, entries: list[Entry]) -> Path:
+        """Write ``model``'s favourites (the newest :data:`MAX_FAVOURITES`), atomically.
+
+        Raises
+        ------
+        LatentFileError
+            If the file cannot be written; the previous file is left untouched.
+        """
+        from .. import __version__
+
+        items = [{**recipe_dict(state, __version__), "thumbnail": _encode(thumb)}
+                 for state, thumb in entries[-MAX_FAVOURITES:]]
+        text = json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "model": model,
+                           "favourites": items}, separators=(",", ":"), allow_nan=False)
+        path = self.path_for(model)
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text, encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+            reason = exc.strerror or str(exc) or type(exc).__name__
+            raise LatentFileError(f"Could not save the favourites of {model}: {reason.rstrip('.')}.") from None
+        return path
+
+
+class Favourites:
+    """Each model's ``(state, thumbnail)`` favourites, saved to a store on every change.
+
+    Parameters
+    ----------
+    store : FavouriteStore, optional
+        None keeps them in memory only (tests, the CLI).
+
+    Methods that change a list return one-line notes for the user (a file
+    that could not be read or written); they never raise for file problems.
+    """
+
+    def __init__(self, store: FavouriteStore | None = None) -> None:
+        self._store = store
+        self._by_model: dict[str, list[Entry]] = {}
+
+    def load(self, model: str) -> list[str]:
+        """Read ``model``'s saved favourites, once (later calls keep the list in memory)."""
+        if model in self._by_model:
+            return []
+        self._by_model[model] = []
+        if self._store is None:
+            return []
+        try:
+            self._by_model[model] = self._store.load(model)
+        except LatentFileError as error:
+            return [str(error)]
+        return []
+
+    def entries(self, model: str) -> list[Entry]:
+        """A copy of ``model``'s list, oldest first."""
+        return list(self._by_model.get(model, []))
+
+    def add(self, state: LatentState, thumbnail: np.ndarray) -> list[str]:
+        """Append ``state`` (with its own copy of ``thumbnail``) to its model's list."""
+        self.load(state.model)
+        self._by_model[state.model].append((state, np.array(thumbnail, np.uint8)))
+        return self._save(state.model)
+
+    def remove(self, model: str, index: int) -> list[str] | None:
+        """Forget favourite ``index`` of ``model``; None (nothing done) when there is no such one."""
+        entries = self._by_model.get(model, [])
+        if not 0 <= index < len(entries):
+            return None
+        del entries[index]
+        return self._save(model)
+
+    def replace(self, model: str, entries: list[Entry]) -> list[str]:
+        """Make ``entries`` the whole list of ``model`` (crash recovery)."""
+        self._by_model[model] = [(state, np.asarray(thumb)) for state, thumb in entries]
+        return self._save(model)
+
+    def _save(self, model: str) -> list[str]:
+        if self._store is None:
+            return []
+        try:
+            self._store.save(model, self._by_model[model])
+        except LatentFileError as error:
+            return [str(error)]
+        return []
+
+
+def _encode(thumbnail: np.ndarray) -> str:
+    image = Image.fromarray(np.ascontiguousarray(thumbnail[..., :3]))
+    image.thumbnail((THUMB_SIDE, THUMB_SIDE), Image.LANCZOS)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=6)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _decode(text, name: str) -> np.ndarray:
+    try:
+        data = base64.b64decode(text, validate=True)
+        with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+            if max(image.size) > MAX_THUMB_SIDE:
+                raise ValueError("thumbnail too large")
+            return np.asarray(image.convert("RGB"))
+    except (TypeError, ValueError, OSError, binascii.Error, Image.DecompressionBombError):
+        raise LatentFileError(f"Cannot read '{name}': a thumbnail is damaged.") from None
+
+
+def _parse(path: Path, model: str) -> list[Entry]:
+    name = path.name
+    try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise LatentFileError(f"Cannot read '{name}': it is larger than any favourites file ArtStudio writes.")
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        raise LatentFileError(f"Cannot read '{name}': the favourites file is damaged (not JSON).") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("favourites"), list):
+        raise LatentFileError(f"Cannot read '{name}': it is not an ArtStudio favourites file.")
+    items = data["favourites"]
+    if len(items) > MAX_FAVOURITES:
+        raise LatentFileError(f"Cannot read '{name}': it lists {len(items)} favourites, more than "
+                              f"the {MAX_FAVOURITES} ArtStudio keeps.")
+    entries = []
+    for item in items:
+        state = state_from_recipe(item, name)
+        if state.model != model:
+            raise LatentFileError(f"Cannot read '{name}': it holds favourites of '{state.model}', not '{model}'.")
+        entries.append((state, _decode(item.get("thumbnail"), name)))
+    return entries
