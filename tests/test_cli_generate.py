@@ -50,6 +50,18 @@ def test_generate_gan_with_edits_truncation_and_upscale(tmp_path):
     assert state.edits == ((0, 2.5), (3, -1.0)) and state.truncation == pytest.approx(0.7)
 
 
+def test_generate_at_a_width_and_height(tmp_path):
+    wide, square, cppn = tmp_path / "wide.png", tmp_path / "square.png", tmp_path / "cppn.png"
+    assert run_cli("generate", "--model", "dcgan-faces", "--seed", 5, "--size", "96x64", "-o", wide) == 0
+    assert run_cli("generate", "--model", "dcgan-faces", "--seed", 5, "--size", 96, "-o", square) == 0
+    assert run_cli("generate", "--model", "cppn", "--seed", 5, "--size", "40X72", "-o", cppn) == 0
+    pixels = load_image(wide).pixels
+    assert pixels.shape == (64, 96, 3)
+    assert np.array_equal(pixels, load_image(square).pixels[16:80])       # the centre, not a stretch
+    assert load_image(cppn).pixels.shape == (72, 40, 3)
+    assert read_recipe(wide).seed == 5 and read_recipe(cppn).model == "cppn"
+
+
 def test_the_recipe_renders_the_same_pixels_again(tmp_path):
     from artstudio.core.paths import AppPaths
     from artstudio.jobs.generate import get_generator
@@ -117,7 +129,9 @@ def test_models_lists_builtins_and_user_models(capsys, _isolated_home):
     (["generate", "--model", "cppn", "--seed", "1", "--edit", "8=1"], "Direction 8 does not exist"),
     (["generate", "--model", "cppn", "--seed", "1", "--edit", "1=1", "--edit", "1=2"], "edited once"),
     (["generate", "--model", "cppn", "--seed", "1", "--size", "4"], "--size must be from 8"),
-    (["generate", "--model", "cppn", "--seed", "1", "--size", "big"], "invalid int value: 'big'"),
+    (["generate", "--model", "cppn", "--seed", "1", "--size", "big"], "invalid size 'big': use PX"),
+    (["generate", "--model", "cppn", "--seed", "1", "--size", "64x4"], "--size must be from 8 to 16384 pixels per "
+                                                                      "side, not 64x4"),
     (["generate", "--model", "cppn", "--seed", "-3"], "invalid seed '-3'"),
     (["generate", "--model", "dcgan-faces", "--seed", "1", "--truncation", "0"], "--truncation must be"),
     (["interpolate", "--model", "cppn", "--seeds", "1,x", "--frames", "5"], "invalid seed 'x'"),

@@ -131,6 +131,18 @@ def test_gan_export_enlarges_with_the_super_resolution_network(tiny):
     assert image.shape == (side, side, 3) and np.array_equal(image, expected.image)
 
 
+@pytest.mark.parametrize("size", [(100, 60), (48, 90)])
+def test_a_wide_or_tall_gan_export_is_the_centre_of_the_square_not_a_stretch(tiny, size):
+    z = latents(1, 16, first_seed=2)[0]
+    width, height = size
+    square, _ = collect(run_export(ExportRequest("tiny", z, max(size), user_dir=tiny), CancelToken()))
+    image, events = collect(run_export(ExportRequest("tiny", z, size, user_dir=tiny), CancelToken()))
+    top, left = (max(size) - height) // 2, (max(size) - width) // 2
+    assert image.shape == (height, width, 3)
+    assert np.array_equal(image, square[top:top + height, left:left + width])
+    assert "centre of the square" in events[-1].message
+
+
 def test_export_refuses_impossible_sizes():
     with pytest.raises(JobError, match="Export size must be from 8 to 16384 px"):
         collect(run_export(ExportRequest("cppn", latents(1, 8)[0], 4), CancelToken()))

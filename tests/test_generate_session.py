@@ -225,6 +225,49 @@ def test_children_of_another_model_cannot_be_adopted(session):
     assert session.state is before and session.children is None
 
 
+def test_a_model_switch_says_the_children_are_gone(session, events):
+    session.breed(0.5, seed=1)
+    events.clear()
+    session.load_model(make_info("other", dim=5, model_hash="h2"))
+    assert ("children_changed", (None,)) in events.seen and session.children is None
+
+
+def test_children_of_a_retrained_model_with_another_latent_size_cannot_be_adopted(session, events):
+    session.breed(0.5, seed=1)                  # 8 values; "toy" is then retrained with 5
+    session.load_model(make_info("toy", dim=5, model_hash="h2"))
+    before = session.state
+    assert not session.adopt_child(0)           # no ValueError, no 8-value latent reaching a 5-value model
+    assert session.state is before and session.children is None and before.dim == 5
+    assert not session.history.can_undo         # the old model's states are not undo steps of this one
+
+
+def test_a_picked_child_is_the_parent_of_the_next_breed(session):
+    old_parent = session.state.latent.copy()
+    session.breed(0.5, seed=2)
+    assert session.picked_child() is None
+    picked = session.children[4].copy()
+    assert session.adopt_child(4) and session.picked_child() == 4
+    session.breed(0.1, seed=3)
+    assert session.picked_child() is None
+    to_picked = np.linalg.norm(session.children - picked, axis=1)
+    to_old = np.linalg.norm(session.children - old_parent, axis=1)
+    assert (to_picked < to_old).all()             # every new child is bred around the picked one
+    session.adopt_child(1)
+    session.set_edit(0, 1.0)
+    assert session.picked_child() is None         # edited: no longer that child
+    session.undo()
+    assert session.picked_child() == 1
+
+
+def test_a_favourite_can_be_removed(session, events):
+    add_two_favourites(session)
+    second = session.favourites[1]
+    events.clear()
+    assert session.remove_favourite(0) and session.favourites == [second]
+    assert events.names() == ["favourites_changed", "message"] and "Removed favourite #1" in events.seen[1][1][0]
+    assert not session.remove_favourite(5) and session.favourites == [second]
+
+
 def add_two_favourites(session):
     session.set_last_image(np.zeros((4, 4, 3), np.uint8))
     session.add_favourite()
@@ -263,6 +306,24 @@ def test_a_projection_result_becomes_the_state(session):
     session.adopt_latent(latent)
     assert session.state.latent.dtype == np.float32 and session.state.edits == ()
     assert np.array_equal(session.state.latent, latent.astype(np.float32))
+    assert session.state.origin == "seed"          # a child or a crossover keeps its ancestor's seed
+
+
+def test_a_projection_has_no_seed_and_a_typed_seed_starts_from_that_seed(session):
+    old = session.state.seed
+    session.adopt_latent(np.full(DIM, 0.25, np.float32), origin="projection")
+    assert session.state.seed is None and session.state.origin == "projection"
+    session.breed(0.2, seed=1)
+    session.adopt_child(0)
+    assert session.state.seed is None                 # a child of a projection is no seed's either
+    session.set_last_image(np.zeros((4, 4, 3), np.uint8))
+    session.add_favourite()                           # a projected favourite ...
+    session.set_seed(old)
+    assert session.state.origin == "seed" and session.state.seed == old
+    session.add_favourite()
+    assert session.cross(0, 1, 0.5, "slerp") and session.state.seed is None   # ... makes seedless children
+    session.set_seed(old)
+    assert np.array_equal(session.state.latent, sample_latent(DIM, old))
 
 
 def test_nothing_happens_before_a_model_is_loaded():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -258,3 +259,31 @@ def test_breeding_a_seed_with_the_same_seed_does_not_replay_its_latent():
     z = sample_latent(D, 11)
     kids = breed(z, 12, 1.0, seed=11)
     assert np.abs(kids @ z / np.linalg.norm(kids, axis=1) / np.linalg.norm(z)).max() < 0.25
+
+
+def test_a_projected_state_has_no_seed_and_says_so_in_its_file(tmp_path):
+    seeded = make_state(seed=42)
+    projected = dataclasses.replace(seeded, latent=np.full(D, 0.5, np.float32), origin="projection")
+    assert projected.seed is None and projected.origin == "projection" and projected.source == "projected"
+    assert seeded.source == "seed 42" and projected != dataclasses.replace(projected, origin="seed", seed=42)
+    with pytest.raises(ValueError):
+        LatentState("m", "h", None, seeded.latent)                 # a seed state needs its seed
+    with pytest.raises(ValueError):
+        dataclasses.replace(seeded, origin="dream")
+    path = save_latent(tmp_path / "proj.npz", projected)
+    meta = json.loads(path.with_suffix(".json").read_text())
+    assert meta["seed"] is None and meta["origin"] == "projection"
+    back = load_latent(path)
+    assert back == projected and back.seed is None
+    again = dataclasses.replace(back, seed=42, origin="seed", latent=sample_latent(D, 42))
+    assert again.seed == 42 and again.origin == "seed"
+
+
+def test_a_latent_file_without_an_origin_is_a_seed_state(tmp_path):
+    path = save_latent(tmp_path / "old.npz", make_state(seed=9))
+    sidecar = path.with_suffix(".json")
+    meta = json.loads(sidecar.read_text())
+    del meta["origin"]                                              # as written before issue 15
+    sidecar.write_text(json.dumps(meta))
+    back = load_latent(path)
+    assert back.origin == "seed" and back.seed == 9

@@ -53,6 +53,18 @@ def test_random_latents_round_trip_exactly(tmp_path, image):
         assert read_recipe(out).latent.tobytes() == latent.tobytes()
 
 
+def test_the_recipe_of_a_projection_says_no_seed_makes_it(tmp_path, state, image):
+    import dataclasses
+
+    projected = dataclasses.replace(state, origin="projection")
+    out = write_png_with_recipe(tmp_path / "projected.png", image, projected, "1")
+    with Image.open(out) as im:
+        recipe = json.loads(im.info[RECIPE_KEY])
+    assert recipe["seed"] is None and recipe["origin"] == "projection"
+    back = read_recipe(out)
+    assert back == projected and back.seed is None and back.latent.tobytes() == state.latent.tobytes()
+
+
 def test_plain_images_have_no_recipe(tmp_path, image):
     save_image(tmp_path / "plain.png", image)
     save_image(tmp_path / "plain.jpg", image)
@@ -75,6 +87,8 @@ def _png_with_text(path, image, text):
     ('{"model": "x", "seed": 1, "latent": ["a", "b"]}', "not a list of numbers"),
     ('{"model": "x", "latent": [1.0, 2.0]}', "'seed' is missing"),
     ('{"model": "x", "seed": 1, "latent": [1.0], "truncation": 7}', "truncation must be in"),
+    ('{"model": "x", "seed": null, "latent": [1.0]}', "expected a whole number"),
+    ('{"model": "x", "seed": 1, "origin": "dream", "latent": [1.0]}', "origin must be one of"),
 ])
 def test_damaged_recipes_raise_one_line_naming_the_file(tmp_path, image, text, expected):
     path = _png_with_text(tmp_path / "bad.png", image, text)

@@ -42,7 +42,7 @@ def _add_generate(sub) -> None:
                      help="latent seed (a whole number >= 0)")
     gen.add_argument("-o", "--output", required=True, type=Path, metavar="OUT.png",
                      help="where to write the PNG")
-    _add_render_options(gen)
+    _add_render_options(gen, sizes=True)
     gen.add_argument("--edit", action="append", default=[], type=_edit, metavar="INDEX=SIGMA",
                      help="move SIGMA standard deviations along direction INDEX (0 = strongest; "
                           "repeatable), e.g. --edit 0=1.5 --edit 3=-2")
@@ -71,10 +71,16 @@ def _add_interpolate(sub) -> None:
 _MODEL_HELP = "generator name, as listed by 'artstudio models'"
 
 
-def _add_render_options(command) -> None:
-    command.add_argument("--size", type=int, metavar="PX",
-                         help="output side in pixels (default: the model's own; CPPNs render at "
-                              "any size, GAN images are upscaled)")
+def _add_render_options(command, sizes: bool = False) -> None:
+    if sizes:
+        command.add_argument("--size", type=_size, metavar="PX|WxH",
+                             help="output size: PX for a square or WxH, e.g. 1920x1080 (default: the "
+                                  "model's own). CPPNs render any size and aspect natively; GAN and VAE "
+                                  "images are upscaled and a wide or tall size is the centre of the square")
+    else:
+        command.add_argument("--size", type=int, metavar="PX",
+                             help="output side in pixels (default: the model's own; CPPNs render at "
+                                  "any size, GAN images are upscaled)")
     command.add_argument("--truncation", type=float, default=1.0, metavar="T",
                          help="pull latents towards the average, in (0, 1]; 1 is off (default)")
 
@@ -90,6 +96,16 @@ MAX_EDIT_SIGMA = 10.0           # latents are standard normal: beyond this is no
 MAX_ANIMATION_SIDE = 2048       # frames are rendered whole, not tiled
 
 _EDIT = re.compile(r"^\s*(\d+)\s*=\s*([-+]?[0-9.eE+-]+)\s*$")
+_SIZE = re.compile(r"^\s*(\d{1,6})\s*(?:[xX×]\s*(\d{1,6})\s*)?$")
+
+
+def _size(text: str) -> int | tuple[int, int]:
+    """``"512"`` -> 512 (a square), ``"1920x1080"`` -> (1920, 1080) (width, height)."""
+    match = _SIZE.match(text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"invalid size '{text}': use PX for a square or WxH, e.g. 1920x1080")
+    width = int(match.group(1))
+    return width if match.group(2) is None else (width, int(match.group(2)))
 
 
 def _edit(text: str) -> tuple[int, float]:
@@ -190,8 +206,10 @@ def _print_table(rows) -> None:
 
 
 def _check_common(args) -> None:
-    if args.size is not None and not MIN_SIZE <= args.size <= MAX_SIZE:
-        raise CliError(f"--size must be from {MIN_SIZE} to {MAX_SIZE} pixels, not {args.size}.")
+    sides = () if args.size is None else (args.size,) if isinstance(args.size, int) else args.size
+    if not all(MIN_SIZE <= side <= MAX_SIZE for side in sides):
+        shown = args.size if isinstance(args.size, int) else "x".join(map(str, args.size))
+        raise CliError(f"--size must be from {MIN_SIZE} to {MAX_SIZE} pixels per side, not {shown}.")
     if not (math.isfinite(args.truncation) and 0 < args.truncation <= 1):
         raise CliError(f"--truncation must be above 0 and at most 1, not {args.truncation:g}.")
 

@@ -2,7 +2,10 @@
 
 A :class:`GenerateSession` holds the loaded model's facts, the current
 :class:`~artstudio.core.latent_state.LatentState`, its undo history, the
-favourites of each model, the bred children and the animation keys. Every
+favourites of each model (saved through a
+:class:`~artstudio.core.favourites.FavouriteStore` when one is given), the
+bred children and the animation keys (those methods live in
+:mod:`artstudio.core.session_breeding`). Every
 change is a plain method call and is announced through ``session.events``
 (see :mod:`artstudio.core.events`), so the workspace only mirrors the session
 in widgets and a test drives it without a window.
@@ -19,8 +22,10 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .events import EventGroup
-from .latent import apply_edits, breed, crossover, interpolation_path, sample_latent, truncate
+from .favourites import Favourites, FavouriteStore
+from .latent import sample_latent
 from .latent_state import LatentHistory, LatentState
+from .session_breeding import BreedingMixin
 
 __all__ = ["CHILDREN", "SEED_LIMIT", "GenerateSession", "ModelInfo", "fit_state"]
 
@@ -31,7 +36,8 @@ SEED_LIMIT = 2**31 - 1         # random seeds stay below it, so the seed spin bo
 #   state_changed(state, dragging)  the current state changed (``dragging`` ones skip the history)
 #   history_changed()               undo or redo availability may have changed
 #   favourites_changed()            the loaded model's favourites changed, or another model's are shown
-#   children_changed(latents)       new children, ``float32 (N, D)`` latents ready to render
+#   children_changed(latents)       new children, ``float32 (N, D)`` latents ready to render; None:
+#                                   the children are gone (another model was loaded)
 #   message(text)                   a one-line note for the user
 EVENTS = ("model_changed", "state_changed", "history_changed", "favourites_changed",
           "children_changed", "message")
@@ -87,7 +93,7 @@ def fit_state(state: LatentState, info: ModelInfo) -> tuple[LatentState | None, 
     return replace(state, edits=kept), notes
 
 
-class GenerateSession:
+class GenerateSession(BreedingMixin):
     """Where the explorer stands in one model's latent space, and what it keeps.
 
     Parameters
@@ -99,18 +105,21 @@ class GenerateSession:
         Draws new seeds; defaults to the :mod:`random` module.
     children : int, optional
         How many children :meth:`breed` makes.
+    store : FavouriteStore, optional
+        Where favourites are kept across runs (None: in memory only).
 
     ``events`` holds the :data:`EVENTS` (listed with their arguments there).
     """
 
-    def __init__(self, direction_names: dict | None = None, rng=None, children: int = CHILDREN) -> None:
+    def __init__(self, direction_names: dict | None = None, rng=None, children: int = CHILDREN,
+                 store: FavouriteStore | None = None) -> None:
         self.events = EventGroup(*EVENTS)
         self.info: ModelInfo | None = None
         self.state: LatentState | None = None
         self.history = LatentHistory()
         self.last_image: np.ndarray | None = None
         self.children: np.ndarray | None = None
-        self._favourites: dict[str, list[tuple[LatentState, np.ndarray]]] = {}
+        self._favourites = Favourites(store)
         self._names = direction_names if direction_names is not None else {}
         self._rng = rng if rng is not None else random
         self._child_count = int(children)
@@ -118,7 +127,7 @@ class GenerateSession:
     # -- model -------------------------------------------------------------------------
     def load_model(self, info: ModelInfo, then: LatentState | None = None) -> None:
         """Make ``info`` the model; start from ``then`` when it fits, else from a random seed."""
-        switched = self.state is None or self.state.model != info.model
+        switched = self.state is None or (self.state.model, self.state.dim) != (info.model, info.latent_dim)
         self.info = info
         state = self.fit(then) if then is not None else None
         names = {**self.saved_names(info.model_hash), **(dict(state.names) if state else {})}
@@ -127,8 +136,9 @@ class GenerateSession:
             state = LatentState(info.model, info.model_hash, seed, sample_latent(info.latent_dim, seed))
         if switched:
             self.history.clear()
-            self.children = None           # another model's latents cannot be adopted
+            self._drop_children()          # another model's latents cannot be adopted
         self.events.model_changed.emit(info, names)
+        self._tell(self._favourites.load(info.model))
         self.events.favourites_changed.emit()
         self.commit(replace(state, model_hash=info.model_hash, names=tuple(sorted(names.items()))))
 
@@ -197,7 +207,8 @@ class GenerateSession:
     def set_seed(self, seed: int) -> None:
         """Start again from the latent of ``seed``, without edits."""
         if self.info is not None:
-            self._change(seed=int(seed), latent=sample_latent(self.info.latent_dim, int(seed)), edits=())
+            self._change(seed=int(seed), latent=sample_latent(self.info.latent_dim, int(seed)), edits=(),
+                         origin="seed")
 
     def randomize(self) -> None:
         """Start again from a random seed."""
@@ -234,10 +245,15 @@ class GenerateSession:
             self._names.setdefault(self.info.model_hash, {})[str(index)] = name
             self._change(names=tuple(sorted(names.items())))
 
-    def adopt_latent(self, latent) -> None:
-        """Continue from ``latent`` (a child, a crossover, a projection), without edits."""
+    def adopt_latent(self, latent, origin: str | None = None) -> None:
+        """Continue from ``latent`` (a child, a crossover, a projection), without edits.
+
+        ``origin="projection"`` records that no seed makes ``latent`` (the
+        state's seed becomes None); None keeps the current state's origin.
+        """
         if self.state is not None:
-            self.commit(replace(self.state, latent=np.asarray(latent, np.float32), edits=()))
+            fields = {} if origin is None else {"origin": origin}
+            self.commit(replace(self.state, latent=np.asarray(latent, np.float32), edits=(), **fields))
 
     def undo(self) -> None:
         """Go back one committed state (nothing at the start)."""
@@ -262,7 +278,7 @@ class GenerateSession:
         """Record the newest render; a favourite keeps it as its thumbnail."""
         self.last_image = image
 
-    # -- favourites, breeding, crossover, animation ---------------------------------------------
+    # -- favourites (breeding, crossover and animation: BreedingMixin) ----------------------------
     @property
     def favourites(self) -> list[LatentState]:
         """The loaded model's favourites (each model keeps its own)."""
@@ -270,67 +286,36 @@ class GenerateSession:
 
     def favourite_entries(self) -> list[tuple[LatentState, np.ndarray]]:
         """``(state, thumbnail)`` of each favourite of the loaded model, oldest first."""
-        return list(self._favourites.get(self.info.model if self.info else "", []))
+        return self._favourites.entries(self.info.model if self.info else "")
 
     def add_favourite(self) -> bool:
-        """Keep the current state with its picture; False (nothing kept) before a render."""
+        """Keep the current state with its picture (and save it); False (nothing kept) before a render."""
         if self.state is None or self.last_image is None or not self.fits(self.state):
             return False
-        self._favourites.setdefault(self.state.model, []).append((self.state, self.last_image.copy()))
+        notes = self._favourites.add(self.state, self.last_image)
         self.events.favourites_changed.emit()
-        self.events.message.emit(f"Added favourite #{len(self.favourites)}")
+        self._tell([f"Added favourite #{len(self.favourites)}", *notes])
+        return True
+
+    def remove_favourite(self, index: int) -> bool:
+        """Forget the loaded model's favourite ``index`` (from 0); False if there is none."""
+        notes = self._favourites.remove(self.info.model if self.info else "", int(index))
+        if notes is None:
+            return False
+        self.events.favourites_changed.emit()
+        self._tell([f"Removed favourite #{index + 1}", *notes])
         return True
 
     def set_favourites(self, model: str, entries: list[tuple[LatentState, np.ndarray]]) -> None:
         """Replace ``model``'s favourites with ``(state, thumbnail)`` pairs (crash recovery)."""
-        self._favourites[model] = [(state, np.asarray(thumb)) for state, thumb in entries]
+        notes = self._favourites.replace(model, entries)
         self.events.favourites_changed.emit()
+        self._tell(notes)
+
+    def _tell(self, notes: list[str]) -> None:
+        for note in notes:
+            self.events.message.emit(note)
 
     def go_to_favourite(self, index: int) -> None:
         """Return to the loaded model's favourite number ``index`` (from 0)."""
         self.commit(self.favourites[index])
-
-    def _edited(self, state: LatentState) -> np.ndarray:
-        return apply_edits(state.latent, self.info.vectors, state.edits)
-
-    def breed(self, strength: float, seed: int | None = None) -> np.ndarray | None:
-        """Mutate the current state into children (:func:`~artstudio.core.latent.breed`).
-
-        Returns the children truncated as the current state, ``float32 (N, D)``,
-        ready to render; None before a model is loaded.
-        """
-        if self.state is None or self.info is None:
-            return None
-        seed = self.new_seed() if seed is None else int(seed)
-        self.children = breed(self._edited(self.state), self._child_count, strength, seed)
-        latents = truncate(self.children, self.state.truncation)
-        self.events.children_changed.emit(latents)
-        return latents
-
-    def adopt_child(self, index: int) -> None:
-        """Continue from child ``index`` of the last :meth:`breed` (a missing one is ignored)."""
-        if self.children is not None and 0 <= index < len(self.children):
-            self.adopt_latent(self.children[index])
-
-    def cross(self, a: int, b: int, blend: float, mode: str, seed: int | None = None) -> bool:
-        """Continue from a child of favourites ``a`` and ``b``; False if either is missing."""
-        favourites = self.favourites
-        if self.info is None or min(a, b) < 0 or max(a, b) >= len(favourites):
-            return False
-        seed = self.new_seed() if seed is None else int(seed)
-        child = crossover(self._edited(favourites[a]), self._edited(favourites[b]), blend, mode, seed=seed)
-        self.adopt_latent(child)
-        return True
-
-    @property
-    def can_animate(self) -> bool:
-        """Two favourites make the shortest animation."""
-        return self.info is not None and len(self.favourites) >= 2
-
-    def animation_keys(self) -> np.ndarray:
-        """The favourites with their edits, ``float32 (K, D)``: the keyframes."""
-        return np.stack([self._edited(state) for state in self.favourites])
-
-    def animation_latents(self, frames: int, loop: bool) -> np.ndarray:
-        """``float32 (frames, D)`` latents slerping through the keys, truncated as the current state."""
-        return truncate(interpolation_path(self.animation_keys(), frames, loop), self.state.truncation)

@@ -3,7 +3,12 @@
 A :class:`LatentState` is a small immutable value (a few KB), so undo/redo
 simply keeps whole states. A state saves as ``NAME.npz`` (the latent, read
 back without unpickling) beside ``NAME.json`` (model, hash, seed, truncation,
-named edits); :mod:`artstudio.core.recipe` stores the same fields in a PNG.
+named edits, origin); :mod:`artstudio.core.recipe` stores the same fields in a PNG.
+
+A state's ``origin`` says what its latent can honestly be reproduced from:
+``"seed"`` (``sample_latent(seed)``, then bred, crossed or nudged) or
+``"projection"`` (fitted to a picture: no seed makes it, so the seed is None
+and only the stored latent reproduces the image).
 """
 
 from __future__ import annotations
@@ -22,12 +27,13 @@ import numpy as np
 from .latent import apply_edits, truncate
 
 __all__ = [
-    "FORMAT", "LatentFileError", "LatentHistory", "LatentState",
+    "FORMAT", "ORIGINS", "LatentFileError", "LatentHistory", "LatentState",
     "load_latent", "save_latent", "state_from_metadata", "state_metadata",
 ]
 
 FORMAT = "artstudio-latent"
 FORMAT_VERSION = 1
+ORIGINS = ("seed", "projection")   # where a latent came from (see the module docstring)
 
 
 class LatentFileError(Exception):
@@ -45,9 +51,10 @@ class LatentState:
     model_hash : str
         ``LatentGenerator.model_hash``: edits only mean the same thing for
         the same weights.
-    seed : int
+    seed : int or None
         The seed ``latent`` was sampled from (kept after breeding, for the
-        record; the latent is what counts).
+        record; the latent is what counts). None when ``origin`` is
+        ``"projection"``: no seed reproduces a projected latent.
     latent : numpy.ndarray
         ``float32 (D,)``, the base latent before edits and truncation; stored
         read-only.
@@ -57,15 +64,18 @@ class LatentState:
         Direction index -> sigma, sorted by index, no zero sigmas.
     names : tuple of (int, str)
         Direction index -> user-given name, sorted by index.
+    origin : str
+        One of :data:`ORIGINS`; ``"projection"`` forces ``seed`` to None.
     """
 
     model: str
     model_hash: str
-    seed: int
+    seed: int | None
     latent: np.ndarray
     truncation: float = 1.0
     edits: tuple[tuple[int, float], ...] = ()
     names: tuple[tuple[int, str], ...] = field(default=())
+    origin: str = "seed"
 
     def __post_init__(self) -> None:
         latent = np.array(self.latent, dtype=np.float32, copy=True)
@@ -81,10 +91,16 @@ class LatentState:
         names = {int(i): str(n).strip() for i, n in _pairs(self.names)}
         if any(i < 0 for i in (*edits, *names)) or not all(map(np.isfinite, edits.values())):
             raise ValueError("edit indices must be >= 0 and sigmas finite")
+        origin = str(self.origin)
+        if origin not in ORIGINS:
+            raise ValueError(f"origin must be one of {', '.join(ORIGINS)}, not {origin!r}")
+        if origin == "seed" and self.seed is None:
+            raise ValueError("a state sampled from a seed needs that seed")
         set_ = object.__setattr__
         set_(self, "model", str(self.model))
         set_(self, "model_hash", str(self.model_hash))
-        set_(self, "seed", int(self.seed))
+        set_(self, "origin", origin)
+        set_(self, "seed", int(self.seed) if origin == "seed" else None)
         set_(self, "latent", latent)
         set_(self, "truncation", truncation)
         set_(self, "edits", tuple(sorted((i, s) for i, s in edits.items() if s != 0.0)))
@@ -93,9 +109,9 @@ class LatentState:
     def __eq__(self, other) -> bool:
         if not isinstance(other, LatentState):
             return NotImplemented
-        return (self.model, self.model_hash, self.seed, self.truncation, self.edits, self.names) == (
-            other.model, other.model_hash, other.seed, other.truncation, other.edits, other.names
-        ) and np.array_equal(self.latent, other.latent)
+        return (self.model, self.model_hash, self.seed, self.truncation, self.edits, self.names,
+                self.origin) == (other.model, other.model_hash, other.seed, other.truncation, other.edits,
+                                 other.names, other.origin) and np.array_equal(self.latent, other.latent)
 
     def __hash__(self) -> int:
         return hash((self.model, self.seed, self.edits, self.latent.tobytes()))
@@ -104,6 +120,11 @@ class LatentState:
     def dim(self) -> int:
         """Latent size D."""
         return self.latent.shape[0]
+
+    @property
+    def source(self) -> str:
+        """Where the latent came from, for labels and file names: ``"seed 42"`` or ``"projected"``."""
+        return f"seed {self.seed}" if self.origin == "seed" else "projected"
 
     def edit(self, index: int) -> float:
         """Sigma along direction ``index`` (0.0 when not edited)."""
@@ -200,10 +221,14 @@ class LatentHistory:
 
 
 def state_metadata(state: LatentState, app_version: str) -> dict:
-    """The JSON-ready fields of a state, without the latent itself."""
+    """The JSON-ready fields of a state, without the latent itself.
+
+    ``"seed"`` is null (None) for a projected state, and ``"origin"`` says
+    why; files without ``"origin"`` (older versions) are seed states.
+    """
     return {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": str(app_version),
-        "model": state.model, "model_hash": state.model_hash, "seed": state.seed,
+        "model": state.model, "model_hash": state.model_hash, "seed": state.seed, "origin": state.origin,
         "latent_dim": state.dim, "truncation": state.truncation,
         "edits": [[i, s] for i, s in state.edits], "names": [[i, n] for i, n in state.names],
     }
@@ -224,11 +249,13 @@ def state_from_metadata(meta, latent, source: str, expected_dim: int | None = No
         latent = np.asarray(latent)
         if latent.dtype.kind not in "fiu":
             raise TypeError("the latent is not a list of numbers")
+        origin = _text(meta.get("origin", "seed"))
         state = LatentState(
             model=_text(meta["model"]), model_hash=_text(meta.get("model_hash", "")),
-            seed=_integer(meta["seed"]), latent=latent, truncation=float(meta.get("truncation", 1.0)),
+            seed=_integer(meta["seed"]) if origin == "seed" else None, latent=latent,
+            truncation=float(meta.get("truncation", 1.0)),
             edits=tuple((_integer(i), float(s)) for i, s in meta.get("edits", ())),
-            names=tuple((_integer(i), _text(n)) for i, n in meta.get("names", ())))
+            names=tuple((_integer(i), _text(n)) for i, n in meta.get("names", ())), origin=origin)
     except (KeyError, TypeError, ValueError) as exc:
         detail = f"'{exc.args[0]}' is missing" if isinstance(exc, KeyError) else str(exc).rstrip(".")
         raise LatentFileError(f"Cannot read '{source}': the latent data is damaged ({detail}).") from None

@@ -2,7 +2,9 @@
 
 An exported PNG carries one compressed text chunk, ``artstudio-recipe``,
 holding JSON: the model and its hash, the seed, the base latent, truncation,
-named edits and the app version. Opening the PNG restores that exact state.
+named edits, where the latent came from (``"origin"``: a seed, or a
+projection, whose seed is null because no seed reproduces it) and the app
+version. Opening the PNG restores that exact state.
 The latent is written as the shortest decimal of each float32, which reads
 back to the bit-identical float32.
 """
@@ -18,7 +20,7 @@ from PIL import Image, PngImagePlugin
 from .imageio import ImageError, atomic_save, read_text_chunk
 from .latent_state import LatentFileError, LatentState, state_from_metadata, state_metadata
 
-__all__ = ["RECIPE_KEY", "read_recipe", "recipe_dict", "write_png_with_recipe"]
+__all__ = ["RECIPE_KEY", "read_recipe", "recipe_dict", "state_from_recipe", "write_png_with_recipe"]
 
 RECIPE_KEY = "artstudio-recipe"
 
@@ -121,6 +123,17 @@ def read_recipe(path) -> LatentState | None:
         recipe = json.loads(str(text))
     except (ValueError, RecursionError):  # RecursionError: hostile nesting
         raise LatentFileError(f"Cannot read the recipe in '{name}': it is damaged (not valid JSON).") from None
+    return state_from_recipe(recipe, name)
+
+
+def state_from_recipe(recipe, name: str) -> LatentState:
+    """The state in a :func:`recipe_dict` read back from JSON (a PNG's, a favourites file's).
+
+    Raises
+    ------
+    LatentFileError
+        Naming ``name``, when a field is missing or wrong.
+    """
     if not isinstance(recipe, dict) or "latent" not in recipe:
         raise LatentFileError(f"Cannot read the recipe in '{name}': it is damaged (no latent).")
     latent = recipe.get("latent")

@@ -29,6 +29,9 @@ class Settings:
     recent_files: list[str] = field(default_factory=list)
     # Names the user gave to latent directions: {model hash: {index: name}}.
     direction_names: dict = field(default_factory=dict)
+    # The last Export PNG size (0: the model's default), so a series of exports keeps its shape.
+    export_width: int = 0
+    export_height: int = 0
 
     @classmethod
     def load(cls, path: Path) -> "Settings":

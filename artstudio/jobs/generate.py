@@ -119,10 +119,12 @@ class ExportRequest:
 
 
 def run_export(request: ExportRequest, cancel: CancelToken) -> Generator[Event, None, np.ndarray]:
-    """``uint8 (H, W, 3)``. CPPN: rendered tile by tile (bounded working memory,
-    Progress and a cancel check per tile). GAN: native render, enlarged with
+    """``uint8 (H, W, 3)``. CPPN: rendered tile by tile at any size and aspect
+    (bounded working memory, Progress and a cancel check per tile). Fixed-size
+    networks (GAN, VAE) paint a square: it is enlarged to ``max(W, H)`` with
     the project's super-resolution network when it is installed (x4/x2 steps
-    while they do not overshoot), then Lanczos to the exact size."""
+    while they do not overshoot), then Lanczos, and a wide or tall size is the
+    centre of that square (cropped, never stretched)."""
     width, height = _export_size(request.size)
     latent = np.asarray(request.latent, dtype=np.float32).reshape(-1)
     cancel.check()
@@ -134,13 +136,17 @@ def run_export(request: ExportRequest, cancel: CancelToken) -> Generator[Event, 
         yield Progress(0.0, f"Rendering {generator.spec.name}")
         image = generator.render(latent[None])[0]
     cancel.check()
-    image = yield from _super_resolve(image, width, height, cancel)
-    if image.shape[:2] != (height, width):
+    side = max(width, height)
+    image = yield from _super_resolve(image, side, side, cancel)
+    if image.shape[:2] != (side, side):
         from PIL import Image
 
-        yield Progress(0.9, f"Resizing to {width}x{height} (Lanczos)")
-        image = np.asarray(Image.fromarray(image).resize((width, height), Image.LANCZOS))
-    yield Progress(1.0, f"Rendered {width}x{height}")
+        yield Progress(0.9, f"Resizing to {side}x{side} (Lanczos)")
+        image = np.asarray(Image.fromarray(image).resize((side, side), Image.LANCZOS))
+    if (width, height) != (side, side):
+        top, left = (side - height) // 2, (side - width) // 2
+        image = np.ascontiguousarray(image[top:top + height, left:left + width])
+    yield Progress(1.0, f"Rendered {width}x{height}" + ("" if width == height else " (centre of the square)"))
     return image
 
 

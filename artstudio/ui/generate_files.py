@@ -6,16 +6,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
+from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
 
 from .. import __version__
 from ..core.imageio import READ_EXTENSIONS, ImageError, load_image
 from ..core.latent_state import LatentFileError, load_latent, save_latent
 from ..jobs.explore import AnimationRequest, PngExportRequest, run_animation, run_export_png
 from ..jobs.generate import ProjectRequest, run_project
+from .export_dialog import ExportSizeDialog
 
 EXPORT_KIND, ANIMATION_KIND, PROJECT_KIND = "generate.export", "generate.animation", "generate.project"
-MAX_EXPORT_SIDE = 16384
 
 
 def _warn(ws, text: str) -> None:
@@ -27,10 +27,15 @@ def _start_dir(ws) -> str:
     return ws.settings.last_dir or str(Path.home())
 
 
+def _stem(state) -> str:
+    """A file name for ``state``: its model and seed, or "projected" (no seed makes that latent)."""
+    return f"{state.model}-{state.seed if state.seed is not None else 'projected'}"
+
+
 def save_latent_dialog(ws) -> None:
     if ws.state is None:
         return
-    path, _ = QFileDialog.getSaveFileName(ws, "Save latent", str(Path(_start_dir(ws)) / f"{ws.state.model}-{ws.state.seed}.npz"),
+    path, _ = QFileDialog.getSaveFileName(ws, "Save latent", str(Path(_start_dir(ws)) / f"{_stem(ws.state)}.npz"),
                                           "ArtStudio latent (*.npz)")
     if path:
         try:
@@ -61,20 +66,24 @@ def load_latent_file(ws, path: Path) -> bool:
 
 
 def export_png_dialog(ws) -> None:
+    """Ask for the size and shape (aspect presets), then the file; remembers the size in the settings."""
     if ws.state is None or ws.info is None:
         return
-    native = ws.info.native_size if ws.info.kind != "cppn" else 2048
-    size, ok = QInputDialog.getInt(ws, "Export PNG", "Size in pixels (square):", max(native, 512), 16,
-                                   MAX_EXPORT_SIDE)
-    if not ok:
+    default = 2048 if ws.info.kind == "cppn" else max(ws.info.native_size, 512)
+    start = (ws.settings.export_width or default, ws.settings.export_height or default)
+    dialog = ExportSizeDialog(ws.info.kind, ws.info.model, ws.info.native_size, start, ws)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
         return
-    path, _ = QFileDialog.getSaveFileName(ws, "Export PNG", str(Path(_start_dir(ws)) / f"{ws.state.model}-{ws.state.seed}.png"),
+    size = dialog.chosen_size()
+    ws.settings.export_width, ws.settings.export_height = size
+    path, _ = QFileDialog.getSaveFileName(ws, "Export PNG", str(Path(_start_dir(ws)) / f"{_stem(ws.state)}.png"),
                                           "PNG with recipe (*.png)")
     if path:
         export_png(ws, Path(path), size)
 
 
-def export_png(ws, path: Path, size: int) -> int:
+def export_png(ws, path: Path, size: int | tuple[int, int]) -> int:
+    """Render the current state at ``size`` (a square side, or (width, height)) and write it with its recipe."""
     request = PngExportRequest(ws.state, ws.state.effective(ws.info.vectors), size, path, __version__,
                                ws.paths.models, ws.settings.device)
     return ws.submit(EXPORT_KIND, lambda token: run_export_png(request, token), latest_wins=False)

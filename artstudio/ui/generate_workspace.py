@@ -10,23 +10,18 @@ once the drag pauses. Results reach handlers through an explicit map.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
+from ..core.favourites import FavouriteStore, favourites_dir
 from ..core.generate_session import CHILDREN, GenerateSession, ModelInfo
 from ..core.latent_state import LatentHistory, LatentState
 from ..jobs.explore import ModelInfoRequest, run_model_info
 from ..jobs.generate import RenderRequest, run_render
 from ..models.registry import list_models
-from . import generate_files
-from .animate_panel import AnimatePanel
-from .breed_grid import BreedGrid
-from .breed_panel import BreedPanel
+from . import generate_files, generate_layout
 from .frame_player import FramePlayer
-from .image_view import ImageView
 from .job_routes import JobRoutes
-from .latent_panel import LatentPanel
-from .thumbnail_strip import ThumbnailStrip
 
 DEFAULT_MODEL = "dcgan-faces"
 CPPN_FULL, CPPN_DRAG, CPPN_THUMB = 512, 128, 160
@@ -34,19 +29,6 @@ SETTLE_MS = 180
 RENDER_KIND, INFO_KIND = "generate.render", "generate.info"
 BREED_KIND, FRAMES_KIND = "generate.breed", "generate.frames"
 DIRECTIONS = 20      # the CLI's --edit uses the same count, so recipes agree
-# The buttons under the view: key, text, what a click does (None: add a favourite).
-ACTIONS = (("favourite", "♥ Favourite (F)", None), ("save", "Save latent…", generate_files.save_latent_dialog),
-           ("load", "Load latent…", generate_files.load_latent_dialog),
-           ("export", "Export PNG…", generate_files.export_png_dialog),
-           ("project", "Project a picture…", generate_files.project_picture_dialog))
-
-
-def _splitter(first: QWidget, second: QWidget, stretch: tuple[int, int]) -> QSplitter:
-    splitter = QSplitter(Qt.Orientation.Horizontal)
-    for index, widget in enumerate((first, second)):
-        splitter.addWidget(widget)
-        splitter.setStretchFactor(index, stretch[index])
-    return splitter
 
 
 class GenerateWorkspace(QWidget):
@@ -58,10 +40,13 @@ class GenerateWorkspace(QWidget):
     def __init__(self, runner, paths, settings, parent=None):
         super().__init__(parent)
         self.runner, self.paths, self.settings = runner, paths, settings
-        self.session = GenerateSession(settings.direction_names)
+        self.session = GenerateSession(settings.direction_names, store=FavouriteStore(favourites_dir(paths)))
         self.specs = {}
         self._after_info: LatentState | None = None
-        self._build()
+        self._loading: str | None = None      # the model whose facts are being read
+        generate_layout.build(self, CHILDREN)
+        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
+        self.player = FramePlayer(self)
         self._refresh_models()
         handlers = {  # which method takes the result of each kind of job submitted here
             RENDER_KIND: self._on_render_done, INFO_KIND: self._on_info_done,
@@ -76,38 +61,6 @@ class GenerateWorkspace(QWidget):
         self._connect()
 
     # -- construction --------------------------------------------------------------
-    def _build(self) -> None:
-        self.view = ImageView(placeholder="Loading the generator…")
-        self.grid = BreedGrid(CHILDREN)
-        self.grid.setVisible(False)           # until the first children are bred
-        self.center = _splitter(self.view, self.grid, (3, 2))
-        self.favourite_list = ThumbnailStrip("Favourites: double-click to return to one", double_click=True)
-        actions = QHBoxLayout()
-        self.buttons = {key: QPushButton(text) for key, text, _ in ACTIONS}
-        for key, _, dialog in ACTIONS:
-            actions.addWidget(self.buttons[key])
-            self.buttons[key].clicked.connect(self.add_favourite if dialog is None else
-                                              lambda _=False, d=dialog: d(self))
-        actions.addStretch(1)
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.center, 1)
-        column.addLayout(actions)
-        column.addWidget(self.favourite_list)
-        self.latent_panel, self.breed_panel, self.animate_panel = LatentPanel(), BreedPanel(), AnimatePanel()
-        self.tabs = QTabWidget()
-        for panel, title in ((self.latent_panel, "Explore"), (self.breed_panel, "Breed"),
-                             (self.animate_panel, "Animate")):
-            self.tabs.addTab(panel, title)
-        self.tabs.setMinimumWidth(330)
-        self.tabs.setMaximumWidth(440)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(_splitter(left, self.tabs, (1, 0)))
-        self._settle = QTimer(self, singleShot=True, interval=SETTLE_MS)
-        self.player = FramePlayer(self)
-
     def _refresh_models(self) -> None:
         """Re-read the registry: a model trained meanwhile appears without a restart."""
         self.specs = {s.name: s for s in list_models(self.paths.models)}   # generators only
@@ -117,7 +70,7 @@ class GenerateWorkspace(QWidget):
 
     def _connect(self) -> None:
         s, lp, bp, ap = self.session, self.latent_panel, self.breed_panel, self.animate_panel
-        lp.model_selected.connect(self.select_model)
+        lp.model_selected.connect(self._on_panel_model_selected)
         lp.seed_changed.connect(s.set_seed)
         lp.randomize_requested.connect(s.randomize)
         lp.truncation_changed.connect(s.set_truncation)
@@ -132,6 +85,7 @@ class GenerateWorkspace(QWidget):
         ap.export_requested.connect(lambda *args: generate_files.export_animation_dialog(self, *args))
         self.grid.child_chosen.connect(s.adopt_child)
         self.favourite_list.chosen.connect(s.go_to_favourite)
+        self.favourite_list.remove_requested.connect(s.remove_favourite)
         self.tabs.currentChanged.connect(self._on_tabs_changed)
         self._settle.timeout.connect(lambda: self.render(final=True))
         self.player.frame.connect(self.view.set_image)
@@ -190,11 +144,17 @@ class GenerateWorkspace(QWidget):
 
     def select_model(self, name: str, then: LatentState | None = None) -> None:
         """Load the generator ``name``, then go to ``then`` (or a random seed)."""
-        self._after_info = then
+        self._after_info, self._loading = then, name
         self.view.set_image(None)
         request = ModelInfoRequest(name, self.paths.models, self.paths.cache, self.settings.device,
                                    directions=DIRECTIONS)
         self.submit(INFO_KIND, lambda token: run_model_info(request, token))
+
+    def _on_panel_model_selected(self, name: str) -> None:
+        loaded = self.info.model if self.info is not None else None
+        if name == (self._loading if self.jobs.pending(INFO_KIND) else loaded):
+            return              # the combo's activated fires on no change too (issue 15 B4)
+        self.select_model(name, then=self.state if name == loaded else None)   # back to where you were
 
     def open_state(self, state: LatentState) -> None:
         """Go to a saved state (a latent file, a PNG recipe), loading its model first if needed."""
@@ -256,18 +216,29 @@ class GenerateWorkspace(QWidget):
         self._settle.stop()  # this render is the full-size one the timer would repeat
         self.latent_panel.show_state(state.seed, state.truncation, dict(state.edits), dict(state.names),
                                      state.latent)
+        self._show_parent()
         self.render(final=True)
+
+    def _show_parent(self) -> None:
+        picked = self.session.picked_child()
+        self.grid.mark(picked)
+        self.breed_panel.show_parent(picked, self.session.children is not None)
 
     def _on_session_favourites_changed(self) -> None:
         entries = self.session.favourite_entries()
-        self.favourite_list.show_thumbnails([(f"#{i + 1}", f"seed {state.seed}", image)
+        self.favourite_list.show_thumbnails([(f"#{i + 1}", state.source, image)
                                              for i, (state, image) in enumerate(entries)])
-        self.breed_panel.set_favourites([f"#{i + 1} (seed {s.seed})" for i, (s, _) in enumerate(entries)])
+        self.breed_panel.set_favourites([f"#{i + 1} ({s.source})" for i, (s, _) in enumerate(entries)])
         self.animate_panel.set_key_count(len(entries))
 
-    def _on_session_children_changed(self, latents: np.ndarray) -> None:
-        self._render(BREED_KIND, latents, self._render_size(True, thumb=True))
+    def _on_session_children_changed(self, latents: np.ndarray | None) -> None:
         self.grid.set_children(None)
+        self._show_parent()
+        if latents is None:        # another model: its children must never be shown or picked (issue 15 B3)
+            self.jobs.forget(BREED_KIND)
+            self.grid.setVisible(False)
+            return
+        self._render(BREED_KIND, latents, self._render_size(True, thumb=True))
         if not self.grid.isVisible():
             self.grid.setVisible(True)
             total = sum(self.center.sizes())
@@ -280,7 +251,7 @@ class GenerateWorkspace(QWidget):
 
     # -- results of jobs -----------------------------------------------------------------
     def _on_info_done(self, info: ModelInfo) -> None:
-        then, self._after_info = self._after_info, None
+        then, self._after_info, self._loading = self._after_info, None, None
         self.session.load_model(info, then)
 
     def _on_render_done(self, images: np.ndarray) -> None:
@@ -293,5 +264,6 @@ class GenerateWorkspace(QWidget):
             self.player.play(frames, self.animate_panel.frames_per_second())
 
     def _on_project_done(self, latent: np.ndarray) -> None:
-        self.session.adopt_latent(latent)
-        self.show_message("Projection finished: the sliders now start from your picture")
+        self.session.adopt_latent(latent, origin="projection")
+        self.show_message("Projection finished: the sliders now start from your picture (no seed makes it; "
+                          "save the latent or export a PNG to keep it)")

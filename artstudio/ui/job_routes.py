@@ -65,6 +65,12 @@ class JobRoutes(QObject):
         self._latest[kind] = job_id
         return job_id
 
+    def forget(self, kind: str) -> None:
+        """Cancel the jobs of ``kind`` and drop their results: what they were for is gone."""
+        for job_id in [j for j, k in self._jobs.items() if k == kind]:
+            self.runner.cancel(job_id)
+        self._latest.pop(kind, None)
+
     def pending(self, kind: str) -> bool:
         """Whether a job of ``kind`` is queued or running."""
         return kind in self._jobs.values()

@@ -10,6 +10,8 @@ from superqt import QLabeledDoubleSlider
 SIGMA_RANGE = 3.0
 MAX_SEED = 2**31 - 1
 RAW_LATENT_MAX_DIM = 16
+NO_SEED = -1            # the seed box's value for a latent no seed makes (a projection)
+PROJECTED_TEXT = "none (projected)"
 
 
 def _sigma_slider(lo: float = -SIGMA_RANGE, hi: float = SIGMA_RANGE) -> QLabeledDoubleSlider:
@@ -26,7 +28,7 @@ class _SliderRow(QWidget):
     changed = Signal(int, float, bool)
     rename_requested = Signal(int)
 
-    def __init__(self, index: int, name: str, lo: float, hi: float, parent=None):
+    def __init__(self, index: int, name: str, lo: float, hi: float, tip: str = "", parent=None):
         super().__init__(parent)
         self.index = index
         row = QHBoxLayout(self)
@@ -37,6 +39,7 @@ class _SliderRow(QWidget):
         self.label.setToolTip("Click to rename this direction")
         self.label.clicked.connect(lambda: self.rename_requested.emit(self.index))
         self.slider = _sigma_slider(lo, hi)
+        self.slider.setToolTip(tip)
         self.slider.valueChanged.connect(
             lambda v: self.changed.emit(self.index, float(v), self.slider.isSliderDown()))
         self.slider.sliderReleased.connect(
@@ -69,6 +72,7 @@ class LatentPanel(QWidget):
         self.directions_box = QGroupBox("Directions (σ)")
         self.directions_layout = QVBoxLayout(self.directions_box)
         reset = QPushButton("Reset all")
+        reset.setToolTip("Every direction back to 0: the picture of the seed (or projection) itself")
         reset.clicked.connect(self.reset_requested)
         self.directions_layout.addWidget(reset)
         scroll = QScrollArea()
@@ -82,6 +86,7 @@ class LatentPanel(QWidget):
         self.raw_box = QGroupBox("Latent values")
         self._raw_layout = QVBoxLayout(self.raw_box)
         layout.addWidget(self.raw_box, 1)
+        self.raw_box.setToolTip("The latent's own numbers, for models with a small latent (CPPN)")
         self.direction_rows: list[_SliderRow] = []
         self.raw_rows: list[_SliderRow] = []
 
@@ -89,16 +94,21 @@ class LatentPanel(QWidget):
         box = QGroupBox("Generator")
         form = QFormLayout(box)
         self.model_combo = QComboBox()
-        self.model_combo.activated.connect(lambda _i: self.model_selected.emit(self.model_combo.currentData()))
+        self.model_combo.setToolTip("The generator to explore; choosing the one shown again keeps your place")
+        self.model_combo.activated.connect(self._on_model_combo_activated)
         form.addRow("Model", self.model_combo)
         self.model_info = QLabel("")
         self.model_info.setObjectName("hint")
         self.model_info.setWordWrap(True)
         form.addRow(self.model_info)
         self.seed_spin = QSpinBox()
-        self.seed_spin.setRange(0, MAX_SEED)
+        self.seed_spin.setRange(NO_SEED, MAX_SEED)
+        self.seed_spin.setSpecialValueText(PROJECTED_TEXT)   # shown at NO_SEED
         self.seed_spin.setKeyboardTracking(False)
-        self.seed_spin.valueChanged.connect(self.seed_changed)
+        self.seed_spin.setToolTip("The seed of the starting latent: type one and press Enter to start from it.\n"
+                                  f"'{PROJECTED_TEXT}': the latent was fitted to a picture; no seed makes it.")
+        self.seed_spin.valueChanged.connect(self._on_seed_spin_changed)
+        self._shown_seed: int | None = 0
         randomize = QPushButton("Randomize")
         randomize.setToolTip("A new random seed (R)")
         randomize.clicked.connect(self.randomize_requested)
@@ -126,6 +136,24 @@ class LatentPanel(QWidget):
         index = self.model_combo.findData(current)
         self.model_combo.setCurrentIndex(max(index, 0))
 
+    def _on_model_combo_activated(self, _index: int) -> None:
+        # activated fires even when the chosen item is the one already shown: the
+        # workspace decides whether that is a change (issue 15 B4)
+        if self.model_combo.currentData() is not None:
+            self.model_selected.emit(self.model_combo.currentData())
+
+    def _on_seed_spin_changed(self, value: int) -> None:
+        if value >= 0:
+            self.seed_changed.emit(value)
+        else:                       # stepped below 0 by hand: "no seed" is not a seed to start from
+            self._show_seed(self._shown_seed)
+
+    def _show_seed(self, seed: int | None) -> None:
+        self._shown_seed = seed
+        self.seed_spin.blockSignals(True)
+        self.seed_spin.setValue(NO_SEED if seed is None else min(int(seed), MAX_SEED))  # CLI seeds can be larger
+        self.seed_spin.blockSignals(False)
+
     def current_model(self) -> str | None:
         """The model chosen in the combo box (None when the list is empty)."""
         return self.model_combo.currentData()
@@ -151,7 +179,9 @@ class LatentPanel(QWidget):
                 item.widget().deleteLater()
         self.direction_rows = []
         for i in range(count):
-            row = _SliderRow(i, names.get(i, f"Direction {i + 1}"), -SIGMA_RANGE, SIGMA_RANGE)
+            row = _SliderRow(i, names.get(i, f"Direction {i + 1}"), -SIGMA_RANGE, SIGMA_RANGE,
+                             f"Move along direction {i + 1} (strongest first), in standard deviations; "
+                             "Ctrl+Z undoes a whole drag")
             row.changed.connect(self.edit_changed)
             row.rename_requested.connect(self._ask_rename)
             self._rows.addWidget(row)
@@ -166,18 +196,17 @@ class LatentPanel(QWidget):
         if dim > RAW_LATENT_MAX_DIM:
             return
         for i in range(dim):
-            row = _SliderRow(i, f"z[{i}]", -SIGMA_RANGE, SIGMA_RANGE)
+            row = _SliderRow(i, f"z[{i}]", -SIGMA_RANGE, SIGMA_RANGE, f"Latent value {i} itself")
             row.label.setEnabled(False)
+            row.label.setToolTip(f"Latent value {i}")
             row.changed.connect(self.raw_changed)
             self._raw_layout.addWidget(row)
             self.raw_rows.append(row)
 
-    def show_state(self, seed: int, truncation: float, edits: dict[int, float],
+    def show_state(self, seed: int | None, truncation: float, edits: dict[int, float],
                    names: dict[int, str], raw) -> None:
-        """Reflect a latent state without emitting change signals."""
-        self.seed_spin.blockSignals(True)
-        self.seed_spin.setValue(min(int(seed), MAX_SEED))  # CLI seeds can exceed a spin box
-        self.seed_spin.blockSignals(False)
+        """Reflect a latent state without emitting change signals (``seed`` None: a projection)."""
+        self._show_seed(seed)
         self.truncation.blockSignals(True)
         self.truncation.setValue(truncation)
         self.truncation.blockSignals(False)
