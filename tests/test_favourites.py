@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from artstudio.core.favourites import MAX_FAVOURITES, FavouriteStore, Favourites, favourites_dir
+from artstudio.core.favourites import MAX_FAVOURITES, FavouriteStore, Favourites
 from artstudio.core.generate_session import GenerateSession
 from artstudio.core.latent import sample_latent
 from artstudio.core.latent_state import LatentFileError, LatentState
@@ -82,7 +82,7 @@ def test_a_huge_thumbnail_is_refused_before_it_is_decoded(tmp_path):
 
 
 def test_favourites_come_back_in_a_new_session_with_the_same_folder(tmp_path):
-    folder = favourites_dir(AppPaths(tmp_path / "c", tmp_path / "data" / "models", tmp_path / "k", tmp_path / "a"))
+    folder = AppPaths(tmp_path / "c", tmp_path / "data" / "models", tmp_path / "k", tmp_path / "a").favourites
     assert folder == tmp_path / "data" / "favourites"
     first = GenerateSession(rng=random.Random(1), store=FavouriteStore(folder))
     first.load_model(make_info())

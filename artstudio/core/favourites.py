@@ -1,7 +1,7 @@
 """The latent explorer's favourites, kept per model across restarts.
 
 Each model's favourites live in one JSON file in a folder of the app's data
-directory (:func:`favourites_dir`): a list of recipes
+directory (:attr:`~.paths.AppPaths.favourites`): a list of recipes
 (:func:`artstudio.core.recipe.recipe_dict`: model, hash, seed or origin,
 latent, truncation, named edits) each with a small PNG thumbnail in base64.
 A file is rewritten atomically on every change, so a crash leaves either the
@@ -29,7 +29,7 @@ from PIL import Image
 from .latent_state import LatentFileError, LatentState
 from .recipe import recipe_dict, state_from_recipe
 
-__all__ = ["FORMAT", "MAX_FAVOURITES", "FavouriteStore", "Favourites", "favourites_dir"]
+__all__ = ["FORMAT", "MAX_FAVOURITES", "FavouriteStore", "Favourites"]
 
 FORMAT = "artstudio-favourites"
 FORMAT_VERSION = 1
@@ -40,11 +40,6 @@ MAX_THUMB_SIDE = 1024            # a larger stored thumbnail is damage, not a pi
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 Entry = tuple[LatentState, np.ndarray]     # (state, thumbnail uint8 (H, W, 3))
-
-
-def favourites_dir(paths) -> Path:
-    """Where favourites are kept: ``favourites/`` in the app's data folder (beside ``models/``)."""
-    return Path(paths.models).parent / "favourites"
 
 
 class FavouriteStore:

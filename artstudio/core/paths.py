@@ -45,6 +45,11 @@ class AppPaths:
     def settings_file(self) -> Path:
         return self.config / "settings.json"
 
+    @property
+    def favourites(self) -> Path:
+        """Generate favourites, one file per model: ``favourites/`` beside ``models/``."""
+        return self.models.parent / "favourites"
+
     def ensure(self) -> "AppPaths":
         """Create the directories (idempotent) and return self."""
         for path in (self.config, self.models, self.cache, self.autosave):

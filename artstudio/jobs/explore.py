@@ -52,7 +52,7 @@ class PngExportRequest:
 
     state: object            # core.latent_state.LatentState
     latent: np.ndarray       # the effective latent to render, float32 (D,)
-    size: int
+    size: int | tuple[int, int]   # a side, or (width, height)
     path: Path
     app_version: str
     user_dir: Path | None = None

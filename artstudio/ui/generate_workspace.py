@@ -13,7 +13,7 @@ import numpy as np
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
-from ..core.favourites import FavouriteStore, favourites_dir
+from ..core.favourites import FavouriteStore
 from ..core.generate_session import CHILDREN, GenerateSession, ModelInfo
 from ..core.latent_state import LatentHistory, LatentState
 from ..jobs.explore import ModelInfoRequest, run_model_info
@@ -40,7 +40,7 @@ class GenerateWorkspace(QWidget):
     def __init__(self, runner, paths, settings, parent=None):
         super().__init__(parent)
         self.runner, self.paths, self.settings = runner, paths, settings
-        self.session = GenerateSession(settings.direction_names, store=FavouriteStore(favourites_dir(paths)))
+        self.session = GenerateSession(settings.direction_names, store=FavouriteStore(paths.favourites))
         self.specs = {}
         self._after_info: LatentState | None = None
         self._loading: str | None = None      # the model whose facts are being read
