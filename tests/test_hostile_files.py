@@ -61,7 +61,7 @@ def test_postscript_never_reaches_ghostscript(tmp_path, no_ghostscript, name):
     with pytest.raises(ImageError) as excinfo:
         load_image(path)
     message = _one_line(excinfo, name)
-    assert "PNG, JPEG, TIFF, WebP or BMP" in message
+    assert "PNG, JPEG, TIFF, WebP, BMP or OpenRaster" in message
     assert no_ghostscript == []
 
 
@@ -152,9 +152,13 @@ def test_no_image_is_opened_without_an_explicit_decoder_list():
     offenders = []
     for source in root.rglob("*.py"):
         text = source.read_text(encoding="utf-8")
-        for match in re.finditer(r"Image\.open\(([^)]*)\)", text):
-            if "formats=" not in match.group(1):
-                offenders.append(f"{source.relative_to(root)}: {match.group(0)}")
+        for match in re.finditer(r"Image\.open\(", text):
+            depth, end = 1, match.end()
+            while depth and end < len(text):      # to the matching ")": arguments nest, e.g. io.BytesIO(data)
+                depth += {"(": 1, ")": -1}.get(text[end], 0)
+                end += 1
+            if "formats=" not in text[match.end():end]:
+                offenders.append(f"{source.relative_to(root)}: {text[match.start():end]}")
     assert offenders == []
 
 
@@ -254,3 +258,139 @@ def test_floating_point_colour_tiff_opens_instead_of_being_called_damaged(tmp_pa
     tifffile.imwrite(tmp_path / "huge.tif", np.zeros((300, 400, 3), np.float32), photometric="rgb")
     with pytest.raises(ImageError, match="larger than"):
         load_image(tmp_path / "huge.tif", max_pixels=1000)
+
+
+# -- OpenRaster files are zips from outside (issue 15 "Interop") --------------------------------
+
+def _layer_png(w=8, h=6) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    Image.new("RGBA", (w, h), (200, 10, 10, 255)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _ora(path, layers='<layer name="paint" src="data/a.png"/>', files=None, w=8, h=6, mimetype="image/openraster",
+         prolog=""):
+    """A hand-made .ora: ``layers`` inside the top stack, ``files`` (name -> bytes) beside it."""
+    import zipfile
+
+    files = {"data/a.png": _layer_png(), "mergedimage.png": _layer_png()} if files is None else files
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("mimetype", mimetype, compress_type=zipfile.ZIP_STORED)
+        zf.writestr("stack.xml", f'{prolog}<image w="{w}" h="{h}"><stack>{layers}</stack></image>')
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return path
+
+
+def _refused(path, *words):
+    with pytest.raises(ImageError) as excinfo:
+        load_image(path)
+    message = _one_line(excinfo, path.name)
+    assert all(word in message for word in words), message
+    return message
+
+
+def test_a_sound_hand_made_ora_opens(tmp_path):
+    loaded = load_image(_ora(tmp_path / "ok.ora"))
+    assert loaded.format == "ORA" and loaded.size == (8, 6) and loaded.mask is None
+
+
+def test_ora_zip_bomb_is_refused_before_inflating(tmp_path, monkeypatch):
+    import zipfile
+
+    path = _ora(tmp_path / "bomb.ora", files={"data/a.png": _layer_png(), "data/zeros.png": bytes(8 << 20)})
+    inflated = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open",
+                        lambda self, name, *a, **k: (inflated.append(getattr(name, "filename", name)),
+                                                     real_open(self, name, *a, **k))[1])
+    _refused(path, "zip bomb")
+    assert "data/zeros.png" not in inflated
+
+
+def test_ora_whose_zip_directory_lies_about_a_size_is_refused(tmp_path):
+    import struct
+
+    raw = bytearray(_ora(tmp_path / "lie.ora").read_bytes())
+    entry = raw.index(b"PK\x01\x02")
+    while entry >= 0:                                   # every central-directory entry claims 3.9 GB
+        raw[entry + 24:entry + 28] = struct.pack("<I", 0xF0000000)
+        entry = raw.find(b"PK\x01\x02", entry + 4)
+    (tmp_path / "lie.ora").write_bytes(bytes(raw))
+    _refused(tmp_path / "lie.ora", "too much to open safely")
+
+
+@pytest.mark.parametrize("src", ["../../evil.png", "/etc/passwd", "data/../../evil.png", "C:/evil.png",
+                                 "..\\evil.png"])
+def test_ora_path_traversal_in_stack_xml_is_refused(tmp_path, src):
+    folder = tmp_path / "deep" / "er"
+    folder.mkdir(parents=True)
+    path = _ora(folder / "trip.ora", layers=f'<layer name="x" src="{src}"/>',
+                files={src: _layer_png(), "data/a.png": _layer_png()})
+    _refused(path, "points outside the file")
+    assert not (tmp_path / "evil.png").exists() and not (tmp_path / "deep" / "evil.png").exists()
+
+
+def test_ora_with_a_huge_declared_canvas_is_refused_before_allocating(tmp_path):
+    _refused(_ora(tmp_path / "huge.ora", w=200_000, h=200_000), "200000x200000", "megapixels")
+    _refused(_ora(tmp_path / "zero.ora", w=0, h=5), "0x5")
+    _refused(_ora(tmp_path / "word.ora", w="wide"), "no valid canvas size")
+
+
+def test_ora_with_a_missing_layer_is_refused(tmp_path):
+    path = _ora(tmp_path / "gap.ora", layers='<layer name="sky" src="data/sky.png"/>')
+    _refused(path, "layer 'sky' is missing", "data/sky.png")
+
+
+def test_ora_layer_that_is_not_a_png_never_reaches_ghostscript(tmp_path, no_ghostscript):
+    path = _ora(tmp_path / "eps.ora", files={"data/a.png": POSTSCRIPT, "mergedimage.png": _layer_png()})
+    _refused(path, "is not a PNG image")
+    merged = _ora(tmp_path / "eps2.ora", files={"data/a.png": _layer_png(), "mergedimage.png": POSTSCRIPT})
+    _refused(merged, "is not a PNG image")
+    assert no_ghostscript == []
+
+
+def test_ora_layer_png_that_lies_about_its_height_is_refused(tmp_path):
+    liar = _png(32, 200_000, (b"\0" + bytes(96)) * 24)
+    path = _ora(tmp_path / "tall.ora", files={"data/a.png": liar}, w=32, h=24)
+    _refused(path, 'layer "paint"', "incomplete")
+    giant = _png(32, 2_000_000, (b"\0" + bytes(96)) * 24)           # far larger than its canvas
+    path = _ora(tmp_path / "giant.ora", files={"data/a.png": giant}, w=32, h=24)
+    _refused(path, 'layer "paint"', "larger than the 16-megapixel limit")
+
+
+def test_ora_stack_xml_with_entities_is_refused(tmp_path):
+    bomb = '<!DOCTYPE image [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>'
+    _refused(_ora(tmp_path / "laughs.ora", prolog=bomb), "XML entities")
+
+
+@pytest.mark.parametrize("case, words", [
+    ("nested", ("nest deeper",)), ("many", ("more than 1000 layers",)), ("offset", ("far outside",)),
+    ("opacity", ("not a number",)), ("no_src", ("names no image",)), ("xml", ("not valid XML",))])
+def test_ora_stack_xml_out_of_bounds_is_one_line(tmp_path, case, words):
+    layers = {"nested": "<stack>" * 40 + '<layer name="a" src="data/a.png"/>' + "</stack>" * 40,
+              "many": '<layer name="a" src="data/a.png"/>' * 1001,
+              "offset": '<layer name="a" src="data/a.png" x="99999999999"/>',
+              "opacity": '<layer name="a" src="data/a.png" opacity="half"/>',
+              "no_src": '<layer name="a"/>', "xml": "<layer"}[case]
+    _refused(_ora(tmp_path / f"{case}.ora", layers=layers), *words)
+
+
+def test_other_zips_are_named_not_called_damaged(tmp_path):
+    _refused(_ora(tmp_path / "painting.ora", mimetype="application/x-krita"), "Krita document (.kra)",
+             "export it as OpenRaster")
+    import zipfile
+
+    with zipfile.ZipFile(tmp_path / "notes.ora", "w") as zf:
+        zf.writestr("readme.txt", "hello")
+    _refused(tmp_path / "notes.ora", "zip archive, not an OpenRaster image")
+    whole = _ora(tmp_path / "whole.ora").read_bytes()
+    (tmp_path / "cut.ora").write_bytes(whole[:len(whole) // 2])
+    _refused(tmp_path / "cut.ora", "damaged or incomplete")
+
+
+def test_ora_with_thousands_of_files_is_refused_before_reading_them(tmp_path):
+    files = {f"data/{i}.png": b"" for i in range(4100)}
+    _refused(_ora(tmp_path / "swarm.ora", files=files), "4102 files")

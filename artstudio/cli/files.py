@@ -25,7 +25,18 @@ def _load(path: Path):
     return load_image(path)
 
 
-def _save(path: Path, pixels) -> None:
+def _save(path: Path, pixels, source=None, mask=None, label: str = "Restored") -> None:
+    """Write OUT, keeping what IN (``source``, a LoadedImage) carried.
+
+    An ``.ora`` OUT holds IN (or IN's own layers, when IN is an .ora), the
+    pixels the command changed as the layer ``label``, and ``mask`` (hidden);
+    any other OUT keeps IN's EXIF, colour profile and, JPEG to JPEG, its quality.
+    """
     from ..core.imageio import save_image
 
-    save_image(path, pixels)
+    if path.suffix.lower() == ".ora" and source is not None:
+        from ..core.ora_layers import save_result_ora
+
+        save_result_ora(path, source.pixels, pixels, mask, label, source.layers)
+    else:
+        save_image(path, pixels, meta=None if source is None else source.meta)

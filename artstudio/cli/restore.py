@@ -29,7 +29,8 @@ def add_restore_commands(sub) -> None:
     restore = _command(sub, "restore", "fill the masked areas of a photo",
                        "Fill the areas of IN marked in MASK and write OUT.", "the photo to restore")
     restore.add_argument("--mask", type=Path,
-                         help="mask image of the same size: white = fill, black = keep (or --auto)")
+                         help="mask image of the same size: white = fill, black = keep (or --auto; "
+                              "an OpenRaster IN brings its own: the layer named 'mask')")
     restore.add_argument("--auto", action="store_true",
                          help="find dust and scratches (as `artstudio detect`) and fill them, instead of --mask")
     add_detect_options(restore)
@@ -63,7 +64,8 @@ def _command(sub, name: str, summary: str, description: str, photo: str):
 
 def _add_output(command) -> None:
     command.add_argument("-o", "--output", required=True, type=Path, metavar="OUT",
-                         help="where to write the result (.png, .jpg, .tif, .webp)")
+                         help="where to write the result (.png, .jpg, .tif, .webp; .ora keeps the photo, "
+                              "the fill and the mask as layers for GIMP and Krita)")
 
 
 def _add_restore_options(command) -> None:
@@ -106,12 +108,20 @@ def cmd_restore(args) -> int:
 
     if not 1 <= args.radius <= 100:
         raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
-    if (args.mask is None) != args.auto:
-        raise CliError("Give the damage to fill as --mask MASK, or find it with --auto (not both).")
+    if (args.mask is not None and args.auto) or (args.mask is None and not args.auto and not _is_ora(args.input)):
+        raise CliError("Give the damage to fill as --mask MASK, or find it with --auto (not both); "
+                       "an OpenRaster IN may hold it as a layer named 'mask'.")
     op = operation("fill", args.method)
     _check_texture_options(args, op)
-    mask = (lambda image: auto_mask(image.pixels, args.sensitivity, args.quiet)) if args.auto \
-        else (lambda image: load_mask(args.mask, image.size))
+
+    def mask(image):
+        if args.auto:
+            return auto_mask(image.pixels, args.sensitivity, args.quiet)
+        if args.mask is not None:
+            return load_mask(args.mask, image.size)
+        if image.mask is None:
+            raise CliError(f"'{args.input.name}' has no layer named 'mask'; give --mask MASK or --auto.")
+        return image.mask
 
     def options(image):
         extra = {"mask": mask(image), "radius": args.radius, "seed": args.seed, "variations": args.variations}
@@ -126,6 +136,11 @@ def cmd_restore(args) -> int:
         wrote = args.output if len(outputs) == 1 else f"{outputs[0]} ... {outputs[-1].name}"
         print(f"Filled {result.describe()} with {op.description} in {result.seconds:.2f} s; wrote {wrote}")
     return 0
+
+
+def _is_ora(path: Path) -> bool:
+    """Whether IN is an OpenRaster file (by its name; its content is checked when it is read)."""
+    return path.suffix.lower() == ".ora"
 
 
 def variation_paths(output: Path, count: int) -> list[Path]:
@@ -178,16 +193,18 @@ def _run(op: Operation, args, options, outputs: list[Path] | None = None):
     show, interactive = _progress_printer(args.quiet)
     with _user_errors(interactive):
         image = _load(args.input)
-        request = RestoreRequest(image.pixels, iterations=args.iterations, previews=False, **_model(args),
-                                 **options(image))
+        fields = options(image)
+        request = RestoreRequest(image.pixels, iterations=args.iterations, previews=False, **_model(args), **fields)
         if op.dip:
             _announce_dip(op.dip_request(request), args.quiet)
         result = run_sync(op.job(request, _NeverCancel()), show)
+        # An .ora OUT names the fill's layer as the window's undo history would.
+        label, mask = op.title.format(scale=getattr(args, "scale", "")), fields.get("mask")
         if outputs and len(outputs) > 1:
             for index, path in enumerate(outputs):
-                _save(path, result.apply(image.pixels, index))
+                _save(path, result.apply(image.pixels, index), image, mask, f"{label} {index + 1}")
         else:
-            _save(args.output, result.image)
+            _save(args.output, result.image, image, mask, label)
     return result
 
 

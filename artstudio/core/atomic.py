@@ -14,7 +14,9 @@ import os
 import secrets
 import stat
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 from PIL import Image
 
@@ -28,6 +30,13 @@ def atomic_save(path: Path, image: Image.Image, fmt: str,
     """Save ``image`` with Pillow to a temporary file beside ``path``, then
     rename it over ``path``: a failed save leaves the old file intact.
     Used for every image ArtStudio writes (photos, masks, recipes, animations)."""
+    return atomic_write(path, lambda fh: image.save(fh, format=fmt, **options))
+
+
+def atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> Path:
+    """Let ``write(fh)`` fill a temporary file beside ``path``, then rename it over
+    ``path`` (as :func:`atomic_save`; used for files that are not one Pillow image,
+    e.g. OpenRaster archives). Any failure is one :class:`ImageError` line."""
     name = path.name
     # os.replace would swap a symlink for a plain file; write its target.
     target = path.resolve() if path.is_symlink() else path
@@ -47,7 +56,7 @@ def atomic_save(path: Path, image: Image.Image, fmt: str,
         fd = os.open(candidate, flags | getattr(os, "O_BINARY", 0), 0o666)
         tmp = candidate  # only now is it ours to delete
         with os.fdopen(fd, "wb") as fh:
-            image.save(fh, format=fmt, **options)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         with contextlib.suppress(FileNotFoundError):

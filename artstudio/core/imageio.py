@@ -16,15 +16,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, UnidentifiedImageError, features
+from PIL import Image, UnidentifiedImageError
 
 from .atomic import atomic_save
 from .decode import (ORIENT, ImageError, check_decodable, decode_float_tiff, decode_with_opencv, decode_with_pillow,
                      orientation, refuse_if_truncated, source_bit_depth)
+from .file_meta import NO_META, SourceMeta, read_meta
+from .imagesave import FORMAT_EXTENSIONS, WRITE_EXTENSIONS, save_image, save_mask
 
 __all__ = [
-    "DECODERS", "ImageError", "atomic_save", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
-    "WRITE_EXTENSIONS", "load_image", "load_mask", "read_text_chunk", "save_image", "save_mask",
+    "DECODERS", "FORMAT_EXTENSIONS", "ImageError", "atomic_save", "LoadedImage", "MAX_PIXELS", "READ_EXTENSIONS",
+    "SourceMeta", "WRITE_EXTENSIONS", "load_image", "load_mask", "mask_from_pixels", "read_source_meta",
+    "read_text_chunk",
+    "save_image", "save_mask",
 ]
 
 _log = logging.getLogger(__name__)
@@ -32,19 +36,14 @@ _log = logging.getLogger(__name__)
 
 MAX_PIXELS: int = 250_000_000
 READ_EXTENSIONS: tuple[str, ...] = (
-    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp")
+    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp", ".bmp", ".ora")
 # The only Pillow decoders a file from outside may reach. Without this list
 # Pillow picks the decoder from the content, so a PostScript file named
 # scan.jpg would be handed to the system Ghostscript (which can write files)
 # and a few bytes of EPS could ask for gigapixels. Adding a format here is a
 # decision: check its decoder's history first and list it in the README.
+# OpenRaster (.ora) is a zip read by core/ora.py, whose layers go through PNG alone.
 DECODERS: tuple[str, ...] = ("PNG", "JPEG", "TIFF", "WEBP", "BMP")
-WRITE_EXTENSIONS: tuple[str, ...] = (
-    ".png", ".jpg", ".jpeg", ".tif", ".tiff", ".webp")
-
-_SAVE_FORMATS = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG",
-                 ".tif": "TIFF", ".tiff": "TIFF", ".webp": "WEBP"}
-_MAX_SIDE = {"JPEG": 65_500, "WEBP": 16_383}
 # Pillow's own bomb limit (~89 MP) would reject scans we accept; raise it to
 # ours so that our clearer check runs first, but never lower a caller's.
 if Image.MAX_IMAGE_PIXELS is not None and Image.MAX_IMAGE_PIXELS < MAX_PIXELS:
@@ -67,12 +66,23 @@ class LoadedImage:
     bit_depth : int
         8, or 16 when the file stored more than 8 bits per channel
         (floating-point TIFF included).
+    meta : SourceMeta
+        What a save keeps from this file: EXIF, ICC profile, JPEG quality.
+    mask : numpy.ndarray or None
+        ``uint8 (H, W)``, the mask the file itself holds (the layer named
+        "mask" of an OpenRaster file), else None.
+    layers : object
+        An OpenRaster file's own layers (:class:`~artstudio.core.ora.KeptLayers`)
+        to write back around the restored photo, else None.
     """
 
     pixels: np.ndarray
     path: Path
     format: str
     bit_depth: int
+    meta: SourceMeta = NO_META
+    mask: np.ndarray | None = None
+    layers: object = None
 
     @property
     def has_alpha(self) -> bool:
@@ -85,16 +95,22 @@ class LoadedImage:
         return self.pixels.shape[1], self.pixels.shape[0]
 
 
-def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
+def load_image(path, *, max_pixels: int = MAX_PIXELS, decoders: tuple[str, ...] = DECODERS,
+               name: str | None = None) -> LoadedImage:
     """Read an image file as 8-bit RGB or RGBA.
 
     Parameters
     ----------
     path : str or os.PathLike
         File to read; the content decides the format, not the extension,
-        but only the decoders in :data:`DECODERS` are ever tried.
+        but only the decoders in :data:`DECODERS` are ever tried. An
+        OpenRaster file gives its composite image (:func:`artstudio.core.ora.read_ora`).
     max_pixels : int, optional
         Images with more pixels are refused before any pixel is decoded.
+    decoders : tuple of str, optional
+        A narrower list than :data:`DECODERS` (an OpenRaster layer: PNG only).
+    name : str, optional
+        What messages call the file (default: its name).
 
     Returns
     -------
@@ -109,14 +125,19 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
         If the file is missing, unreadable, damaged, or too large.
     """
     path = Path(path)
-    name = path.name or str(path)
+    name = name or path.name or str(path)
     _check_source(path, name)
+    head = _head(path)
+    if head.startswith(b"PK\x03\x04") and decoders == DECODERS:
+        from .ora import read_ora       # a zip: OpenRaster, or refused with what it is
+
+        return read_ora(path, max_pixels=max_pixels)
     with _user_errors(path, name), _pillow_limit_silenced(max_pixels):
         try:
-            source = Image.open(path, formats=DECODERS)
+            source = Image.open(path, formats=decoders)
         except UnidentifiedImageError:
-            pixels = decode_float_tiff(path, name, max_pixels)   # the one TIFF Pillow cannot read
-            if pixels is None:
+            pixels = decode_float_tiff(path, name, max_pixels) if "TIFF" in decoders else None
+            if pixels is None:   # above: the one TIFF Pillow cannot read
                 raise
             return LoadedImage(pixels, path, "TIFF", 16)
         with source as im:
@@ -136,8 +157,32 @@ def load_image(path, *, max_pixels: int = MAX_PIXELS) -> LoadedImage:
             if truncation is not None:
                 refuse_if_truncated(truncation.result(), name)
             fmt = im.format or "unknown"
+            meta = read_meta(im, head)
         pixels = np.ascontiguousarray(ORIENT.get(turn, lambda a: a)(pixels))
-    return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8)
+    return LoadedImage(pixels, path, fmt, 16 if depth > 8 else 8, meta)
+
+
+def _head(path: Path) -> bytes:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16)
+    except OSError:
+        return b""        # the decoder will say what is wrong
+
+
+def read_source_meta(path) -> tuple[str | None, SourceMeta]:
+    """``(format, meta)`` of an image file from its header alone (no pixel is decoded);
+    ``(None, NO_META)`` when it cannot be read. For a document whose file was
+    not opened here (a recovered one), so that a save still keeps its EXIF and quality."""
+    path = Path(path)
+    try:
+        _check_source(path, path.name)
+        if _head(path).startswith(b"PK\x03\x04"):
+            return "ORA", NO_META
+        with _user_errors(path, path.name), Image.open(path, formats=DECODERS) as im:
+            return im.format, read_meta(im, _head(path))
+    except ImageError:
+        return None, NO_META
 
 
 def read_text_chunk(path, key: str) -> str | None:
@@ -185,7 +230,7 @@ def _user_errors(path: Path, name: str):
                          "incomplete.") from None
 
 
-_OPENS = "(PNG, JPEG, TIFF, WebP or BMP)"
+_OPENS = "(PNG, JPEG, TIFF, WebP, BMP or OpenRaster)"
 _NOT_SUPPORTED = f"the file is damaged or not an image ArtStudio opens {_OPENS}."
 # Leading bytes of formats people try to open, named only in the refusal: a
 # valid PDF or GIF is "not supported", not "damaged". Nothing here is decoded.
@@ -194,15 +239,12 @@ _KNOWN_OTHERS = ((b"%PDF", "a PDF document"), (b"%!PS", "a PostScript file"),
                  (b"8BPS", "a Photoshop document"), (b"\x00\x00\x01\x00", "an icon file"),
                  (b"qoif", "a QOI image"), (b"\x00\x00\x00\x0cjP  ", "a JPEG 2000 image"),
                  (b"\xffO\xffQ", "a JPEG 2000 image"), (b"DDS ", "a DDS texture"),
-                 (b"gimp xcf", "a GIMP document"), (b"PK\x03\x04", "a zip archive (a Krita .kra?)"))
+                 (b"gimp xcf", "a GIMP document (export it as OpenRaster .ora)"),
+                 (b"PK\x03\x04", "a zip archive, not an OpenRaster image (a Krita .kra? export it as .ora)"))
 
 
 def _not_supported(path) -> str:
-    try:
-        with open(path, "rb") as handle:
-            head = handle.read(16)
-    except OSError:
-        return _NOT_SUPPORTED
+    head = _head(path)
     what = next((name for magic, name in _KNOWN_OTHERS if head.startswith(magic)), None)
     if what is None and head[4:8] == b"ftyp" and head[8:12] in (b"avif", b"heic", b"heix", b"mif1"):
         what = "an AVIF/HEIF image"
@@ -219,7 +261,8 @@ def load_mask(path, size: tuple[int, int] | None = None, *,
     ----------
     path : str or os.PathLike
         Any readable image. If it has a real alpha channel (not fully
-        opaque) the alpha is the mask, otherwise its luminance is.
+        opaque) the alpha is the mask, otherwise its luminance is; an
+        OpenRaster file gives its layer named "mask" (or its composite).
     size : tuple of int, optional
         ``(width, height)`` of the image the mask belongs to; a mask of
         another size is refused.
@@ -241,112 +284,18 @@ def load_mask(path, size: tuple[int, int] | None = None, *,
         (mw, mh), (iw, ih) = loaded.size, tuple(size)
         raise ImageError(f"Mask '{loaded.path.name}' is {mw}x{mh} but the "
                          f"image is {iw}x{ih}.")
-    px = loaded.pixels
-    if loaded.has_alpha and px[..., 3].min() < 255:
+    return loaded.mask if loaded.mask is not None else mask_from_pixels(loaded.pixels)
+
+
+def mask_from_pixels(px: np.ndarray) -> np.ndarray:
+    """The mask an RGB(A) image means: its alpha if any pixel is not opaque, else its luminance."""
+    if px.shape[2] == 4 and px[..., 3].min() < 255:
         return px[..., 3].copy()
     # ITU-R 601 weights, as Pillow's "L" conversion, in integers so that a
     # grey pixel maps back to exactly its own value.
     lum = px[..., 0] * np.uint32(299) + px[..., 1] * np.uint32(587)
     lum += px[..., 2] * np.uint32(114) + np.uint32(500)
     return (lum // 1000).astype(np.uint8)
-
-
-def save_image(path, pixels: np.ndarray, *, quality: int = 95) -> Path:
-    """Write an RGB(A) image atomically; the extension picks the format.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Target file, one of :data:`WRITE_EXTENSIONS` (any case).
-    pixels : numpy.ndarray
-        ``uint8`` array of shape (H, W, 3) or (H, W, 4), straight alpha.
-    quality : int, optional
-        1-100, for JPEG and WebP; WebP at 100 is lossless. JPEG has no
-        alpha, so transparent pixels are composited over white.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    ImageError
-        If the format is unsupported or the file cannot be written; an
-        existing file at ``path`` is then left untouched.
-    ValueError
-        If ``pixels`` or ``quality`` are not valid.
-    """
-    path = Path(path)
-    fmt = _save_format(path)
-    if (not isinstance(pixels, np.ndarray) or pixels.dtype != np.uint8
-            or pixels.ndim != 3 or pixels.shape[2] not in (3, 4)
-            or pixels.size == 0):
-        raise ValueError("pixels must be a non-empty uint8 (H, W, 3|4) array")
-    if not 1 <= int(quality) <= 100:
-        raise ValueError(f"quality must be 1-100, not {quality}")
-    height, width = pixels.shape[:2]
-    if max(width, height) > _MAX_SIDE.get(fmt, 2**31):
-        raise ImageError(f"Cannot save '{path.name}': {fmt} images cannot be "
-                         f"larger than {_MAX_SIDE[fmt]} pixels on a side.")
-    options = {}
-    if fmt == "PNG":
-        options["compress_level"] = 3  # level 6+ is much slower on 24 MP
-    elif fmt == "JPEG":
-        if pixels.shape[2] == 4:
-            rgb = pixels[..., :3].astype(np.uint16)
-            alpha = pixels[..., 3:].astype(np.uint16)
-            pixels = ((rgb * alpha + 255 * (255 - alpha) + 127) // 255
-                      ).astype(np.uint8)
-        options["quality"] = int(quality)
-        if quality >= 90:
-            options["subsampling"] = 0  # 4:2:0 smears colour detail
-    elif fmt == "WEBP":
-        if quality == 100:
-            # exact keeps the colour under transparent pixels intact
-            options.update(lossless=True, exact=True)
-        else:
-            options["quality"] = int(quality)
-    elif fmt == "TIFF" and features.check_codec("libtiff"):
-        options["compression"] = "tiff_lzw"
-    image = Image.fromarray(np.ascontiguousarray(pixels))
-    return atomic_save(path, image, fmt, options)
-
-
-def save_mask(path, mask: np.ndarray) -> Path:
-    """Write a mask as an 8-bit greyscale PNG, atomically.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        Target file; must end in ``.png``.
-    mask : numpy.ndarray
-        ``uint8`` (or ``bool``) array of shape (H, W), 0 = keep, 255 = fill.
-
-    Returns
-    -------
-    pathlib.Path
-        The path written.
-
-    Raises
-    ------
-    ImageError
-        If the name does not end in ``.png`` or the file cannot be written.
-    ValueError
-        If ``mask`` is not a 2-D uint8 or bool array.
-    """
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise ImageError(f"Cannot save mask '{path.name}': masks are saved "
-                         "as PNG, so the name must end in .png.")
-    if not isinstance(mask, np.ndarray) or mask.ndim != 2 or mask.size == 0:
-        raise ValueError("mask must be a non-empty (H, W) array")
-    if mask.dtype == bool:
-        mask = mask.astype(np.uint8) * np.uint8(255)
-    elif mask.dtype != np.uint8:
-        raise ValueError(f"mask must be uint8 or bool, not {mask.dtype}")
-    image = Image.fromarray(np.ascontiguousarray(mask))
-    return atomic_save(path, image, "PNG", {"compress_level": 3})
 
 
 def _check_source(path: Path, name: str) -> None:
@@ -387,13 +336,3 @@ def _describe_limit(max_pixels: int) -> str:
     if max_pixels >= 1_000_000:
         return f"{max_pixels / 1_000_000:g}-megapixel"
     return f"{max_pixels:,}-pixel"
-
-
-def _save_format(path: Path) -> str:
-    fmt = _SAVE_FORMATS.get(path.suffix.lower())
-    if fmt is None:
-        kind = (f"'{path.suffix}' files are not supported" if path.suffix
-                else "the name has no extension")
-        raise ImageError(f"Cannot save '{path.name}': {kind}; use one of "
-                         f"{', '.join(WRITE_EXTENSIONS)}.")
-    return fmt

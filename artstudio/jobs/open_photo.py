@@ -21,7 +21,8 @@ from .base import CancelToken, JobError, Progress
 
 @dataclass(frozen=True)
 class OpenPhotoRequest:
-    """Open ``path`` (and ``mask`` when given; else the mask autosaved for it in ``autosave``)."""
+    """Open ``path`` (and ``mask`` when given; else the file's own mask layer, as an
+    OpenRaster file has; else the mask autosaved for it in ``autosave``)."""
 
     path: Path
     mask: Path | None = None
@@ -37,7 +38,7 @@ class OpenedPhoto:
     loaded : LoadedImage
         The decoded photo.
     mask : numpy.ndarray or None
-        ``uint8 (H, W)``: the given mask, or the autosaved one, or None.
+        ``uint8 (H, W)``: the given mask, or the file's own ("mask" layer), or the autosaved one, or None.
     restored_mask : bool
         The mask is the one autosaved for this photo last time.
     """
@@ -53,7 +54,7 @@ def run_open_photo(request: OpenPhotoRequest, cancel: CancelToken):
     try:
         loaded = load_image(request.path)
         cancel.check()
-        mask = load_mask(request.mask, loaded.size) if request.mask is not None else None
+        mask = load_mask(request.mask, loaded.size) if request.mask is not None else loaded.mask
     except ImageError as exc:
         raise JobError(str(exc)) from None
     except MemoryError:
