@@ -66,3 +66,28 @@ def workspace(qtbot, runner):
     ws.resize(1200, 800)
     ws.show()
     return ws
+
+
+@pytest.fixture
+def no_ghostscript(monkeypatch):
+    """Fail the test if the EPS decoder is consulted or any process starts."""
+    import subprocess
+
+    from PIL import EpsImagePlugin
+
+    reached = []
+
+    def refuse(*args, **kwargs):
+        reached.append(args)
+        raise AssertionError("a hostile file reached an external program")
+
+    original = EpsImagePlugin.EpsImageFile._open
+
+    def spy(self):
+        reached.append("eps")
+        return original(self)
+
+    monkeypatch.setattr(EpsImagePlugin.EpsImageFile, "_open", spy)
+    monkeypatch.setattr(subprocess, "Popen", refuse)
+    monkeypatch.setattr(subprocess, "check_call", refuse)
+    return reached
