@@ -10,10 +10,15 @@ import sys
 from pathlib import Path
 
 
+SMOKE_TEST = "--smoke-test"
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     from . import cli
 
+    if argv == [SMOKE_TEST]:
+        return _run_gui(cli, None, smoke_test=True)
     if argv and (argv[0] in cli.COMMANDS or argv[0].startswith("-")):
         return _run_cli(cli, argv)
     if len(argv) > 1:
@@ -23,9 +28,20 @@ def main(argv: list[str] | None = None) -> int:
     if argv and not Path(argv[0]).is_file():
         print(f"artstudio: error: file not found: '{argv[0]}'", file=sys.stderr)
         return cli.EXIT_FAILURE
-    from .ui.app import main as gui_main
+    return _run_gui(cli, argv[0] if argv else None)
 
-    return gui_main(argv[0] if argv else None)
+
+def _run_gui(cli, photo: str | None, smoke_test: bool = False) -> int:
+    """Open the window, unless a missing system library would make Qt abort: then say so in one line."""
+    from .ui.startup_checks import gui_start_problem
+
+    problem = gui_start_problem()
+    if problem:
+        print(f"artstudio: error: {problem}", file=sys.stderr)
+        return cli.EXIT_FAILURE
+    from .ui import app
+
+    return app.smoke_test() if smoke_test else app.main(photo)
 
 
 def _run_cli(cli, argv: list[str]) -> int:

@@ -38,6 +38,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "or with a PHOTO to open it.",
         epilog="GUI: artstudio [PHOTO]")
     parser.add_argument("--version", action="version", version=f"ArtStudio {__version__}")
+    parser.add_argument("--smoke-test", action="store_true",
+                        help="open the window on the demo photo, print what it opened and exit "
+                             "(checks an install or a bundle; QT_QPA_PLATFORM=offscreen needs no display)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_restore_commands(sub)
     add_detect(sub)
@@ -50,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status (0, 1 on a one-line error, 130 on Ctrl+C)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.smoke_test:             # ``artstudio --smoke-test`` alone never gets here (__main__)
+        parser.error("--smoke-test takes no other arguments")
     if args.command is None:
         parser.print_help()
         return 0
