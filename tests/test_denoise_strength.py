@@ -56,3 +56,19 @@ def test_the_panel_strength_reaches_the_job_and_the_panel_says_what_it_found(qtb
     assert "gaussian noise of about" in panel.denoise_found.text()
     assert "40 % strength" in panel.denoise_found.text()
     assert any("gaussian noise" in m for m in workspace.messages)
+
+
+def test_the_cli_takes_a_strength_and_says_what_it_found(tmp_path, photo, capsys):
+    from artstudio.cli import main
+    from artstudio.core.imageio import load_image, save_image
+
+    noisy = add_gaussian_noise(photo, 25.0, seed=5)
+    src, half, full = tmp_path / "in.png", tmp_path / "half.png", tmp_path / "full.png"
+    save_image(src, noisy)
+    assert main(["denoise", str(src), "-o", str(full), "--method", "median"]) == 0
+    assert main(["denoise", str(src), "-o", str(half), "--method", "median", "--strength", "50"]) == 0
+    out = capsys.readouterr().out
+    assert "gaussian noise of about" in out and "50 % strength" in out
+    expected = np.rint((noisy.astype(np.float32) + load_image(full).pixels) / 2)
+    assert np.abs(load_image(half).pixels.astype(np.float32) - expected).max() <= 1
+    assert main(["denoise", str(src), "-o", str(half), "--method", "median", "--strength", "150"]) != 0

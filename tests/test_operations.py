@@ -141,7 +141,7 @@ def test_a_new_entry_reaches_the_cli_with_no_other_edit(monkeypatch, tmp_path, p
     src, out = tmp_path / "in.png", tmp_path / "out.png"
     save_image(src, photo)
     assert main(["denoise", str(src), "-o", str(out), "--method", "invert"]) == 0
-    assert "noise with an inversion in" in capsys.readouterr().out
+    assert "an inversion" in capsys.readouterr().out
     assert np.array_equal(load_image(out).pixels, 255 - photo)
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..jobs.base import run_sync
 from ..jobs.denoise import NOISE_KINDS
+from ..jobs.denoise import describe as describe_denoise
 from ..jobs.operations import Operation, RestoreRequest, operation, operations
 from ..jobs.upscale import UPSCALE_FACTORS
 from .common import CliError, _NeverCancel, _progress_printer, _user_errors
@@ -88,6 +89,8 @@ def _add_denoise(sub) -> None:
                               "median: 3x3 median; dip: Deep Image Prior (slow)")
     denoise.add_argument("--noise", default="auto", choices=list(NOISE_KINDS),
                          help="the kind of noise; auto (default) detects salt-and-pepper by itself")
+    denoise.add_argument("--strength", type=float, default=100.0, metavar="PERCENT",
+                         help="how much of the change to keep, 0-100 (default 100; 50 keeps half the grain)")
     _add_restore_options(denoise)
 
 
@@ -164,11 +167,9 @@ def _check_texture_options(args, op) -> None:
 
 def cmd_denoise(args) -> int:
     op = operation("denoise", args.method)
-    result = _run(op, args, lambda image: {"noise": args.noise})
+    result = _run(op, args, lambda image: {"noise": args.noise, "strength": args.strength / 100.0})
     if not args.quiet:
-        detected = " (detected)" if args.noise == "auto" else ""
-        print(f"Denoised {result.noise}{detected} noise with {op.description} "
-              f"in {result.seconds:.2f} s; wrote {args.output}")
+        print(f"{describe_denoise(result)} Wrote {args.output}")
     return 0
 
 
