@@ -91,3 +91,20 @@ def no_ghostscript(monkeypatch):
     monkeypatch.setattr(subprocess, "Popen", refuse)
     monkeypatch.setattr(subprocess, "check_call", refuse)
     return reached
+
+
+@pytest.fixture
+def canvas(qtbot, photo):
+    """A shown canvas on a copy of ``photo`` with a 6 px hard brush (tests of painting and tools)."""
+    from artstudio.core.brush import Brush
+    from artstudio.core.document import Document
+    from artstudio.ui.canvas import CanvasWidget
+
+    c = CanvasWidget()
+    qtbot.addWidget(c)
+    c.resize(520, 400)
+    c.show()
+    qtbot.waitExposed(c)
+    c.set_document(Document(photo.copy()))
+    c.set_brush(Brush(size=6, hardness=1.0))
+    return c

@@ -3,24 +3,8 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 
 from artstudio.core.brush import Brush
-from artstudio.core.document import Document
-from artstudio.ui.canvas import CanvasWidget
 
-
-@pytest.fixture
-def canvas(qtbot, photo):
-    c = CanvasWidget()
-    qtbot.addWidget(c)
-    c.resize(520, 400)
-    c.show()
-    qtbot.waitExposed(c)
-    c.set_document(Document(photo.copy()))
-    c.set_brush(Brush(size=6, hardness=1.0))
-    return c
-
-
-def at(canvas, x, y) -> QPoint:
-    return canvas.widget_pos(QPointF(x + 0.5, y + 0.5)).toPoint()
+from window_helpers import at
 
 
 def drag(qtbot, canvas, points, button=Qt.MouseButton.LeftButton):

@@ -7,29 +7,14 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QKeySequence
 
-from artstudio.core.brush import Brush
-from artstudio.core.document import Document
 from artstudio.core.selection_colour import ColourRangeTool, MagicWandTool
 from artstudio.core.selection_object import ObjectSelectTool
 from artstudio.core.selection_shapes import LassoTool, PolygonLassoTool, ShapeSelectTool
-from artstudio.ui.canvas import CanvasWidget
 from artstudio.ui.selection_options import SelectionOptions
 from artstudio.ui.tool_bar import ToolBar
 
 SHIFT, ALT = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.AltModifier
 LEFT = Qt.MouseButton.LeftButton
-
-
-@pytest.fixture
-def canvas(qtbot, photo):
-    c = CanvasWidget()
-    qtbot.addWidget(c)
-    c.resize(520, 400)
-    c.show()
-    qtbot.waitExposed(c)
-    c.set_document(Document(photo.copy()))
-    c.set_brush(Brush(size=6, hardness=1.0))
-    return c
 
 
 @pytest.fixture

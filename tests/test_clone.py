@@ -224,17 +224,9 @@ def test_the_overlay_shows_the_brush_and_a_source_crosshair_that_follows_the_poi
 
 # -- the real canvas and window ---------------------------------------------------------
 @pytest.fixture
-def canvas(qtbot, photo):
-    from artstudio.ui.canvas import CanvasWidget
-
-    c = CanvasWidget()
-    qtbot.addWidget(c)
-    c.resize(520, 400)
-    c.show()
-    qtbot.waitExposed(c)
-    c.set_document(Document(photo.copy()))
-    c.set_brush(Brush(size=8, hardness=1.0))
-    return c
+def canvas(canvas):
+    canvas.set_brush(Brush(size=8, hardness=1.0))     # conftest's canvas, with an 8 px brush
+    return canvas
 
 
 def at(canvas, x, y):

@@ -15,8 +15,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from artstudio.core.imageio import load_image, save_image
 from artstudio.core.paths import resources_dir
-from artstudio.ui import app as app_module
 from artstudio.ui import file_ops
+
+from window_helpers import window  # noqa: F401  (with this module's dialogs)
 
 Button = QMessageBox.StandardButton
 DEMO = resources_dir() / file_ops.DEMO_IMAGE
@@ -45,17 +46,6 @@ def dialogs(monkeypatch, tmp_path):
     monkeypatch.setattr(file_ops, "user_pictures", lambda: pictures)
     said["pictures"] = pictures
     return said
-
-
-@pytest.fixture
-def window(qtbot, dialogs):
-    w = app_module.create_window()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._close_confirmed = True
-    w.close()
 
 
 def _ctrl_s(window) -> None:

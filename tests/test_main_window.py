@@ -2,7 +2,7 @@ import threading
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
@@ -10,30 +10,7 @@ from artstudio.core.imageio import load_image, save_image
 from artstudio.ui import app as app_module
 from artstudio.ui import file_ops
 
-
-@pytest.fixture
-def dialogs(monkeypatch):
-    """Answer message boxes without showing them and remember what they said."""
-    said = {"warning": [], "question": [], "answer": QMessageBox.StandardButton.Yes}
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: said["warning"].append(text))
-
-    def question(parent, title, text, *a):
-        said["question"].append(text)
-        return said["answer"]
-    monkeypatch.setattr(QMessageBox, "question", question)
-    return said
-
-
-@pytest.fixture
-def window(qtbot, dialogs):
-    w = app_module.create_window()
-    qtbot.addWidget(w)
-    w.show()
-    qtbot.waitExposed(w)
-    yield w
-    w._close_confirmed = True
-    w.close()
-    assert not w.runner.isRunning()
+from window_helpers import dialogs, window  # noqa: F401
 
 
 @pytest.fixture

@@ -5,30 +5,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import Qt
 
 from artstudio.core.brush import Brush, PointerEvent
 from artstudio.core.document import Document
 from artstudio.core.rect import Rect
 from artstudio.core.tools import MaskBrushTool, Overlay, Tool, ToolError
-from artstudio.ui.canvas import CanvasWidget
 from artstudio.ui.tool_bar import ToolBar
 
-
-@pytest.fixture
-def canvas(qtbot, photo):
-    c = CanvasWidget()
-    qtbot.addWidget(c)
-    c.resize(520, 400)
-    c.show()
-    qtbot.waitExposed(c)
-    c.set_document(Document(photo.copy()))
-    c.set_brush(Brush(size=6, hardness=1.0))
-    return c
-
-
-def at(canvas, x, y) -> QPoint:
-    return canvas.widget_pos(QPointF(x + 0.5, y + 0.5)).toPoint()
+from window_helpers import at
 
 
 @dataclass

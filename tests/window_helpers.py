@@ -49,3 +49,10 @@ def menu_action(window, menu_title: str, text: str) -> QAction:
                 if action.text().replace("&", "") == text:
                     return action
     raise AssertionError(f"no {menu_title} ▸ {text}")
+
+
+def at(canvas, x, y):
+    """The widget point of image pixel (x, y)'s centre on ``canvas``."""
+    from PySide6.QtCore import QPointF
+
+    return canvas.widget_pos(QPointF(x + 0.5, y + 0.5)).toPoint()
