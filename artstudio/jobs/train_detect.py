@@ -29,13 +29,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.dataset import prepare_photos
 from ..core.detect_synth import IGNORE, damage_crop
 from .base import CancelToken, Event, JobError, Progress
 from .train_common import TrainControl, TrainLog, TrainResult, check_name
-from .train_net import NetRun
+from .train_net import NetRun, run_net_training
 from .train_restore import _lr_at, random_crop
-from .train_run import read_data, run_loop
 
 TASK = "detect"
 DEFAULTS = {"size": 160, "batch": 12, "lr": 2e-3, "config": {"width": 24}}
@@ -88,15 +86,7 @@ def recipe(request: TrainDetectRequest) -> dict:
 def run_train_detect(request: TrainDetectRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume, or fine-tune) the damage finder; see the module docstring."""
     _check_request(request)
-    images, report = yield from read_data(
-        lambda stop: prepare_photos(request.data, _side(request), request.cache, should_stop=stop),
-        "photos", request.data, cancel)
-    run = _DetectRun(request, images, report)
-    yield from run.prepare()
-    end = yield from run_loop(run.loop(), cancel, run.smoother)
-    return TrainResult(name=request.name, kind=TASK, weights=run.weights, card=run.card, step=end.done,
-                       steps=request.steps, stopped=end.stopped, seconds=end.seconds, images=report.used,
-                       skipped=tuple(report.skipped), losses=end.losses, digest=run.digest())
+    return (yield from run_net_training(_DetectRun, request, _side(request), cancel))
 
 
 class _DetectRun(NetRun):

@@ -14,9 +14,25 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core.dataset import prepare_photos
 from .base import JobError
-from .train_common import Smoother, TrainLog, device_for
-from .train_run import Loop
+from .train_common import Smoother, TrainLog, TrainResult, device_for
+from .train_run import Loop, read_data, run_loop
+
+
+def run_net_training(run_class, request, side: int, cancel):
+    """The whole job for a :class:`NetRun` subclass: read the photos (``side`` px crops, cached),
+    prepare, run the loop, and return the :class:`~.train_common.TrainResult`."""
+    images, report = yield from read_data(
+        lambda stop: prepare_photos(request.data, side, request.cache, should_stop=stop),
+        "photos", request.data, cancel)
+    run = run_class(request, images, report)
+    yield from run.prepare()
+    end = yield from run_loop(run.loop(), cancel, run.smoother)
+    return TrainResult(name=request.name, kind=run.task(), weights=run.weights, card=run.card,
+                       step=end.done, steps=request.steps, stopped=end.stopped, seconds=end.seconds,
+                       images=report.used, skipped=tuple(report.skipped), losses=end.losses,
+                       digest=run.digest())
 
 
 class NetRun:

@@ -37,12 +37,10 @@ from pathlib import Path
 import numpy as np
 
 from ..core.damage import MASK_KINDS, damage_mask
-from ..core.dataset import prepare_photos
 from . import train_defaults as D
 from .base import CancelToken, Event, JobError, Progress
 from .train_common import TrainControl, TrainLog, TrainResult, check_name
-from .train_net import NetRun
-from .train_run import read_data, run_loop
+from .train_net import NetRun, run_net_training
 
 TASKS = D.RESTORE_TASKS
 DEFAULTS = D.RESTORE_NETWORK
@@ -113,16 +111,7 @@ def recipe(request: TrainRestoreRequest) -> dict:
 def run_train_restore(request: TrainRestoreRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume, or fine-tune) one restoration network; see the module docstring."""
     _check_request(request)
-    images, report = yield from read_data(
-        lambda stop: prepare_photos(request.data, _crop_size(request), request.cache, should_stop=stop),
-        "photos", request.data, cancel)
-    run = _RestoreRun(request, images, report)
-    yield from run.prepare()
-    end = yield from run_loop(run.loop(), cancel, run.smoother)
-    return TrainResult(name=request.name, kind=request.task, weights=run.weights, card=run.card,
-                       step=end.done, steps=request.steps, stopped=end.stopped, seconds=end.seconds,
-                       images=report.used, skipped=tuple(report.skipped), losses=end.losses,
-                       digest=run.digest())
+    return (yield from run_net_training(_RestoreRun, request, _crop_size(request), cancel))
 
 
 class _RestoreRun(NetRun):
