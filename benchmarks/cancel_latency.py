@@ -84,7 +84,9 @@ def restore_cases():
         for op in operations(task):
             image, hole = (small, small_hole) if op.dip else (photo, bounded if op.key == "biharmonic"
                                                                          else big)
-            request = RestoreRequest(image, hole if op.needs_mask else None, previews=False, iterations=5000)
+            extra = {"style": np.ascontiguousarray(image[::-1]), "steps": 3000} if op.task == "stylize" else {}
+            request = RestoreRequest(image, hole if op.needs_mask else None, previews=False, iterations=5000,
+                                     **extra)
             yield f"{task}: {op.key}", (lambda token, op=op, request=request: op.job(request, token))
 
 

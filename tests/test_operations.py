@@ -19,14 +19,18 @@ PANEL = {"fill": ["Auto", "Content-aware",
                   "Neural fill", "OpenCV Telea", "OpenCV Navier-Stokes", "scikit-image biharmonic",
                   "Deep Image Prior"],
          "denoise": ["Neural denoiser", "Non-local means", "Median 3x3", "Deep Image Prior"],
-         "upscale": ["Neural upscaler", "Lanczos", "Deep Image Prior"]}
+         "upscale": ["Neural upscaler", "Lanczos", "Deep Image Prior"],
+         "stylize": ["Match colours", "Paint like this", "Transfer texture"]}
 CLI = {("fill", "auto"): "the automatic fill (network for thin damage, content-aware for the rest)",
        ("fill", "texture"): "the content-aware fill", ("fill", "net"): "the neural fill", ("fill", "dip"): "Deep Image Prior",
        ("fill", "telea"): "OpenCV Telea", ("fill", "ns"): "OpenCV Navier-Stokes",
        ("fill", "biharmonic"): "scikit-image biharmonic", ("denoise", "net"): "neural denoiser",
        ("denoise", "nlmeans"): "OpenCV non-local means", ("denoise", "median"): "3x3 median",
        ("denoise", "dip"): "Deep Image Prior", ("upscale", "net"): "neural upscaler",
-       ("upscale", "lanczos"): "Lanczos", ("upscale", "dip"): "Deep Image Prior"}
+       ("upscale", "lanczos"): "Lanczos", ("upscale", "dip"): "Deep Image Prior",
+       ("stylize", "colour"): "colour matching", ("stylize", "paint"): "painting like the style image",
+       ("stylize", "texture"): "texture transfer (patch distributions)"}
+DEFAULTS = {"fill": "auto", "denoise": "net", "upscale": "net", "stylize": "colour"}
 
 
 @pytest.fixture(scope="module")
@@ -36,11 +40,12 @@ def tiny(tmp_path_factory):
 
 
 def test_menus_and_descriptions_are_the_ones_users_know():
-    assert registry.tasks() == ("fill", "denoise", "upscale")
+    assert registry.tasks() == ("fill", "denoise", "upscale", "stylize")
     for task, labels in PANEL.items():
         assert [op.label for op in operations(task)] == labels
-        # the default: Auto for a fill (a painted-over object gets texture, a scratch the network)
-        assert operations(task)[0].key == ("auto" if task == "fill" else "net")
+        # the default: Auto for a fill (a painted-over object gets texture, a scratch the network);
+        # instant colour matching for a stylisation
+        assert operations(task)[0].key == DEFAULTS[task]
     assert {(op.task, op.key): op.description for op in OPERATIONS} == CLI
 
 
@@ -48,7 +53,8 @@ def test_each_task_has_unique_keys_and_one_network():
     for task in registry.tasks():
         keys = [op.key for op in operations(task)]
         assert len(keys) == len(set(keys))
-        assert len({op.network for op in operations(task) if op.network}) == 1
+        # at most one network per task (stylize runs none: its features are seeded random filters)
+        assert len({op.network for op in operations(task) if op.network}) == (task != "stylize")
         assert all(op.needs_mask == (task == "fill") for op in operations(task))
 
 
@@ -56,7 +62,7 @@ def test_unknown_keys_are_one_line_errors_listing_the_choices():
     with pytest.raises(JobError) as error:
         operation("denoise", "magic")
     assert str(error.value) == "Unknown denoise method 'magic'. Choose one of: net, nlmeans, median, dip."
-    with pytest.raises(JobError, match="Unknown restore task 'paint'. Choose one of: fill, denoise, upscale."):
+    with pytest.raises(JobError, match="Unknown restore task 'paint'. Choose one of: fill, denoise, upscale, stylize."):
         operations("paint")
 
 
@@ -69,8 +75,10 @@ def test_the_missing_network_message_names_the_registrys_other_methods():
 
 
 def _request(photo, scratch, tiny, op: Operation, **options) -> RestoreRequest:
-    model = {"fill": tiny["inpaint"], "denoise": tiny["denoise"], "upscale": tiny["sr"]}[op.task]
-    return RestoreRequest(photo, scratch if op.needs_mask else None, model=model if op.network else None,
+    model = {"fill": tiny["inpaint"], "denoise": tiny["denoise"], "upscale": tiny["sr"]}
+    if op.task == "stylize":            # any other picture is a style; few steps keep it quick
+        options.update(style=np.ascontiguousarray(photo[::-1, ::-1, ::-1]), steps=4)
+    return RestoreRequest(photo, scratch if op.needs_mask else None, model=model.get(op.task) if op.network else None,
                           previews=False, **options)
 
 
@@ -80,6 +88,8 @@ def test_every_operation_builds_a_job_that_runs(photo, scratch, tiny, op):
     assert result.method == op.key
     expected = photo.shape if op.task != "upscale" else (192, 256, 3)
     assert result.image.shape == expected and result.image.dtype == np.uint8
+    if op.task == "stylize":
+        assert not np.array_equal(result.image, photo)
     if op.task == "fill":
         assert isinstance(result, FillResult)
         assert np.array_equal(result.image[scratch == 0], photo[scratch == 0])

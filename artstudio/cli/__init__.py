@@ -21,10 +21,12 @@ from .common import EXIT_FAILURE, EXIT_USAGE, CliError, _Parser  # noqa: F401  (
 from .detect import add_detect, cmd_detect
 from .generate import add_generate_commands, cmd_generate, cmd_interpolate, cmd_models
 from .restore import add_restore_commands, cmd_denoise, cmd_restore, cmd_upscale
+from .stylize import add_stylize, cmd_stylize
 from .train import add_train, cmd_train
 
-COMMANDS = ("restore", "denoise", "upscale", "detect", "train", "generate", "interpolate", "models")
-_HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "detect": cmd_detect,
+COMMANDS = ("restore", "denoise", "upscale", "stylize", "detect", "train", "generate", "interpolate", "models")
+_HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "stylize": cmd_stylize,
+             "detect": cmd_detect,
              "train": cmd_train,
              "generate": cmd_generate, "interpolate": cmd_interpolate, "models": cmd_models}
 
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
                              "(checks an install or a bundle; QT_QPA_PLATFORM=offscreen needs no display)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     add_restore_commands(sub)
+    add_stylize(sub)
     add_detect(sub)
     add_train(sub)
     add_generate_commands(sub)

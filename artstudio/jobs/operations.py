@@ -58,7 +58,24 @@ class RestoreRequest:
     seed : int
         The first variation's seed.
     strength : float
-        How much of the change a denoise keeps, 0-1.
+        How much of the change a denoise or a stylisation keeps, 0-1.
+    style, style_outside : numpy.ndarray or None
+        ``uint8 (h, w, 3|4)`` (stylize): the style image, and a second one for
+        where the mask is 0 (two styles).
+    colour_method : str
+        Stylize colours: ``mkl``, ``reinhard`` or ``histogram``.
+    preserve_colour : bool
+        Stylize paint/texture: transfer on luminance only.
+    steps : int or None
+        Stylize paint/texture: optimisation steps; None for the default.
+    size : int
+        Stylize paint/texture: the working long side in px.
+    content_weight : float
+        Stylize paint/texture: how much of the photo's structure is kept.
+    statistic : str
+        Stylize paint: ``sliced`` or ``gram``.
+    softmax : bool
+        Stylize paint: SWAG's softmax on the random features.
     """
 
     image: np.ndarray
@@ -76,6 +93,15 @@ class RestoreRequest:
     variations: int = 1
     seed: int = 0
     strength: float = 1.0
+    style: np.ndarray | None = None
+    style_outside: np.ndarray | None = None
+    colour_method: str = "mkl"
+    preserve_colour: bool = False
+    steps: int | None = None
+    size: int = 512
+    content_weight: float = 1.0
+    statistic: str = "sliced"
+    softmax: bool = False
 
     @classmethod
     def snapshot(cls, image: np.ndarray, mask: np.ndarray | None = None, **options) -> "RestoreRequest":
@@ -95,7 +121,7 @@ class Operation:
     key : str
         The method's name: ``--method KEY``, the panel's item data.
     task : str
-        ``fill``, ``denoise`` or ``upscale`` (the CLI command and panel group).
+        ``fill``, ``denoise``, ``upscale`` or ``stylize`` (the CLI command and panel group).
     label : str
         The panel's menu text.
     description : str
@@ -205,10 +231,22 @@ def _upscale(method: str, r: RestoreRequest, cancel: CancelToken):
                                                       device=r.device, compare=r.compare), cancel)
 
 
+def _stylize(mode: str, r: RestoreRequest, cancel: CancelToken):
+    from . import stylize
+
+    return stylize.run_stylize(stylize.StylizeRequest(
+        r.image, r.style, mode, mask=r.mask, style_outside=r.style_outside, method=r.colour_method,
+        strength=r.strength, preserve_colour=r.preserve_colour, steps=r.steps, size=r.size,
+        content_weight=r.content_weight, statistic=r.statistic, softmax=r.softmax, seed=r.seed,
+        previews=r.previews, device=r.device), cancel)
+
+
 # -- the registry, each task in its menu order (the first is the default) -------------------------
 
 _MODEL, _DENOISE, _UPSCALE = ("model",), ("noise", "strength"), ("scale",)
 _SAMPLING = ("sample_from", "sample_never")
+_STYLE = ("style", "style_outside", "strength")
+_OPTIMISED = _STYLE + ("preserve_colour", "steps", "size", "content_weight", "seed")
 OPERATIONS: tuple[Operation, ...] = (
     Operation("auto", "fill", "Auto",
               "the automatic fill (network for thin damage, content-aware for the rest)", "Fill (Auto)",
@@ -240,11 +278,18 @@ OPERATIONS: tuple[Operation, ...] = (
               partial(_upscale, "lanczos"), options=_UPSCALE),
     Operation("dip", "upscale", "Deep Image Prior", "Deep Image Prior", "Upscale ×{scale} (DIP)",
               partial(_upscale, "dip"), dip="sr", options=_UPSCALE + ("iterations",)),
+    # Stylize reads the mask when there is one (no mask: the whole photo), so needs_mask is False.
+    Operation("colour", "stylize", "Match colours", "colour matching", "Stylize (colours)",
+              partial(_stylize, "colour"), options=_STYLE + ("colour_method",)),
+    Operation("paint", "stylize", "Paint like this", "painting like the style image", "Stylize (paint)",
+              partial(_stylize, "paint"), options=_OPTIMISED + ("statistic", "softmax")),
+    Operation("texture", "stylize", "Transfer texture", "texture transfer (patch distributions)",
+              "Stylize (texture)", partial(_stylize, "texture"), options=_OPTIMISED),
 )
 
 
 def tasks() -> tuple[str, ...]:
-    """The tasks, in registry order (``fill``, ``denoise``, ``upscale``)."""
+    """The tasks, in registry order (``fill``, ``denoise``, ``upscale``, ``stylize``)."""
     return tuple(dict.fromkeys(op.task for op in OPERATIONS))
 
 

@@ -146,6 +146,15 @@ def _generate_menu(window, g) -> None:
     action(g, "Project the &Restore Photo (painted area counts)",
            in_generate(lambda: generate_files.project_restore_photo(gen, window.restore.document)),
            tip="Project the photo open in Restore; only the painted area is matched")
+    g.addSeparator()
+    action(g, "S&tylize in Restore", in_generate(lambda: _stylize_generated(window)),
+           tip="Open this picture in Restore as a new untitled photo, to stylise it after a painting or photo")
+
+
+def _stylize_generated(window) -> None:
+    from .stylize_controller import open_generated_in_restore
+
+    open_generated_in_restore(window)
 
 
 def _settings_menu(window, m) -> None:

@@ -1,5 +1,6 @@
 """The Restore workspace: the canvas, its side panel, and the fill workflow
-(paint a mask, Fill as a background job, compare, Apply or Revert).
+(paint a mask, Fill as a background job, compare, Apply or Revert); denoise,
+upscale and stylize (:mod:`.stylize_controller`) run the same way.
 
 Which job a method runs, its menu label and its options come from the
 restore-operation registry (:mod:`artstudio.jobs.operations`); the neural
@@ -31,6 +32,7 @@ from .fill_variations import FillVariations
 from .job_runner import JobRunner
 from .restore_networks import NetworkLists
 from .restore_panel import RestorePanel
+from .stylize_controller import Stylizer
 from .tool_bar import ToolBar
 from .training_badge import TrainingBadge
 
@@ -66,6 +68,8 @@ class RestoreWorkspace(QWidget):
         self.panel.layout().insertWidget(3, self.variations.panel)
         self.training = TrainingBadge(runner)     # above it all, while a run trains in the background
         self.panel.layout().insertWidget(0, self.training)
+        self.stylizer = Stylizer(self)            # above the Compare group (and the closing stretch)
+        self.panel.layout().insertWidget(self.panel.layout().count() - 2, self.stylizer.panel)
         self._fill_job: int | None = None
         self._job_label = "Fill"
         self.dip = DipConfirm(self)
@@ -118,7 +122,7 @@ class RestoreWorkspace(QWidget):
         self.cancel_fill()
         # Forget the job now: a result that races the cancel belongs to the old photo.
         self._fill_job = None
-        self.panel.set_busy(False)
+        self._set_busy(False)
         self.canvas.set_document(document)
         self.panel.set_comparing(False)
         self.document_changed.emit()
@@ -186,6 +190,14 @@ class RestoreWorkspace(QWidget):
         # The job also enlarges the original the plain way, for the comparison.
         return self._run(operation("upscale", method), scale=scale, compare=True)
 
+    def run_operation(self, op: Operation, **options) -> int | None:
+        """Start any registry operation on the document with these request fields (the Stylize group's way in)."""
+        return self._run(op, **options)
+
+    def _set_busy(self, busy: bool) -> None:
+        self.panel.set_busy(busy)
+        self.stylizer.panel.set_busy(busy)
+
     def _run(self, op: Operation, **options) -> int | None:
         """Start ``op`` on the document (after the time estimate, for Deep Image Prior)."""
         if self.document is None:
@@ -210,7 +222,7 @@ class RestoreWorkspace(QWidget):
 
     def _submit(self, kind: str, factory) -> int:
         self._fill_job = self.runner.submit(kind, factory, latest_wins=True)
-        self.panel.set_busy(True)
+        self._set_busy(True)
         return self._fill_job
 
     def cancel_fill(self) -> None:
@@ -223,6 +235,7 @@ class RestoreWorkspace(QWidget):
             return
         resized = doc.proposal.shape != doc.image.shape
         patch = doc.apply_proposal(self._job_label)
+        self.stylizer.applied(patch)
         self.variations.forget()
         self._end_compare()
         if resized:
@@ -233,6 +246,7 @@ class RestoreWorkspace(QWidget):
         if self.document is not None and self.document.proposal is not None:
             self.document.set_proposal(None)
             self.variations.forget()
+            self.stylizer.forget()
             self._end_compare()
             self.message.emit("Result discarded")
 
@@ -249,7 +263,7 @@ class RestoreWorkspace(QWidget):
         if job_id != self._fill_job:
             return
         self._fill_job = None
-        self.panel.set_busy(False)
+        self._set_busy(False)
         doc = self.document
         if doc is None:
             return
@@ -259,26 +273,13 @@ class RestoreWorkspace(QWidget):
                 self._start(*start)
             return
         image = getattr(result, "image", None)
-        if not isinstance(image, np.ndarray) or image.shape[2] != doc.image.shape[2]:
-            return
-        if isinstance(result, DenoiseResult):      # say what was found, until the next denoise
-            self.panel.denoise_found.setText(describe_denoise(result))
-            self.message.emit(describe_denoise(result))
-        doc.set_proposal(np.array(image))
-        self.variations.show(result, readonly_copy(doc.image))
-        if image.shape == doc.image.shape:
-            self.canvas.set_compare(doc.proposal, getattr(result, "bounds", None))
-        else:  # upscaled: compare with the original enlarged the plain way (by the job)
-            self.canvas.set_compare(doc.proposal, before=getattr(result, "before", None))
-        self.panel.set_comparing(True)
-        seconds = getattr(result, "seconds", 0.0)
-        self.message.emit(f"{self._job_label}: done in {seconds:.1f} s. Compare, then Apply or Revert.")
-        self.document_changed.emit()
+        if isinstance(image, np.ndarray) and image.shape[2] == doc.image.shape[2]:
+            _propose(self, doc, result, image)
 
     def _on_runner_ended(self, job_id: int, *_args) -> None:
         if job_id == self._fill_job:
             self._fill_job = None
-            self.panel.set_busy(False)
+            self._set_busy(False)
             if self.document is None or self.document.proposal is None:
                 self._end_compare()
 
@@ -289,6 +290,24 @@ class RestoreWorkspace(QWidget):
     def _on_canvas_stroke_finished(self, patch) -> None:
         if patch is not None:
             self.document_changed.emit()
+
+
+def _propose(ws: RestoreWorkspace, doc: Document, result, image: np.ndarray) -> None:
+    """A finished job's image becomes the proposal: compared on the canvas, shown to the side groups."""
+    if isinstance(result, DenoiseResult):      # say what was found, until the next denoise
+        ws.panel.denoise_found.setText(describe_denoise(result))
+        ws.message.emit(describe_denoise(result))
+    doc.set_proposal(np.array(image))
+    ws.variations.show(result, readonly_copy(doc.image))
+    ws.stylizer.show(result)
+    if image.shape == doc.image.shape:
+        ws.canvas.set_compare(doc.proposal, getattr(result, "bounds", None))
+    else:  # upscaled: compare with the original enlarged the plain way (by the job)
+        ws.canvas.set_compare(doc.proposal, before=getattr(result, "before", None))
+    ws.panel.set_comparing(True)
+    seconds = getattr(result, "seconds", 0.0)
+    ws.message.emit(f"{ws._job_label}: done in {seconds:.1f} s. Compare, then Apply or Revert.")
+    ws.document_changed.emit()
 
 
 def _apply_settings(ws: RestoreWorkspace, s: Settings) -> None:
