@@ -72,6 +72,27 @@ class TrainSettings:
     resume: bool
 
 
+# What each control does, in its tooltip (applied by TrainPanel.__init__).
+_TIPS = {
+    "folder_edit": "The folder of your own images to train on; its sub-folders count too",
+    "browse_button": "Choose the folder of training images",
+    "type_combo": "What to train: a generator for the Generate workspace, or a restoration network for "
+                  "the Restore panel",
+    "preset_combo": "Stable: a GAN recipe that copes with a few hundred images. Classic: the original DCGAN "
+                    "recipe (wants many thousands).",
+    "size_combo": "The side in pixels of the images (generators) or crops (restoration) it trains on",
+    "batch_spin": "Images per step: larger is smoother but needs more memory",
+    "steps_spin": "How many optimiser steps the run takes; Stop ends it early and saves",
+    "seed_spin": "The same seed, data and settings train the same model (on CPU)",
+    "name_edit": "The model's name: letters, digits, - and _; the weights and card are saved under it",
+    "resume_check": "Continue the run saved under this name from its checkpoint, with the checkpoint's own "
+                    "batch and size",
+    "stop_button": "Stop after the current step, save the model and register it",
+    "start_button": "Start training; the other workspaces stay usable meanwhile",
+    "pause_button": "Pause after the current step (the run keeps its place); press again to go on",
+}
+
+
 class TrainPanel(QWidget):
     """The form and the Start / Pause / Stop buttons; the workspace decides what they do.
 
@@ -99,6 +120,8 @@ class TrainPanel(QWidget):
         layout.addWidget(self._build_recipe_group())
         layout.addWidget(self._build_output_group())
         layout.addLayout(self._build_buttons())
+        for name, tip in _TIPS.items():
+            getattr(self, name).setToolTip(tip)
         layout.addStretch(1)
         self._on_type_changed()
         self._update_name_hint()
@@ -109,11 +132,9 @@ class TrainPanel(QWidget):
         column = QVBoxLayout(box)
         self.folder_edit = QLineEdit()
         self.folder_edit.setPlaceholderText("A folder of images…")
-        self.folder_edit.setToolTip("The folder of your own images to train on; its sub-folders count too")
         self.folder_edit.textChanged.connect(lambda: self._recount())
         self.browse_button = QPushButton("Browse…")
         self.browse_button.clicked.connect(self._browse)
-        self.browse_button.setToolTip("Choose the folder of training images")
         row = QHBoxLayout()
         row.addWidget(self.folder_edit, 1)
         row.addWidget(self.browse_button)
@@ -129,18 +150,12 @@ class TrainPanel(QWidget):
         form = QFormLayout(box)
         self.type_combo = keyed_combo(MODEL_TYPES)
         self.type_combo.currentIndexChanged.connect(self._on_type_changed)
-        self.type_combo.setToolTip("What to train: a generator for the Generate workspace, or a restoration "
-                                   "network for the Restore panel")
         form.addRow("Type", self.type_combo)
         self.preset_combo = keyed_combo(PRESETS)
-        self.preset_combo.setToolTip("Stable: a GAN recipe that copes with a few hundred images. "
-                                     "Classic: the original DCGAN recipe (wants many thousands).")
         form.addRow("Preset", self.preset_combo)
         self.size_label = QLabel("Resolution")
         self.size_combo = QComboBox()
         self.size_combo.currentIndexChanged.connect(self.changed)
-        self.size_combo.setToolTip("The side in pixels of the images (generators) or crops (restoration) "
-                                   "it trains on")
         form.addRow(self.size_label, self.size_combo)
         self.type_hint = QLabel()
         self.type_hint.setObjectName("hint")
@@ -152,13 +167,10 @@ class TrainPanel(QWidget):
         box = QGroupBox("Recipe")
         form = QFormLayout(box)
         self.batch_spin = self._spin(1, 512, DEFAULT_BATCH["generator"])
-        self.batch_spin.setToolTip("Images per step: larger is smoother but needs more memory")
         self.steps_spin = self._spin(1, 1_000_000, D.STEPS)
         self.steps_spin.setSingleStep(500)
         self.steps_spin.setGroupSeparatorShown(True)
-        self.steps_spin.setToolTip("How many optimiser steps the run takes; Stop ends it early and saves")
         self.seed_spin = self._spin(0, 2**31 - 1, D.SEED)
-        self.seed_spin.setToolTip("The same seed, data and settings train the same model (on CPU)")
         form.addRow("Batch", self.batch_spin)
         form.addRow("Steps", self.steps_spin)
         form.addRow("Seed", self.seed_spin)
@@ -171,13 +183,9 @@ class TrainPanel(QWidget):
         self.name_edit.setPlaceholderText("e.g. my-faces")
         self.name_edit.setValidator(QRegularExpressionValidator(QRegularExpression(NAME_PATTERN), self))
         self.name_edit.textChanged.connect(self._update_name_hint)
-        self.name_edit.setToolTip("The model's name: letters, digits, - and _; the weights and card are saved "
-                                  "under it")
         form.addRow("Name", self.name_edit)
         self.resume_check = QCheckBox("Resume from its checkpoint")
         self.resume_check.toggled.connect(self._on_resume_toggled)
-        self.resume_check.setToolTip("Continue the run saved under this name from its checkpoint, "
-                                     "with the checkpoint's own batch and size")
         form.addRow(self.resume_check)
         self.name_hint = QLabel()
         self.name_hint.setObjectName("hint")
@@ -190,9 +198,6 @@ class TrainPanel(QWidget):
         self.start_button.setObjectName("primary")
         self.pause_button = QPushButton("Pause")
         self.stop_button = QPushButton("Stop")
-        self.stop_button.setToolTip("Stop after the current step, save the model and register it")
-        self.start_button.setToolTip("Start training; the other workspaces stay usable meanwhile")
-        self.pause_button.setToolTip("Pause after the current step (the run keeps its place); press again to go on")
         self.start_button.clicked.connect(self.start_requested)
         self.pause_button.clicked.connect(self.pause_requested)
         self.stop_button.clicked.connect(self.stop_requested)
