@@ -19,15 +19,17 @@ import sys
 from .. import __version__
 from .common import EXIT_FAILURE, EXIT_USAGE, CliError, _Parser  # noqa: F401  (EXIT_USAGE: __main__)
 from .detect import add_detect, cmd_detect
+from .evaluate import add_evaluate, cmd_evaluate
 from .generate import add_generate_commands, cmd_generate, cmd_interpolate, cmd_models
 from .restore import add_restore_commands, cmd_denoise, cmd_restore, cmd_upscale
 from .stylize import add_stylize, cmd_stylize
 from .train import add_train, cmd_train
 
-COMMANDS = ("restore", "denoise", "upscale", "stylize", "detect", "train", "generate", "interpolate", "models")
+COMMANDS = ("restore", "denoise", "upscale", "stylize", "detect", "train", "evaluate", "generate",
+            "interpolate", "models")
 _HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "stylize": cmd_stylize,
              "detect": cmd_detect,
-             "train": cmd_train,
+             "train": cmd_train, "evaluate": cmd_evaluate,
              "generate": cmd_generate, "interpolate": cmd_interpolate, "models": cmd_models}
 
 
@@ -48,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_stylize(sub)
     add_detect(sub)
     add_train(sub)
+    add_evaluate(sub)
     add_generate_commands(sub)
     return parser
 

@@ -62,6 +62,9 @@ class TrainGenRequest:
     decoded datasets are kept between runs (None: not cached). ``compile``:
     torch.compile the networks (off unless asked: no gain measured on a CPU,
     and no GPU has been available to prove it safe and faster there).
+    ``quality``: samples for the Quality chart measured at the start and at
+    each checkpoint (:mod:`.quality`; 0: off, the CLI's default); it changes
+    no weight, so it is not part of the recipe.
     Defaults: :mod:`.train_defaults`.
     """
 
@@ -85,6 +88,7 @@ class TrainGenRequest:
     cache: Path | None = None
     control: TrainControl | None = None
     compile: bool | None = None
+    quality: int = 0
 
     def resolved(self, key: str):
         value = getattr(self, key)
@@ -128,6 +132,13 @@ class _Run:
         count = 36 if request.size <= 64 else 16
         shape = (count, self.trainer.latent, 1, 1) if request.kind == "gan" else (count, self.trainer.latent)
         self.fixed_z = torch.randn(shape, generator=step_rng(request.seed, -1, 0))
+        self.quality = None
+        if request.quality and self.rank == 0:
+            from .quality import QualityProbe
+
+            self.quality = QualityProbe(tiles, request.size, request.seed, self.device, request.quality)
+            self.quality_z = torch.randn((self.quality.count,) + shape[1:],
+                                         generator=step_rng(request.seed, -1, 0, 14))
 
     def prepare(self):
         request = self.request
@@ -141,6 +152,9 @@ class _Run:
         yield TrainLog(f"Training {_describe(request)} on {self.report.used} images, "
                        f"{'from step ' + str(self.start) if self.start else 'from scratch'}"
                        f"{f' on {self.world} processes' if self.world > 1 else ''}.")
+        if self.quality is not None:
+            yield from self.quality.notice()
+            yield from self.quality.measure(self.start, request.steps, self._quality_samples)
 
     def loop(self) -> Loop:
         r = self.request
@@ -165,6 +179,8 @@ class _Run:
             self._write(done, seconds)
             self._write_samples(self._grid(), done)
             yield TrainLog(f"Checkpoint at step {done}: {self.weights.name}")
+            if self.quality is not None:
+                yield from self.quality.measure(done, self.request.steps, self._quality_samples)
 
     def sync_buffers(self) -> None:
         """Give every rank rank 0's BatchNorm statistics and moving averages.
@@ -193,6 +209,9 @@ class _Run:
         from .gen_trainers import sample_grid
 
         return sample_grid(self.trainer.sample(self.fixed_z))
+
+    def _quality_samples(self, count: int) -> np.ndarray:
+        return np.concatenate([self.trainer.sample(z) for z in self.quality_z[:count].split(64)])
 
     def _write_samples(self, grid: np.ndarray, done: int) -> None:
         from ..core.imageio import ImageError, save_image
@@ -278,7 +297,7 @@ def _distributed(device):
 def recipe(request: TrainGenRequest) -> dict:
     """Everything but the data and the step count that decides the weights (JSON-able)."""
     skip = ("out", "resume", "device", "cache", "control", "compile", "sample_every", "checkpoint_every",
-            "steps", "data")
+            "steps", "data", "quality")
     found = {f.name: getattr(request, f.name) for f in fields(request) if f.name not in skip}
     for key in ("latent", "width", "lr"):
         found[key] = request.resolved(key)

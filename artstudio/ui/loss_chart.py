@@ -37,6 +37,9 @@ def tick_label(value: float) -> str:
 class LossChart(QWidget):
     """``add_point(step, losses)`` appends; ``clear()`` starts over; ``series`` holds the data."""
 
+    placeholder = "Losses appear here once training starts"
+    axis_label = "step"
+
     def __init__(self, parent=None):
         super().__init__(parent)
         self.series: dict[str, list[tuple[int, float]]] = {}
@@ -77,7 +80,7 @@ class LossChart(QWidget):
         painter.fillRect(self.rect(), QColor(30, 30, 33))
         if not self.series:
             painter.setPen(QColor(140, 140, 146))
-            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "Losses appear here once training starts")
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap, self.placeholder)
             painter.end()
             return
         x0, x1, y0, y1, log_scale = self._ranges()
@@ -122,14 +125,18 @@ class LossChart(QWidget):
         painter.setPen(text)
         bottom = QRectF(plot.left(), plot.bottom() + 4, plot.width(), MARGIN_BOTTOM - 4)
         painter.drawText(bottom, Qt.AlignmentFlag.AlignLeft, f"{int(x0)}")
-        painter.drawText(bottom, Qt.AlignmentFlag.AlignHCenter, "step" + ("   (log scale)" if log_scale else ""))
+        painter.drawText(bottom, Qt.AlignmentFlag.AlignHCenter,
+                         self.axis_label + ("   (log scale)" if log_scale else ""))
         painter.drawText(bottom, Qt.AlignmentFlag.AlignRight, f"{int(x1)}")
+
+    def legend_label(self, name: str, points: list[tuple[int, float]]) -> str:
+        return f"{name} {points[-1][1]:.4g}"
 
     def _draw_legend(self, painter: QPainter, plot: QRectF) -> None:
         x = plot.left()
         for index, (name, points) in enumerate(self.series.items()):
             colour = COLOURS[index % len(COLOURS)]
-            label = f"{name} {points[-1][1]:.4g}"
+            label = self.legend_label(name, points)
             painter.fillRect(QRectF(x, 9, 12, 4), colour)
             painter.setPen(QColor(220, 220, 226))
             width = painter.fontMetrics().horizontalAdvance(label)

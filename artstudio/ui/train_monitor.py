@@ -1,4 +1,4 @@
-"""The middle of the Train workspace: the run's samples, loss chart, stats line,
+"""The middle of the Train workspace: the run's samples, loss and quality charts, stats line,
 progress bar and log, with the run's elapsed-time clock."""
 
 from __future__ import annotations
@@ -9,8 +9,10 @@ import time
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QProgressBar, QPushButton, QSplitter, QVBoxLayout, QWidget
 
+from ..jobs.quality import CHART, QualityPoint
 from ..jobs.train_common import TrainStats, format_eta
 from .loss_chart import LossChart
+from .quality_chart import QualityChart
 from .sample_view import SampleView
 
 LOG_LINES = 5000
@@ -30,6 +32,7 @@ class TrainMonitor(QWidget):
         self.samples = SampleView(placeholder="Samples from the model appear here while it trains.\n\n"
                                               "Choose a folder of images on the left and press Start.")
         self.chart = LossChart()
+        self.quality = QualityChart(CHART)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(LOG_LINES)
@@ -51,8 +54,9 @@ class TrainMonitor(QWidget):
         # Sample grids are square: beside them, the chart and the log use the width a wide window has.
         readouts = QSplitter(Qt.Orientation.Vertical)
         readouts.addWidget(self.chart)
+        readouts.addWidget(self.quality)
         readouts.addWidget(self.log)
-        readouts.setSizes([1, 1])
+        readouts.setSizes([1, 1, 1])
         middle = QSplitter(Qt.Orientation.Horizontal)
         middle.addWidget(self.samples)
         middle.addWidget(readouts)
@@ -70,6 +74,7 @@ class TrainMonitor(QWidget):
         self.open_button.setVisible(False)
         self.progress.setValue(0)
         self.chart.clear(steps)
+        self.quality.clear(steps)
         self.samples.set_image(None)
 
     def set_state(self, state: str, active: bool, was_active: bool) -> None:
@@ -91,6 +96,9 @@ class TrainMonitor(QWidget):
         self.chart.add_point(event.step, event.losses, event.steps)
         self.progress.setValue(int(round(event.step / max(event.steps, 1) * 1000)))
         self.show_stats()
+
+    def add_quality(self, point: QualityPoint) -> None:
+        self.quality.add_quality(point.step, point.figures)
 
     def end_at(self, step: int | None, steps: int | None) -> None:
         """The run ended at ``step``: the header says so, not the last step that sent stats

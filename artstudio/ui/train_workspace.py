@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QScrollArea, QSplitter, QWidget
 
 from ..jobs import train_defaults as D
 from ..core.checkpoint_files import recover_folder
+from ..jobs.quality import COUNT as QUALITY_SAMPLES, QualityPoint
 from ..jobs.train_common import TrainControl, TrainLog, TrainStats, format_eta
 from ..jobs.train_gen import TrainGenRequest, run_train_gen
 from ..jobs.train_restore import TrainRestoreRequest, run_train_restore
@@ -165,7 +166,7 @@ class TrainWorkspace(QWidget):
             request = TrainGenRequest(kind=s.kind, data=s.data, out=out, name=s.name, preset=s.preset,
                                       size=s.size, steps=s.steps, batch=s.batch, seed=s.seed, resume=resume,
                                       device=self.settings.device, cache=Path(self.paths.cache),
-                                      control=control)
+                                      control=control, quality=QUALITY_SAMPLES)
             run = self.jobs["gen"]
         else:
             request = TrainRestoreRequest(task=s.kind, data=s.data, out=out, name=s.name, steps=s.steps,
@@ -225,6 +226,8 @@ class TrainWorkspace(QWidget):
             self.monitor.add_stats(event)
         elif isinstance(event, TrainLog):
             self._log(event.line)
+        elif isinstance(event, QualityPoint):
+            self.monitor.add_quality(event)
 
     def _on_runner_finished(self, job_id: int, result) -> None:
         if job_id != self.job_id:
