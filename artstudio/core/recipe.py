@@ -74,19 +74,27 @@ def write_png_with_recipe(path, image: np.ndarray, state: LatentState, app_versi
     ValueError
         If ``image`` is not a uint8 RGB(A) array.
     """
+    text = json.dumps(recipe_dict(state, app_version), separators=(",", ":"), allow_nan=False)
+    return write_png_with_text(path, image, RECIPE_KEY, text, app_version, "recipe")
+
+
+def write_png_with_text(path, image: np.ndarray, key: str, text: str, app_version: str, what: str,
+                        options: dict | None = None) -> Path:
+    """Write ``image`` as a PNG, atomically, with ``text`` in a compressed text chunk ``key``
+    (before the pixel data, so readers find it fast); ``what`` names it in the refusal of a
+    name that is not .png; ``options`` are more Pillow save options (e.g. EXIF, ICC)."""
     path = Path(path)
     if path.suffix.lower() != ".png":
-        raise ImageError(f"Cannot save '{path.name}': the recipe is kept in PNG files, "
+        raise ImageError(f"Cannot save '{path.name}': the {what} is kept in PNG files, "
                          "so the name must end in .png.")
     if (not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3
             or image.shape[2] not in (3, 4) or image.size == 0):
         raise ValueError("image must be a non-empty uint8 (H, W, 3|4) array")
-    text = json.dumps(recipe_dict(state, app_version), separators=(",", ":"), allow_nan=False)
     info = PngImagePlugin.PngInfo()
     info.add_text("Software", f"ArtStudio {app_version}")
-    info.add_itxt(RECIPE_KEY, text, zip=True)
+    info.add_itxt(key, text, zip=True)
     pil = Image.fromarray(np.ascontiguousarray(image))
-    return atomic_save(path, pil, "PNG", {"pnginfo": info, "compress_level": 3})
+    return atomic_save(path, pil, "PNG", {**(options or {}), "pnginfo": info, "compress_level": 3})
 
 
 def read_recipe(path) -> LatentState | None:

@@ -20,10 +20,9 @@ import json
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, PngImagePlugin
 
-from .atomic import atomic_save
 from .decode import ImageError
+from .recipe import write_png_with_text
 
 STYLE_RECIPE_KEY = "artstudio-style"
 MAX_STEPS = 64                 # entries read back from a file (a hostile file may hold millions)
@@ -65,20 +64,10 @@ def write_png_with_style_recipe(path, image: np.ndarray, steps: list[dict], app_
     """
     from .file_meta import save_options
 
-    path = Path(path)
-    if path.suffix.lower() != ".png":
-        raise ImageError(f"Cannot save '{path.name}': the style recipe is kept in PNG files, "
-                         "so the name must end in .png.")
-    if (not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.ndim != 3
-            or image.shape[2] not in (3, 4) or image.size == 0):
-        raise ValueError("image must be a non-empty uint8 (H, W, 3|4) array")
     text = json.dumps({"app": app_version, "steps": list(steps)}, separators=(",", ":"), allow_nan=False)
-    info = PngImagePlugin.PngInfo()
-    info.add_text("Software", f"ArtStudio {app_version}")
-    info.add_itxt(STYLE_RECIPE_KEY, text, zip=True)
-    options = save_options("PNG", meta, None, (image.shape[1], image.shape[0]))
-    options.update(pnginfo=info, compress_level=3)
-    return atomic_save(path, Image.fromarray(np.ascontiguousarray(image)), "PNG", options)
+    size = (image.shape[1], image.shape[0]) if isinstance(image, np.ndarray) and image.ndim == 3 else (0, 0)
+    return write_png_with_text(path, image, STYLE_RECIPE_KEY, text, app_version, "style recipe",
+                               save_options("PNG", meta, None, size))
 
 
 def read_style_recipe(path) -> list[dict] | None:
