@@ -248,8 +248,10 @@ def test_preset_only_for_gan_and_restoration_offers_crop_sizes(ws):
     p.configure(kind="gan")
     assert p.preset_combo.isEnabled() and p.size_label.text() == "Resolution"
     p.configure(kind="vae")
-    assert not p.preset_combo.isEnabled()
-    assert [p.size_combo.itemData(i) for i in range(p.size_combo.count())] == [64, 128]
+    assert not p.preset_combo.isEnabled() and not p.text_combo.isEnabled()
+    assert [p.size_combo.itemData(i) for i in range(p.size_combo.count())] == [32, 64, 128]
+    p.configure(kind="cgan")
+    assert p.text_combo.isEnabled() and not p.preset_combo.isEnabled() and "caption" in p.type_hint.text()
     p.configure(kind="denoise")
     assert not p.preset_combo.isEnabled() and p.size_label.text() == "Crop size"
     assert [p.size_combo.itemData(i) for i in range(p.size_combo.count())] == [64, 128, 256]

@@ -3,8 +3,9 @@
 ``restore``, ``denoise`` and ``upscale`` (in :mod:`.restore`) run the restore
 operations of :mod:`artstudio.jobs.operations`; ``generate``, ``interpolate``
 and ``models`` (in :mod:`.generate`) render from the generative models;
-``train`` (in :mod:`.train`) trains GANs, VAEs and restoration networks into
-the user's models folder.
+``train`` (in :mod:`.train`) trains GANs, VAEs, caption-conditioned GANs and
+restoration networks into the user's models folder; ``dataset`` (in
+:mod:`.dataset`) writes the captioned demonstration scenes.
 
 Every failure prints one line to stderr and exits non-zero without writing
 any output file. torch is imported only inside the commands that render, so
@@ -18,6 +19,7 @@ import sys
 
 from .. import __version__
 from .common import EXIT_FAILURE, EXIT_USAGE, CliError, _Parser  # noqa: F401  (EXIT_USAGE: __main__)
+from .dataset import add_dataset, cmd_dataset
 from .detect import add_detect, cmd_detect
 from .evaluate import add_evaluate, cmd_evaluate
 from .generate import add_generate_commands, cmd_generate, cmd_interpolate, cmd_models
@@ -26,11 +28,12 @@ from .stylize import add_stylize, cmd_stylize
 from .train import add_train, cmd_train
 
 COMMANDS = ("restore", "denoise", "upscale", "stylize", "detect", "train", "evaluate", "generate",
-            "interpolate", "models")
+            "interpolate", "models", "dataset")
 _HANDLERS = {"restore": cmd_restore, "denoise": cmd_denoise, "upscale": cmd_upscale, "stylize": cmd_stylize,
              "detect": cmd_detect,
              "train": cmd_train, "evaluate": cmd_evaluate,
-             "generate": cmd_generate, "interpolate": cmd_interpolate, "models": cmd_models}
+             "generate": cmd_generate, "interpolate": cmd_interpolate, "models": cmd_models,
+             "dataset": cmd_dataset}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_train(sub)
     add_evaluate(sub)
     add_generate_commands(sub)
+    add_dataset(sub)
     return parser
 
 

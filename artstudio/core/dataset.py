@@ -80,7 +80,8 @@ def scan_images(folder: Path) -> list[Path]:
 
 
 def prepare_dataset(folder: Path, size: int, crop: str = "center", cache_dir: Path | None = None,
-                    workers: int | None = None, should_stop=None) -> tuple[np.ndarray, DataReport]:
+                    workers: int | None = None, should_stop=None,
+                    files: list[Path] | None = None) -> tuple[np.ndarray, DataReport]:
     """All usable images of ``folder`` as square tiles.
 
     Parameters
@@ -96,6 +97,8 @@ def prepare_dataset(folder: Path, size: int, crop: str = "center", cache_dir: Pa
         Decoding threads (default: the CPUs this process may use).
     should_stop : callable, optional
         Polled between files; when it returns True, :class:`InterruptedError`.
+    files : list of Path, optional
+        Only these images of ``folder`` (e.g. the captioned ones), in this order.
 
     Returns
     -------
@@ -105,7 +108,7 @@ def prepare_dataset(folder: Path, size: int, crop: str = "center", cache_dir: Pa
     """
     if crop not in CROPS:
         raise DatasetError(f"Unknown crop mode '{crop}'; choose {' or '.join(CROPS)}.")
-    files = _files(folder)
+    files = _files(folder) if files is None else list(files)
     tile = tile_side(size, crop)
     key = _cache_key(folder, files, size, tile)
     cached = _read_cache(cache_dir, key) if cache_dir is not None else None

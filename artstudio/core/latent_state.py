@@ -34,6 +34,7 @@ __all__ = [
 FORMAT = "artstudio-latent"
 FORMAT_VERSION = 1
 ORIGINS = ("seed", "projection")   # where a latent came from (see the module docstring)
+MAX_CAPTION = 500
 
 
 class LatentFileError(Exception):
@@ -66,6 +67,9 @@ class LatentState:
         Direction index -> user-given name, sorted by index.
     origin : str
         One of :data:`ORIGINS`; ``"projection"`` forces ``seed`` to None.
+    caption : str
+        What a caption-conditioned model is asked to draw ("" for other
+        models); one line of at most :data:`MAX_CAPTION` characters.
     """
 
     model: str
@@ -76,6 +80,7 @@ class LatentState:
     edits: tuple[tuple[int, float], ...] = ()
     names: tuple[tuple[int, str], ...] = field(default=())
     origin: str = "seed"
+    caption: str = ""
 
     def __post_init__(self) -> None:
         latent = np.array(self.latent, dtype=np.float32, copy=True)
@@ -105,13 +110,18 @@ class LatentState:
         set_(self, "truncation", truncation)
         set_(self, "edits", tuple(sorted((i, s) for i, s in edits.items() if s != 0.0)))
         set_(self, "names", tuple(sorted((i, n) for i, n in names.items() if n)))
+        caption = " ".join(str(self.caption or "").split())
+        if len(caption) > MAX_CAPTION or not caption.isprintable():
+            raise ValueError(f"a caption is one line of at most {MAX_CAPTION} printable characters")
+        set_(self, "caption", caption)
 
     def __eq__(self, other) -> bool:
         if not isinstance(other, LatentState):
             return NotImplemented
         return (self.model, self.model_hash, self.seed, self.truncation, self.edits, self.names,
                 self.origin) == (other.model, other.model_hash, other.seed, other.truncation, other.edits,
-                                 other.names, other.origin) and np.array_equal(self.latent, other.latent)
+                                 other.names, other.origin) and self.caption == other.caption \
+            and np.array_equal(self.latent, other.latent)
 
     def __hash__(self) -> int:
         return hash((self.model, self.seed, self.edits, self.latent.tobytes()))
@@ -226,12 +236,15 @@ def state_metadata(state: LatentState, app_version: str) -> dict:
     ``"seed"`` is null (None) for a projected state, and ``"origin"`` says
     why; files without ``"origin"`` (older versions) are seed states.
     """
-    return {
+    meta = {
         "format": FORMAT, "format_version": FORMAT_VERSION, "app_version": str(app_version),
         "model": state.model, "model_hash": state.model_hash, "seed": state.seed, "origin": state.origin,
         "latent_dim": state.dim, "truncation": state.truncation,
         "edits": [[i, s] for i, s in state.edits], "names": [[i, n] for i, n in state.names],
     }
+    if state.caption:         # only caption-conditioned models have one; older readers ignore it
+        meta["caption"] = state.caption
+    return meta
 
 
 def state_from_metadata(meta, latent, source: str, expected_dim: int | None = None) -> LatentState:
@@ -255,7 +268,8 @@ def state_from_metadata(meta, latent, source: str, expected_dim: int | None = No
             seed=_integer(meta["seed"]) if origin == "seed" else None, latent=latent,
             truncation=float(meta.get("truncation", 1.0)),
             edits=tuple((_integer(i), float(s)) for i, s in meta.get("edits", ())),
-            names=tuple((_integer(i), _text(n)) for i, n in meta.get("names", ())), origin=origin)
+            names=tuple((_integer(i), _text(n)) for i, n in meta.get("names", ())), origin=origin,
+            caption=_text(meta.get("caption", "")))
     except (KeyError, TypeError, ValueError) as exc:
         detail = f"'{exc.args[0]}' is missing" if isinstance(exc, KeyError) else str(exc).rstrip(".")
         raise LatentFileError(f"Cannot read '{source}': the latent data is damaged ({detail}).") from None

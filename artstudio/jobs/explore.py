@@ -64,7 +64,8 @@ def run_export_png(request: PngExportRequest, cancel: CancelToken) -> Generator[
     from ..core.recipe import write_png_with_recipe
     from .generate import ExportRequest, run_export
 
-    export = ExportRequest(request.state.model, request.latent, request.size, request.user_dir, request.device)
+    export = ExportRequest(request.state.model, request.latent, request.size, request.user_dir, request.device,
+                           caption=request.state.caption)
     image = yield from run_export(export, cancel)
     cancel.check()
     yield Progress(1.0, f"Writing {request.path.name}…")
@@ -82,6 +83,7 @@ class AnimationRequest:
     user_dir: Path | None = None
     device: str = "auto"
     chunk: int = 8
+    caption: str = ""
 
 
 def run_animation(request: AnimationRequest, cancel: CancelToken) -> Generator[Event, None, Path]:
@@ -98,7 +100,7 @@ def run_animation(request: AnimationRequest, cancel: CancelToken) -> Generator[E
     for start in range(0, total, request.chunk):
         cancel.check()
         batch = generator.render(request.latents[start:start + request.chunk],
-                                 None if native else request.size)
+                                 None if native else request.size, request.caption)
         for frame in batch:
             if frame.shape[0] != request.size:
                 frame = np.asarray(Image.fromarray(frame).resize((request.size, request.size), Image.LANCZOS))

@@ -235,7 +235,14 @@ class GenBatches:
 
     def __call__(self, step: int, rng: torch.Generator) -> torch.Tensor:
         """``uint8 (B, 3, S, S)`` on the device."""
-        index = self._indices(step * self.batch, self.batch, len(self.data))
+        return self.take(self.indices(step), rng)
+
+    def indices(self, step: int) -> torch.Tensor:
+        """Which images batch ``step`` holds (int64 (B,), on the CPU)."""
+        return self._indices(step * self.batch, self.batch, len(self.data))
+
+    def take(self, index: torch.Tensor, rng: torch.Generator) -> torch.Tensor:
+        """Images ``index``, randomly cropped to the training size and mirrored."""
         batch = self.data[index.to(self.device)]
         side, size = batch.shape[-1], self.size
         if side > size:

@@ -70,13 +70,17 @@ def clear_generator_cache() -> None:
 
 @dataclass(frozen=True)
 class RenderRequest:
-    """Render ``latents`` (float32 (N, D)) at ``size`` (None: native; CPPN: any >= 8)."""
+    """Render ``latents`` (float32 (N, D)) at ``size`` (None: native; CPPN: any >= 8).
+
+    ``caption``: what a caption-conditioned model draws (other models ignore it).
+    """
 
     model: str
     latents: np.ndarray
     size: int | None = None
     user_dir: Path | None = None
     device: str = "auto"
+    caption: str = ""
 
 
 def run_render(request: RenderRequest, cancel: CancelToken) -> Generator[Event, None, np.ndarray]:
@@ -98,7 +102,7 @@ def run_render(request: RenderRequest, cancel: CancelToken) -> Generator[Event, 
         total = len(latents)
         for start in range(0, total, chunk):
             cancel.check()
-            parts.append(generator.render(latents[start:start + chunk], request.size))
+            parts.append(generator.render(latents[start:start + chunk], request.size, request.caption))
             done = min(start + chunk, total)
             yield Progress(done / total, f"Rendered {done} of {total}")
     return np.concatenate(parts)
@@ -108,13 +112,14 @@ def run_render(request: RenderRequest, cancel: CancelToken) -> Generator[Event, 
 
 @dataclass(frozen=True)
 class ExportRequest:
-    """One latent (float32 (D,)) at ``size``: an int for a square, or (W, H)."""
+    """One latent (float32 (D,)) at ``size``: an int for a square, or (W, H); ``caption`` as for a render."""
 
     model: str
     latent: np.ndarray
     size: int | tuple[int, int]
     user_dir: Path | None = None
     device: str = "auto"
+    caption: str = ""
     tile: int = 512   # ~0.1 s per CPPN tile on 2 cores: cancel and close stay prompt
 
 
@@ -134,7 +139,7 @@ def run_export(request: ExportRequest, cancel: CancelToken) -> Generator[Event, 
             return (yield from _export_tiled(generator, latent, width, height, max(64, int(request.tile)),
                                              cancel))
         yield Progress(0.0, f"Rendering {generator.spec.name}")
-        image = generator.render(latent[None])[0]
+        image = generator.render(latent[None], caption=request.caption)[0]
     cancel.check()
     side = max(width, height)
     image = yield from _super_resolve(image, side, side, cancel)

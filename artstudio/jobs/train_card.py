@@ -28,7 +28,7 @@ CARD_VERSION = 2
 # recipe key -> CLI option, in the order they are written.
 GEN_OPTIONS = (("preset", "--preset"), ("size", "--size"), ("steps", "--steps"), ("batch", "--batch"),
                ("seed", "--seed"), ("latent", "--latent"), ("width", "--width"), ("lr", "--lr"),
-               ("crop", "--crop"))
+               ("crop", "--crop"), ("text", "--text"))
 RESTORE_HEAD = (("init", "--init"), ("seed", "--seed"), ("width", "--width"), ("depth", "--depth"),
                 ("scale", "--scale"))
 RESTORE_TAIL = (("steps", "--steps"), ("size", "--size"), ("batch", "--batch"), ("lr", "--lr"),

@@ -18,10 +18,12 @@ Where the three used to disagree, the value chosen and why:
 
 from __future__ import annotations
 
-GEN_KINDS = ("gan", "vae")
+GEN_KINDS = ("gan", "vae", "cgan")      # cgan: caption-conditioned GAN (images with .txt captions)
 RESTORE_TASKS = ("inpaint", "denoise", "sr")
 PRESETS = ("stable", "classic")
-GEN_SIZES = (64, 128)
+GEN_SIZES = (32, 64, 128)
+TEXT_ENCODERS = ("gru", "sentence")   # cgan: a GRU trained with it, or the text extra's sentence model
+TEXT = "gru"                          # needs no extra, and learns the words of the user's captions
 INITS = ("shipped", "scratch")
 
 STEPS = 2000
@@ -37,7 +39,8 @@ RESTORE = {"size": 128, "batch": 8}
 
 # What None means for latent/width/lr in a generator request.
 GEN_NETWORK = {"gan": {"latent": 100, "width": 64, "lr": 2e-4},
-               "vae": {"latent": 64, "width": 64, "lr": 5e-4}}
+               "vae": {"latent": 64, "width": 64, "lr": 5e-4},
+               "cgan": {"latent": 64, "width": 64, "lr": 2e-4}}
 
 # Per restoration task: its learning rate from scratch and its network config.
 RESTORE_NETWORK = {

@@ -1,4 +1,8 @@
-"""Training a generator (GAN or VAE) on a folder of images, as a job.
+"""Training a generator (GAN, VAE, or caption-conditioned GAN) on a folder of images, as a job.
+
+A ``cgan`` trains on images with ``.txt`` caption sidecars (see
+:mod:`artstudio.core.captions` and :mod:`.cgan_trainer`); ``text`` chooses its
+condition: a GRU trained with it, or the text extra's sentence embeddings.
 
 ``run_train_gen(request, cancel)`` follows :mod:`.base` and
 :mod:`.train_common`: it yields Progress, a :class:`~.base.Preview` grid of
@@ -29,6 +33,7 @@ draws its own batches, and rank 0 alone writes files and yields previews.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Generator
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
@@ -37,7 +42,7 @@ import numpy as np
 
 from ..core.dataset import CROPS, prepare_dataset
 from . import train_defaults as D
-from .base import CancelToken, Event, JobError, Preview
+from .base import CancelToken, Event, JobError, Preview, Progress
 from .train_common import Smoother, TrainControl, TrainLog, TrainResult, check_name, device_for
 from .train_run import Loop, read_data, run_loop
 
@@ -64,7 +69,8 @@ class TrainGenRequest:
     and no GPU has been available to prove it safe and faster there).
     ``quality``: samples for the Quality chart measured at the start and at
     each checkpoint (:mod:`.quality`; 0: off, the CLI's default); it changes
-    no weight, so it is not part of the recipe.
+    no weight, so it is not part of the recipe. ``text`` (cgan only): ``gru``
+    or ``sentence``, see :data:`~.train_defaults.TEXT_ENCODERS`.
     Defaults: :mod:`.train_defaults`.
     """
 
@@ -89,6 +95,7 @@ class TrainGenRequest:
     control: TrainControl | None = None
     compile: bool | None = None
     quality: int = 0
+    text: str = D.TEXT
 
     def resolved(self, key: str):
         value = getattr(self, key)
@@ -98,10 +105,19 @@ class TrainGenRequest:
 def run_train_gen(request: TrainGenRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
     """Train (or resume) a GAN or a VAE; see the module docstring."""
     _check(request)
-    tiles, report = yield from read_data(
-        lambda stop: prepare_dataset(request.data, request.size, request.crop, request.cache, should_stop=stop),
-        "images", request.data, cancel)
-    run = _Run(_with_saved_recipe(request), tiles, report)
+    if request.kind == "cgan":
+        from ..core.captions import prepare_captioned
+
+        data, report = yield from read_data(
+            lambda stop: prepare_captioned(request.data, request.size, request.crop, request.cache, stop),
+            "captioned images", request.data, cancel)
+        if request.text == "sentence":
+            yield Progress(0.0, "Loading the sentence model (text extra)…")
+    else:
+        data, report = yield from read_data(
+            lambda stop: prepare_dataset(request.data, request.size, request.crop, request.cache,
+                                         should_stop=stop), "images", request.data, cancel)
+    run = _Run(_with_saved_recipe(request), data, report)
     yield from run.prepare()
     end = yield from run_loop(run.loop(), cancel, run.smoother)
     run.sync_buffers()
@@ -114,19 +130,22 @@ def run_train_gen(request: TrainGenRequest, cancel: CancelToken) -> Generator[Ev
 class _Run:
     """The state of one training run (networks, files, counters) and the hooks of its loop."""
 
-    def __init__(self, request: TrainGenRequest, tiles: np.ndarray, report) -> None:
+    def __init__(self, request: TrainGenRequest, data, report) -> None:
         import torch
 
+        from .cgan_trainer import CaptionBatches
         from .gen_trainers import GenBatches, step_rng
         from ..core.checkpoint_files import checkpoint_files
 
         self.request, self.report = request, report
         self.device = device_for(request.device)
         self.rank, self.world, wrap = _distributed(self.device)
-        self.trainer = _build_trainer(request, self.device, wrap)
+        self.trainer = _build_trainer(request, self.device, wrap, data)
         self.state_file, self.weights, self.card = checkpoint_files(request.out, request.name)
         self.samples = Path(request.out) / f"{request.name}.samples"
-        self.batches = GenBatches(tiles, request.size, request.batch, request.seed, self.rank, self.device)
+        tiles = data.tiles if request.kind == "cgan" else data
+        feed = CaptionBatches if request.kind == "cgan" else GenBatches
+        self.batches = feed(tiles, request.size, request.batch, request.seed, self.rank, self.device)
         self.smoother = Smoother()
         self.start, self.seconds, self.saved_step = 0, 0.0, -1
         count = 36 if request.size <= 64 else 16
@@ -238,7 +257,7 @@ class _Run:
         from .train_card import hardware_line, make_card
 
         r = self.request
-        kind_text = "GAN" if r.kind == "gan" else "VAE"
+        kind_text = {"gan": "GAN", "vae": "VAE", "cgan": f"Caption-conditioned GAN ({r.text} text encoder)"}[r.kind]
         description = (f"{kind_text} trained on {self.report.used} images from {Path(r.data).name} "
                        f"({r.preset + ' preset, ' if r.kind == 'gan' else ''}{done} steps).")
         fields_ = {"latent_dim": self.trainer.latent, "resolution": r.size, "config": self.trainer.card_config(),
@@ -266,16 +285,33 @@ class _Run:
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _build_trainer(request: TrainGenRequest, device, wrap):
+def _build_trainer(request: TrainGenRequest, device, wrap, data):
     from .gen_trainers import GanTrainer, VaeTrainer
 
     compile_ = bool(request.compile)
     latent, width, lr = (request.resolved(k) for k in ("latent", "width", "lr"))
     try:
+        if request.kind == "cgan":
+            from .cgan_trainer import CaptionTable, CganTrainer
+
+            with _text_errors():
+                table = CaptionTable(data, request.text, device)
+            return CganTrainer(request.size, latent, width, lr, device, request.seed, table, wrap, compile_)
         if request.kind == "gan":
             return GanTrainer(request.preset, request.size, latent, width, lr, device, request.seed, wrap, compile_)
         return VaeTrainer(request.size, latent, width, lr, device, request.seed, request.steps, wrap, compile_)
     except ValueError as error:
+        raise JobError(str(error)) from None
+
+
+@contextlib.contextmanager
+def _text_errors():
+    """The text extra missing (or broken) is one line, as every other training problem."""
+    from ..models.specs import ModelError
+
+    try:
+        yield
+    except ModelError as error:
         raise JobError(str(error)) from None
 
 
@@ -301,8 +337,10 @@ def recipe(request: TrainGenRequest) -> dict:
     found = {f.name: getattr(request, f.name) for f in fields(request) if f.name not in skip}
     for key in ("latent", "width", "lr"):
         found[key] = request.resolved(key)
-    if request.kind == "vae":
+    if request.kind != "gan":
         found.pop("preset")
+    if request.kind != "cgan":
+        found.pop("text")
     return found
 
 
@@ -321,6 +359,8 @@ def _with_saved_recipe(request: TrainGenRequest) -> TrainGenRequest:
 def _describe(request: TrainGenRequest) -> str:
     if request.kind == "gan":
         return f"a {request.size} px GAN ({request.preset} preset, batch {request.batch})"
+    if request.kind == "cgan":
+        return f"a {request.size} px caption-conditioned GAN ({request.text} text encoder, batch {request.batch})"
     return f"a {request.size} px VAE (latent {request.resolved('latent')}, batch {request.batch})"
 
 
@@ -331,6 +371,8 @@ def _check(request: TrainGenRequest) -> None:
         raise JobError(f"Unknown GAN preset '{request.preset}'; choose one of: {', '.join(PRESETS)}.")
     if request.size not in SIZES:
         raise JobError(f"Resolution must be one of {', '.join(map(str, SIZES))} px, not {request.size}.")
+    if request.kind == "cgan" and request.text not in D.TEXT_ENCODERS:
+        raise JobError(f"Unknown text encoder '{request.text}'; choose one of: {', '.join(D.TEXT_ENCODERS)}.")
     if request.crop not in CROPS:
         raise JobError(f"Unknown crop mode '{request.crop}'; choose one of: {', '.join(CROPS)}.")
     if request.steps < 1 or request.batch < 1 or request.checkpoint_every < 1:

@@ -65,6 +65,16 @@ def _build_dcgan(module: ModuleType, spec: ModelSpec):
                                  resolution=spec.resolution, output=output)
 
 
+def _build_cgan(module: ModuleType, spec: ModelSpec):
+    from ..core.captions import Vocabulary
+
+    options = spec.options
+    text = str(options.get("text", "gru"))
+    vocabulary = len(Vocabulary(list(options.get("vocabulary") or ()))) if text == "gru" else 0
+    return module.CaptionGenerator(nz=int(options.get("nz", spec.latent_dim)), ngf=int(options.get("ngf", 64)),
+                                   resolution=spec.resolution, text=text, vocabulary=vocabulary)
+
+
 def _build_conv_encoder(module: ModuleType, spec: ModelSpec):
     options = spec.options
     return module.ConvEncoder(spec.latent_dim, int(options.get("ngf", 64)), int(options.get("nc", 3)),
@@ -93,6 +103,9 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
     # fp16/bf16 work on a GPU but move pixels by a few levels: recipes must reproduce exactly.
     Architecture("dcgan", "generate", Contract(("latent",), in_channels=0, fixed_size=True),
                  "dcgan", _build_dcgan, _DCGAN_LIMITS),
+    # Caption-conditioned: (z, condition) in; the file also holds the GRU text encoder.
+    Architecture("cgan-dcgan", "generate", Contract(("latent", "caption"), in_channels=0, fixed_size=True),
+                 "cgan", _build_cgan, _DCGAN_LIMITS),
     Architecture("conv-v1", "encode", Contract(("image",), out_channels=0, fixed_size=True),
                  "vae", _build_conv_encoder, _DCGAN_LIMITS),
     # Every pixel is computed on its own: tiles stitch exactly, whatever the overlap.
@@ -121,7 +134,7 @@ ARCHITECTURES: dict[str, Architecture] = {a.name: a for a in (
 )}
 
 # The architecture a card means when it names none (cards written before the field existed).
-_DEFAULTS = {"gan": "dcgan", "vae": "dcgan", "cppn": "cppn", "inpaint": "gated-unet-v4",
+_DEFAULTS = {"gan": "dcgan", "vae": "dcgan", "cppn": "cppn", "cgan": "cgan-dcgan", "inpaint": "gated-unet-v4",
              "denoise": "unshuffle-resunet-v1", "sr": "espcn-residual-v1",
              "detect": "detect-unet-v1"}
 

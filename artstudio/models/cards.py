@@ -94,9 +94,9 @@ def card_spec(card: Path) -> ModelSpec:
         kind = data.get("kind")
         if kind == "restore" or (kind is None and "task" in data):
             return _restore(data, card)
-        if kind in ("gan", "vae"):
+        if kind in ("gan", "vae", "cgan"):
             return _generator(data, card, str(kind))
-        raise CardError(f"kind {_text(kind)} is not gan, vae or restore")
+        raise CardError(f"kind {_text(kind)} is not gan, vae, cgan or restore")
     except CardError:
         raise
     except RecursionError:

@@ -23,7 +23,8 @@ class Contract:
         Positional inputs of ``forward``: ``"image"`` ``float32 (N, C, H, W)``,
         ``"mask"`` ``float32 (N, 1, H, W)`` with 1 = fill, ``"scale"`` an int
         from :attr:`scales`, ``"latent"`` ``float32 (N, D)``, ``"coords"``
-        ``float32 (P, 3)`` pixel coordinates.
+        ``float32 (P, 3)`` pixel coordinates, ``"caption"`` ``float32 (N, C)`` a
+        caption's condition vector.
     in_channels, out_channels : int
         Image channels in and out (0 when the input is not an image).
     value_range : (float, float)

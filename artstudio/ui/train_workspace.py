@@ -166,7 +166,7 @@ class TrainWorkspace(QWidget):
             request = TrainGenRequest(kind=s.kind, data=s.data, out=out, name=s.name, preset=s.preset,
                                       size=s.size, steps=s.steps, batch=s.batch, seed=s.seed, resume=resume,
                                       device=self.settings.device, cache=Path(self.paths.cache),
-                                      control=control, quality=QUALITY_SAMPLES)
+                                      control=control, quality=QUALITY_SAMPLES, text=s.text)
             run = self.jobs["gen"]
         else:
             request = TrainRestoreRequest(task=s.kind, data=s.data, out=out, name=s.name, steps=s.steps,

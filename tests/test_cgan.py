@@ -1,0 +1,114 @@
+"""Caption-conditioned GANs: training, registration, rendering what a caption says, recipes, bad input."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from artstudio.core.caption_scenes import write_scenes
+from artstudio.core.latent import sample_latent
+from artstudio.jobs.base import CancelToken, JobError, run_sync
+from artstudio.jobs.train_gen import TrainGenRequest, run_train_gen
+from artstudio.models.generators import load_generator
+from artstudio.models.registry import list_models, resolve
+
+
+def request(tmp_path, **changes) -> TrainGenRequest:
+    base = dict(kind="cgan", data=tmp_path / "data", out=tmp_path / "models", name="words", size=32,
+                steps=4, batch=8, width=8, seed=1, checkpoint_every=2, sample_every=2, device="cpu")
+    base.update(changes)
+    return TrainGenRequest(**base)
+
+
+@pytest.fixture
+def scenes(tmp_path):
+    write_scenes(tmp_path / "data", 40, seed=2)
+    return tmp_path / "data"
+
+
+def test_a_trained_cgan_is_listed_and_draws_the_caption_it_is_given(tmp_path, scenes):
+    result = run_sync(run_train_gen(request(tmp_path), CancelToken()))
+    spec = next(s for s in list_models(tmp_path / "models") if s.name == "words")
+    assert spec.kind == "cgan" and spec.resolution == 32 and spec.what() == "a caption-conditioned GAN generator"
+    generator = load_generator(spec, "cpu")
+    z = sample_latent(spec.latent_dim, 5)[None]
+    red = generator.render(z, caption="a red circle on a black background")
+    again = generator.render(np.repeat(z, 3, 0), caption="a red circle on a black background")
+    blue = generator.render(z, caption="three blue squares on a white background")
+    assert red.shape == (1, 32, 32, 3) and (again == red).all()          # same caption, same pixels
+    assert not (red == blue).all()                                       # another caption, another picture
+    assert generator.unknown_words("a red zebra") == ["zebra"]
+    assert result.step == 4 and (tmp_path / "models" / "words.samples" / "step-000004.png").is_file()
+
+
+def test_resuming_a_cgan_is_bit_exact(tmp_path, scenes):
+    straight = run_sync(run_train_gen(request(tmp_path, name="straight"), CancelToken()))
+    run_sync(run_train_gen(request(tmp_path, name="split", steps=2), CancelToken()))
+    resumed = run_sync(run_train_gen(request(tmp_path, name="split", resume=tmp_path / "models" / "split.json"),
+                                     CancelToken()))
+    assert resumed.digest == straight.digest
+
+
+def test_the_caption_steers_a_short_training_run(tmp_path):
+    """Plain white and plain black pictures, captioned so: a few steps already follow the word."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for index in range(24):
+        word = "white" if index % 2 else "black"
+        Image.fromarray(np.full((32, 32, 3), 240 if index % 2 else 15, np.uint8)).save(data / f"{index}.png")
+        (data / f"{index}.txt").write_text(f"all {word}\n", encoding="utf-8")
+    run_sync(run_train_gen(request(tmp_path, steps=100, batch=12, checkpoint_every=100, lr=1e-3), CancelToken()))
+    generator = load_generator(resolve("words", user_dir=tmp_path / "models"), "cpu")
+    z = np.stack([sample_latent(64, seed) for seed in range(6)])
+    white = generator.render(z, caption="all white").astype(float).mean()
+    black = generator.render(z, caption="all black").astype(float).mean()
+    assert white - black > 60, (white, black)
+
+
+def test_sentence_conditioning_without_the_text_extra_is_one_line(tmp_path, scenes, monkeypatch):
+    from artstudio.models import sentence
+
+    monkeypatch.setattr(sentence, "_loaded", None)
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    with pytest.raises(JobError, match=r"pip install 'artstudio\[text\]'"):
+        run_sync(run_train_gen(request(tmp_path, text="sentence"), CancelToken()))
+    assert not (tmp_path / "models" / "words.safetensors").exists()
+
+
+def test_sentence_conditioning_trains_and_renders(tmp_path, scenes):
+    run_sync(run_train_gen(request(tmp_path, text="sentence", steps=2), CancelToken()))
+    spec = resolve("words", user_dir=tmp_path / "models")
+    assert spec.options["text"] == "sentence" and "vocabulary" not in spec.options
+    generator = load_generator(spec, "cpu")
+    z = sample_latent(64, 1)[None]
+    # Words the training captions never used still mean something to a sentence model.
+    a = generator.render(z, caption="deux cercles rouges sur fond noir")
+    b = generator.render(z, caption="")
+    assert a.shape == (1, 32, 32, 3) and not (a == b).all() and generator.unknown_words("zèbre") == []
+
+
+def test_bad_text_encoder_and_uncaptioned_folders_are_refused(tmp_path, scenes):
+    with pytest.raises(JobError, match="Unknown text encoder 'lstm'"):
+        run_sync(run_train_gen(request(tmp_path, text="lstm"), CancelToken()))
+    empty = tmp_path / "plain"
+    empty.mkdir()
+    Image.fromarray(np.zeros((40, 40, 3), np.uint8)).save(empty / "x.png")
+    with pytest.raises(JobError, match="No captioned images"):
+        run_sync(run_train_gen(request(tmp_path, data=empty), CancelToken()))
+
+
+def test_a_card_with_a_damaged_vocabulary_is_refused_on_load(tmp_path, scenes):
+    import json
+
+    from artstudio.models.specs import ModelError
+
+    run_sync(run_train_gen(request(tmp_path, steps=2), CancelToken()))
+    card = tmp_path / "models" / "words.json"
+    data = json.loads(card.read_text())
+    data["config"]["vocabulary"] = ["ok", 7]
+    card.write_text(json.dumps(data))
+    with pytest.raises(ModelError, match="invalid config"):
+        load_generator(resolve("words", user_dir=tmp_path / "models"), "cpu")
