@@ -3,7 +3,11 @@
 Each model's favourites live in one JSON file in a folder of the app's data
 directory (:attr:`~.paths.AppPaths.favourites`): a list of recipes
 (:func:`artstudio.core.recipe.recipe_dict`: model, hash, seed or origin,
-latent, truncation, named edits) each with a small PNG thumbnail in base64.
+latent, truncation, named edits) each with a small PNG thumbnail in base64
+and, when the user tagged it, ``"tags"``: a few short words ("beach",
+"grandma") that the Describe field recalls it by. Files written before tags
+existed read back with no tags; tags read from a file are cleaned and
+bounded like any typed ones (:func:`clean_tags`).
 A file is rewritten atomically on every change, so a crash leaves either the
 old list or the new one. A file that cannot be read is moved aside (to
 ``NAME.json.damaged``) rather than overwritten by the next save, and every
@@ -29,7 +33,8 @@ from PIL import Image
 from .latent_state import LatentFileError, LatentState
 from .recipe import recipe_dict, state_from_recipe
 
-__all__ = ["FORMAT", "MAX_FAVOURITES", "FavouriteStore", "Favourites"]
+__all__ = ["FORMAT", "MAX_FAVOURITES", "MAX_TAGS", "MAX_TAG_CHARS", "FavouriteStore", "Favourites",
+           "clean_tags"]
 
 FORMAT = "artstudio-favourites"
 FORMAT_VERSION = 1
@@ -37,9 +42,25 @@ MAX_FAVOURITES = 1000            # per model; older ones beyond it are not kept
 MAX_FILE_BYTES = 64 << 20        # ~1000 favourites with 128 px thumbnails fit in a tenth of it
 THUMB_SIDE = 128                 # thumbnails are stored this small (the strip shows 72 px)
 MAX_THUMB_SIDE = 1024            # a larger stored thumbnail is damage, not a picture
+MAX_TAGS = 16                    # per favourite
+MAX_TAG_CHARS = 40
 _SAFE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$")
 
 Entry = tuple[LatentState, np.ndarray]     # (state, thumbnail uint8 (H, W, 3))
+Tags = tuple[str, ...]
+
+
+def clean_tags(tags) -> Tags:
+    """``tags`` (a comma-separated string, or a list) as at most :data:`MAX_TAGS` distinct one-line
+    tags of at most :data:`MAX_TAG_CHARS` printable characters; anything else is dropped."""
+    items = tags.split(",") if isinstance(tags, str) else tags if isinstance(tags, (list, tuple)) else ()
+    kept: dict[str, str] = {}
+    for item in list(items)[:MAX_TAGS * 4]:
+        if isinstance(item, str):
+            text = "".join(c for c in " ".join(item.split()) if c.isprintable())[:MAX_TAG_CHARS].strip()
+            if text and len(kept) < MAX_TAGS:
+                kept.setdefault(text.casefold(), text)
+    return tuple(kept.values())
 
 
 class FavouriteStore:
@@ -55,7 +76,11 @@ class FavouriteStore:
         return self.folder / f"{stem}.json"
 
     def load(self, model: str) -> list[Entry]:
-        """``model``'s favourites, oldest first; [] when none were saved.
+        """``model``'s favourites, oldest first; [] when none were saved (see :meth:`load_tagged`)."""
+        return self.load_tagged(model)[0]
+
+    def load_tagged(self, model: str) -> tuple[list[Entry], list[Tags]]:
+        """``model``'s favourites, oldest first, and the tags of each; ([], []) when none were saved.
 
         Raises
         ------
@@ -65,7 +90,7 @@ class FavouriteStore:
         """
         path = self.path_for(model)
         if not path.is_file():
-            return []
+            return [], []
         try:
             return _parse(path, model)
         except LatentFileError as error:
@@ -74,8 +99,9 @@ class FavouriteStore:
                 os.replace(path, aside)
             raise LatentFileError(f"{error} It was kept as '{aside.name}'.") from None
 
-    def save(self, model: str, entries: list[Entry]) -> Path:
-        """Write ``model``'s favourites (the newest :data:`MAX_FAVOURITES`), atomically.
+    def save(self, model: str, entries: list[Entry], tags: list[Tags] | None = None) -> Path:
+        """Write ``model``'s favourites (the newest :data:`MAX_FAVOURITES`), atomically;
+        ``tags[i]`` are those of ``entries[i]`` (None: no tags).
 
         Raises
         ------
@@ -84,8 +110,11 @@ class FavouriteStore:
         """
         from .. import __version__
 
-        items = [{**recipe_dict(state, __version__), "thumbnail": _encode(thumb)}
-                 for state, thumb in entries[-MAX_FAVOURITES:]]
+        tags = list(tags or [])
+        tags += [()] * (len(entries) - len(tags))
+        items = [{**recipe_dict(state, __version__), "thumbnail": _encode(thumb),
+                  **({"tags": list(clean_tags(list(tag)))} if tag else {})}
+                 for (state, thumb), tag in list(zip(entries, tags))[-MAX_FAVOURITES:]]
         text = json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "model": model,
                            "favourites": items}, separators=(",", ":"), allow_nan=False)
         path = self.path_for(model)
@@ -117,16 +146,17 @@ class Favourites:
     def __init__(self, store: FavouriteStore | None = None) -> None:
         self._store = store
         self._by_model: dict[str, list[Entry]] = {}
+        self._tags: dict[str, list[Tags]] = {}      # parallel to _by_model
 
     def load(self, model: str) -> list[str]:
         """Read ``model``'s saved favourites, once (later calls keep the list in memory)."""
         if model in self._by_model:
             return []
-        self._by_model[model] = []
+        self._by_model[model], self._tags[model] = [], []
         if self._store is None:
             return []
         try:
-            self._by_model[model] = self._store.load(model)
+            self._by_model[model], self._tags[model] = self._store.load_tagged(model)
         except LatentFileError as error:
             return [str(error)]
         return []
@@ -135,10 +165,23 @@ class Favourites:
         """A copy of ``model``'s list, oldest first."""
         return list(self._by_model.get(model, []))
 
+    def tags(self, model: str) -> list[Tags]:
+        """The tags of each of ``model``'s favourites, in the order of :meth:`entries`."""
+        return list(self._tags.get(model, []))
+
+    def set_tags(self, model: str, index: int, tags) -> list[str] | None:
+        """Tag favourite ``index`` of ``model`` (cleaned by :func:`clean_tags`; empty removes the tags);
+        None (nothing done) when there is no such favourite."""
+        if not 0 <= index < len(self._by_model.get(model, [])):
+            return None
+        self._tags[model][index] = clean_tags(tags)
+        return self._save(model)
+
     def add(self, state: LatentState, thumbnail: np.ndarray) -> list[str]:
         """Append ``state`` (with its own copy of ``thumbnail``) to its model's list."""
         self.load(state.model)
         self._by_model[state.model].append((state, np.array(thumbnail, np.uint8)))
+        self._tags[state.model].append(())
         return self._save(state.model)
 
     def remove(self, model: str, index: int) -> list[str] | None:
@@ -147,10 +190,14 @@ class Favourites:
         if not 0 <= index < len(entries):
             return None
         del entries[index]
+        del self._tags[model][index]
         return self._save(model)
 
     def replace(self, model: str, entries: list[Entry]) -> list[str]:
-        """Make ``entries`` the whole list of ``model`` (crash recovery)."""
+        """Make ``entries`` the whole list of ``model`` (crash recovery); a state that was
+        already a favourite keeps its tags."""
+        old = list(zip((s for s, _ in self._by_model.get(model, [])), self._tags.get(model, [])))
+        self._tags[model] = [next((t for s, t in old if s == state), ()) for state, _ in entries]
         self._by_model[model] = [(state, np.asarray(thumb)) for state, thumb in entries]
         return self._save(model)
 
@@ -158,7 +205,7 @@ class Favourites:
         if self._store is None:
             return []
         try:
-            self._store.save(model, self._by_model[model])
+            self._store.save(model, self._by_model[model], self._tags[model])
         except LatentFileError as error:
             return [str(error)]
         return []
@@ -183,7 +230,7 @@ def _decode(text, name: str) -> np.ndarray:
         raise LatentFileError(f"Cannot read '{name}': a thumbnail is damaged.") from None
 
 
-def _parse(path: Path, model: str) -> list[Entry]:
+def _parse(path: Path, model: str) -> tuple[list[Entry], list[Tags]]:
     name = path.name
     try:
         if path.stat().st_size > MAX_FILE_BYTES:
@@ -197,10 +244,11 @@ def _parse(path: Path, model: str) -> list[Entry]:
     if len(items) > MAX_FAVOURITES:
         raise LatentFileError(f"Cannot read '{name}': it lists {len(items)} favourites, more than "
                               f"the {MAX_FAVOURITES} ArtStudio keeps.")
-    entries = []
+    entries, tags = [], []
     for item in items:
         state = state_from_recipe(item, name)
         if state.model != model:
             raise LatentFileError(f"Cannot read '{name}': it holds favourites of '{state.model}', not '{model}'.")
         entries.append((state, _decode(item.get("thumbnail"), name)))
-    return entries
+        tags.append(clean_tags(item.get("tags", [])))       # files from before tags have none
+    return entries, tags

@@ -306,6 +306,20 @@ class GenerateSession(BreedingMixin):
         self._tell([f"Removed favourite #{index + 1}", *notes])
         return True
 
+    def favourite_tags(self) -> list[tuple[str, ...]]:
+        """The tags of each of the loaded model's favourites, in the order of :attr:`favourites`."""
+        return self._favourites.tags(self.info.model if self.info else "")
+
+    def tag_favourite(self, index: int, tags) -> bool:
+        """Tag favourite ``index`` (a comma-separated string or a list; empty clears); False if there is none."""
+        notes = self._favourites.set_tags(self.info.model if self.info else "", int(index), tags)
+        if notes is None:
+            return False
+        self.events.favourites_changed.emit()
+        shown = ", ".join(self.favourite_tags()[index]) or "no tags"
+        self._tell([f"Favourite #{index + 1}: {shown}", *notes])
+        return True
+
     def set_favourites(self, model: str, entries: list[tuple[LatentState, np.ndarray]]) -> None:
         """Replace ``model``'s favourites with ``(state, thumbnail)`` pairs (crash recovery)."""
         notes = self._favourites.replace(model, entries)

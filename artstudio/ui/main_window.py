@@ -19,6 +19,7 @@ from .job_runner import JobOutcome, JobRunner
 from .generate_workspace import GenerateWorkspace
 from .restore_workspace import RestoreWorkspace
 from .status_bar import StudioStatusBar
+from .stylize_controller import stylize_generated_with_palette
 from .train_workspace import TRAIN_KIND, TrainWorkspace
 from .view_panels import ViewPanels
 
@@ -26,9 +27,9 @@ WORKSPACES = ("Restore", "Generate", "Train")
 DEVICE_PROBE_DELAY_MS = 300
 # Jobs too short or too frequent (slider renders) to flash the progress bar for, and the
 # training run, which shows its own progress in the Train workspace.
-QUIET_KINDS = {"device", "generate.render", TRAIN_KIND}
+QUIET_KINDS = {"device", "generate.render", "generate.describe", TRAIN_KIND}
 # Jobs that only refresh a preview: their failures are not worth a dialog.
-PREVIEW_KINDS = {"generate.render", "generate.frames", "generate.breed"}
+PREVIEW_KINDS = {"generate.render", "generate.frames", "generate.breed", "generate.describe"}
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +107,8 @@ class MainWindow(QMainWindow):
         ws.canvas.view_changed.connect(self.status.set_zoom)
         self.generate.message.connect(lambda text: self.status.showMessage(text, 6000))
         self.generate.history_changed.connect(self._on_document_changed)
+        self.generate.describe.palette_for_stylize.connect(
+            lambda swatch, name: stylize_generated_with_palette(self, swatch, name))
         self.train.message.connect(lambda text: self.status.showMessage(text, 8000))
         self.train.open_in_generate.connect(self._open_in_generate)
 

@@ -134,6 +134,8 @@ def _generate_menu(window, g) -> None:
     in_generate = partial(_shown_only, window, window.generate)
     action(g, "&Randomize Seed", in_generate(gen.randomize), "R", tip="A new random picture from the model")
     action(g, "Add to &Favourites", in_generate(gen.add_favourite), "F", tip="Keep this picture's latent")
+    action(g, "&Describe…", in_generate(lambda: gen.describe.focus()), "Ctrl+D",
+           tip="Type what you want: named sliders move, tagged favourites return, colour names make a palette")
     g.addSeparator()
     action(g, "&Save Latent…", in_generate(lambda: generate_files.save_latent_dialog(gen)),
            tip="Write the current latent to a file")

@@ -9,6 +9,7 @@ the stylisations still in the photo: an undone one is not in the recipe.
 from __future__ import annotations
 
 import weakref
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,15 +71,25 @@ class Stylizer(QObject):
         path = Path(path)
         try:
             loaded = load_image(path)
-            usable, notes = prepare_style(loaded.pixels, f"'{path.name}'")
-            choice = StyleChoice(readonly_copy(loaded.pixels), path.name, file_sha256(path))
-        except (ImageError, StyleError, OSError) as error:
+            return self.use_pixels(loaded.pixels, path.name, file_sha256(path), which, str(path))
+        except (ImageError, OSError) as error:
             self.workspace.message.emit(str(error))
             return False
-        self.styles[which] = choice
+
+    def use_pixels(self, pixels: np.ndarray, name: str, sha256: str | None = None, which: str = "style",
+                   where: str | None = None) -> bool:
+        """Use ``pixels`` (a loaded file, or a palette swatch from Generate's Describe field) as the
+        (``which``) style; the recipe names it ``name`` with ``sha256`` (None: of the pixels)."""
+        try:
+            usable, notes = prepare_style(pixels, f"'{name}'")
+        except StyleError as error:
+            self.workspace.message.emit(str(error))
+            return False
+        digest = sha256 or hashlib.sha256(np.ascontiguousarray(pixels).tobytes()).hexdigest()
+        self.styles[which] = StyleChoice(readonly_copy(pixels), name, digest)
         h, w = usable.shape[:2]
-        self.panel.show_style(which, path.name, f"{path} ({w}×{h})", _thumbnail(usable))
-        self.workspace.message.emit(" ".join([f"Style image: {path.name}.", *notes]))
+        self.panel.show_style(which, name, f"{where or name} ({w}×{h})", _thumbnail(usable))
+        self.workspace.message.emit(" ".join([f"Style image: {name}.", *notes]))
         return True
 
     # -- running -------------------------------------------------------------------------------
@@ -192,6 +203,16 @@ def open_generated_in_restore(window) -> bool:
     window.status.showMessage(f"The generated picture ({w}×{h}) is open in Restore as an untitled photo: "
                               "choose a style image under Stylize.", 8000)
     return True
+
+
+def stylize_generated_with_palette(window, swatch: np.ndarray, name: str) -> bool:
+    """Describe ▸ Colour in Stylize: the generated picture opens in Restore with the palette
+    ``swatch`` as the style of Stylize ▸ Match colours (Stylize then runs as usual)."""
+    if not open_generated_in_restore(window):
+        return False
+    stylizer = window.restore.stylizer
+    stylizer.panel.set_mode("colour")
+    return stylizer.use_pixels(swatch, name)
 
 
 def _thumbnail(image: np.ndarray) -> np.ndarray:
