@@ -60,6 +60,14 @@ _SHIPPED_RESTORE = (
 )
 
 
+# Caption-conditioned demo models (docs/captions/): name -> sha256 of the weights. Their config
+# (the GRU's vocabulary) is read from the shipped card beside them, as bounded as a user's card.
+_SHIPPED_CAPTIONED = (
+    ("shapes-captions", "__GRU_SHA__"),
+    ("shapes-captions-sentence", "__SENTENCE_SHA__"),
+)
+
+
 def shipped_dir() -> Path:
     """The folder of the shipped weights: resources/models, or ``$ARTSTUDIO_SHIPPED_MODELS``.
 
@@ -85,7 +93,25 @@ def builtin_generators() -> list[ModelSpec]:
             latent_dim=int(params["latent_dim"]), resolution=CPPN_RESOLUTION, weights=None,
             sha256=None, source="built-in", licence="MIT (ArtStudio)",
             description=CPPN_DESCRIPTIONS[preset], config=freeze({"preset": preset, **params})))
-    return specs
+    return specs + shipped_caption_models()
+
+
+def shipped_caption_models() -> list[ModelSpec]:
+    """The caption-conditioned demo models whose card is shipped (a missing card: not listed)."""
+    from dataclasses import replace
+
+    from .cards import CardError, card_spec
+
+    found = []
+    for name, sha256 in _SHIPPED_CAPTIONED:
+        card = shipped_dir() / f"{name}.json"
+        try:
+            spec = card_spec(card)
+        except CardError:
+            continue
+        found.append(replace(spec, name=name, sha256=sha256, source="shipped demo (trained in ArtStudio)",
+                             licence="MIT (ArtStudio)"))
+    return found
 
 
 def shipped_restore_models() -> list[ModelSpec]:

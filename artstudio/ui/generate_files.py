@@ -100,7 +100,7 @@ def export_animation_dialog(ws, frames: int, fps: float, loop: bool, size: int) 
 
 def export_animation(ws, path: Path, frames: int, fps: float, loop: bool, size: int) -> int:
     request = AnimationRequest(ws.state.model, ws.session.animation_latents(frames, loop), size, fps, loop, path,
-                               ws.paths.models, ws.settings.device)
+                               ws.paths.models, ws.settings.device, caption=ws.state.caption)
     return ws.submit(ANIMATION_KIND, lambda token: run_animation(request, token), latest_wins=False)
 
 

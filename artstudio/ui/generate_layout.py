@@ -10,6 +10,8 @@ from . import generate_files
 from .animate_panel import AnimatePanel
 from .breed_grid import BreedGrid
 from .breed_panel import BreedPanel
+from .caption_field import CaptionField
+from .describe_field import DescribeField
 from .favourites_strip import FavouritesStrip
 from .image_view import ImageView
 from .latent_panel import LatentPanel
@@ -47,8 +49,9 @@ def _splitter(first: QWidget, second: QWidget, stretch: tuple[int, int]) -> QSpl
 
 
 def build(ws, children: int) -> None:
-    """Make ``ws``'s widgets (``view``, ``grid``, ``center``, ``favourite_list``, ``buttons``, the
-    three panels, ``tabs``) and lay them out; ``children`` is the size of the breed grid."""
+    """Make ``ws``'s widgets (``view``, ``grid``, ``center``, ``caption_field``, ``describe_field``,
+    ``favourite_list``, ``buttons``, the three panels, ``tabs``) and lay them out; ``children``: the
+    breed grid's size."""
     ws.view = ImageView(placeholder="Loading the generator…")
     ws.grid = BreedGrid(children)
     ws.grid.setVisible(False)           # until the first children are bred
@@ -59,6 +62,10 @@ def build(ws, children: int) -> None:
     column = QVBoxLayout(left)
     column.setContentsMargins(0, 0, 0, 0)
     column.addWidget(ws.center, 1)
+    ws.caption_field = CaptionField()       # shown for caption-conditioned models only
+    column.addWidget(ws.caption_field)
+    ws.describe_field = DescribeField()
+    column.addWidget(ws.describe_field)
     column.addLayout(actions)
     column.addWidget(ws.favourite_list)
     ws.latent_panel, ws.breed_panel, ws.animate_panel = LatentPanel(), BreedPanel(), AnimatePanel()

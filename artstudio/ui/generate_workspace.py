@@ -20,6 +20,8 @@ from ..jobs.explore import ModelInfoRequest, run_model_info
 from ..jobs.generate import RenderRequest, run_render
 from ..models.registry import list_models
 from . import generate_files, generate_layout
+from .caption_field import CaptionController
+from .describe_controller import DescribeController
 from .frame_player import FramePlayer
 from .job_routes import JobRoutes
 
@@ -50,7 +52,8 @@ class GenerateWorkspace(QWidget):
         self._refresh_models()
         handlers = {  # which method takes the result of each kind of job submitted here
             RENDER_KIND: self._on_render_done, INFO_KIND: self._on_info_done,
-            BREED_KIND: self.grid.set_children, FRAMES_KIND: self._on_frames_done,
+            BREED_KIND: lambda images: self.grid.set_children(self.describe.recolour(images)),
+            FRAMES_KIND: self._on_frames_done,
             generate_files.PROJECT_KIND: self._on_project_done,
             generate_files.EXPORT_KIND: lambda path: self.show_message(
                 f"Exported {path.name} with its recipe embedded"),
@@ -59,6 +62,8 @@ class GenerateWorkspace(QWidget):
         self.jobs = JobRoutes(runner, handlers, streamed=(RENDER_KIND,), parent=self,
                               on_preview=lambda p: self.view.set_image(p.image) if p.image.ndim == 3 else None)
         self._connect()
+        self.describe = DescribeController(self)      # the Describe field (after _connect: its events come second)
+        self.captions = CaptionController(self)       # the caption of a cgan model
 
     # -- construction --------------------------------------------------------------
     def _refresh_models(self) -> None:
@@ -178,7 +183,7 @@ class GenerateWorkspace(QWidget):
 
     def _render(self, kind: str, latents: np.ndarray, size: int | None) -> None:
         request = RenderRequest(self.state.model, np.ascontiguousarray(latents, np.float32), size,
-                                self.paths.models, self.settings.device)
+                                self.paths.models, self.settings.device, self.state.caption)
         self.submit(kind, lambda token: run_render(request, token))
 
     def render(self, final: bool) -> None:
@@ -255,13 +260,14 @@ class GenerateWorkspace(QWidget):
         self.session.load_model(info, then)
 
     def _on_render_done(self, images: np.ndarray) -> None:
+        images = self.describe.recolour(images)
         self.session.set_last_image(images[0])
         if not self.player.active:
             self.view.set_image(images[0])
 
     def _on_frames_done(self, frames: np.ndarray) -> None:
         if self.player.active:
-            self.player.play(frames, self.animate_panel.frames_per_second())
+            self.player.play(self.describe.recolour(frames), self.animate_panel.frames_per_second())
 
     def _on_project_done(self, latent: np.ndarray) -> None:
         self.session.adopt_latent(latent, origin="projection")
