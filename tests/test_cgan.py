@@ -112,3 +112,20 @@ def test_a_card_with_a_damaged_vocabulary_is_refused_on_load(tmp_path, scenes):
     card.write_text(json.dumps(data))
     with pytest.raises(ModelError, match="invalid config"):
         load_generator(resolve("words", user_dir=tmp_path / "models"), "cpu")
+
+
+def test_evaluating_a_cgan_asks_it_for_the_real_pictures_captions(tmp_path, monkeypatch):
+    from artstudio.jobs.evaluate import EvaluateRequest, run_evaluate
+    from artstudio.models.generators import CaptionGanGenerator
+
+    write_scenes(tmp_path / "data", 200, seed=6)
+    run_sync(run_train_gen(request(tmp_path, steps=1), CancelToken()))
+    asked = []
+    render = CaptionGanGenerator.render
+    monkeypatch.setattr(CaptionGanGenerator, "render",
+                        lambda self, z, size=None, caption="": asked.append(caption) or render(self, z, size, caption))
+    result = run_sync(run_evaluate(EvaluateRequest("words", tmp_path / "data", samples=200, device="cpu",
+                                                   user_dir=tmp_path / "models"), CancelToken()))
+    captions = {(tmp_path / "data" / f"{i:05d}.txt").read_text(encoding="utf-8").strip() for i in range(200)}
+    assert len(asked) == 200 and set(asked) <= captions and len(set(asked)) > 100
+    assert result.samples == 200 and "KID (ArtStudio features)" in result.figures

@@ -134,9 +134,9 @@ def run_evaluate(request: EvaluateRequest, cancel: CancelToken) -> Generator[Eve
     inception = _inception(request, device)     # a wrong file is refused before any work is done
     generator, resolution = _generator(request, device)
     yield Progress(0.02, f"Reading real images from {request.data}…")
-    real, report = _real_images(request, resolution, cancel)
+    real, report, captions = _real_images(request, resolution, cancel, generator.conditioned)
     cancel.check()
-    fake = yield from _render(generator, request, resolution, cancel)
+    fake = yield from _render(generator, request, resolution, cancel, captions)
     net = _features(request, device)
     real_features = yield from _extract(net.extract, real, 0.45, 0.6, "Measuring real images", cancel)
     fake_features = yield from _extract(net.extract, fake, 0.6, 0.75, "Measuring samples", cancel)
@@ -181,12 +181,21 @@ def _generator(request: EvaluateRequest, device):
     return generator, CPPN_SIZE if spec.kind == "cppn" else spec.resolution
 
 
-def _real_images(request: EvaluateRequest, resolution: int, cancel: CancelToken):
+def _real_images(request: EvaluateRequest, resolution: int, cancel: CancelToken, captioned: bool = False):
+    """``(tiles, report, captions)``; a caption-conditioned model is judged on captioned images, and
+    ``captions`` (their first lines, None otherwise) are what its samples are asked to draw."""
+    from ..core.captions import prepare_captioned
     from ..core.dataset import DatasetError, prepare_dataset
 
+    captions = None
     try:
-        tiles, report = prepare_dataset(request.data, resolution, "center", request.cache,
-                                        should_stop=lambda: cancel.cancelled)
+        if captioned:
+            data, report = prepare_captioned(request.data, resolution, "center", request.cache,
+                                             should_stop=lambda: cancel.cancelled)
+            tiles, captions = data.tiles, [lines[0] for lines in data.captions]
+        else:
+            tiles, report = prepare_dataset(request.data, resolution, "center", request.cache,
+                                            should_stop=lambda: cancel.cancelled)
     except DatasetError as error:
         raise JobError(str(error)) from None
     except InterruptedError:
@@ -199,19 +208,23 @@ def _real_images(request: EvaluateRequest, resolution: int, cancel: CancelToken)
     if len(tiles) > request.samples:      # as many real images as samples, drawn by the seed
         pick = np.sort(np.random.default_rng(request.seed).choice(len(tiles), request.samples, replace=False))
         tiles = tiles[pick]
-    return tiles, report
+        captions = None if captions is None else [captions[i] for i in pick]
+    return tiles, report, captions
 
 
-def _render(generator, request: EvaluateRequest, resolution: int, cancel: CancelToken):
+def _render(generator, request: EvaluateRequest, resolution: int, cancel: CancelToken, captions=None):
     """The samples, in batches through ``generator.forward``: 10x faster than ``render``'s one at a time.
 
     Batched convolutions may round a pixel one level away from what the
     Generate workspace shows for that seed; no figure here can see that.
+    A caption-conditioned model draws sample ``i`` for real caption ``i`` (cycled).
     """
     import torch
 
     from ..core.latent import sample_latent
 
+    if captions is not None:
+        return (yield from _render_captioned(generator, request, resolution, cancel, captions))
     full = None if generator.spec.kind != "cppn" else (resolution, resolution)
     out = np.empty((request.samples, resolution, resolution, 3), np.uint8)
     for start in range(0, request.samples, RENDER_CHUNK):
@@ -223,6 +236,19 @@ def _render(generator, request: EvaluateRequest, resolution: int, cancel: Cancel
             pixels = (image * 255.0).round_().clamp_(0, 255).to(torch.uint8).permute(0, 2, 3, 1)
         out[start:stop] = pixels.cpu().numpy()
         yield Progress(0.05 + 0.4 * stop / request.samples, f"Rendering samples {stop}/{request.samples}…")
+    return out
+
+
+def _render_captioned(generator, request: EvaluateRequest, resolution: int, cancel: CancelToken, captions):
+    from ..core.latent import sample_latent
+
+    out = np.empty((request.samples, resolution, resolution, 3), np.uint8)
+    for index in range(request.samples):
+        if index % RENDER_CHUNK == 0:
+            cancel.check()
+            yield Progress(0.05 + 0.4 * index / request.samples, f"Rendering samples {index}/{request.samples}…")
+        latent = sample_latent(generator.latent_dim, request.seed + index)[None]
+        out[index] = generator.render(latent, caption=captions[index % len(captions)])[0]
     return out
 
 
