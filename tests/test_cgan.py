@@ -90,6 +90,21 @@ def test_sentence_conditioning_trains_and_renders(tmp_path, scenes):
     assert a.shape == (1, 32, 32, 3) and not (a == b).all() and generator.unknown_words("zèbre") == []
 
 
+def test_rendering_a_sentence_cgan_without_the_text_extra_is_one_line(tmp_path, scenes, monkeypatch):
+    from artstudio.jobs.generate import RenderRequest, clear_generator_cache, run_render
+    from artstudio.models import sentence
+
+    run_sync(run_train_gen(request(tmp_path, text="sentence", steps=1), CancelToken()))
+    clear_generator_cache()
+    monkeypatch.setattr(sentence, "_loaded", None)
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)
+    render = RenderRequest("words", sample_latent(64, 1)[None], user_dir=tmp_path / "models", device="cpu",
+                           caption="a red circle")
+    with pytest.raises(JobError, match=r"optional text extra: pip install 'artstudio\[text\]'"):
+        run_sync(run_render(render, CancelToken()))
+    clear_generator_cache()
+
+
 def test_bad_text_encoder_and_uncaptioned_folders_are_refused(tmp_path, scenes):
     with pytest.raises(JobError, match="Unknown text encoder 'lstm'"):
         run_sync(run_train_gen(request(tmp_path, text="lstm"), CancelToken()))
