@@ -61,27 +61,31 @@ def harmonic_fill(border: np.ndarray) -> np.ndarray:
     h, w = values.shape[:2]
     if h < 3 or w < 3:
         return out
+    # Channels first: the transforms then run over contiguous planes, about twice as fast as over
+    # the interleaved (H, W, C) layout (a 300 px healing dab is mostly these two transforms).
+    ring = np.moveaxis(values, -1, 0) if values.ndim == 3 else values
     # The known ring moves to the right-hand side of L u = rhs (u zero on the ring).
-    rhs = np.zeros((h - 2, w - 2) + values.shape[2:], np.float32)
-    rhs[0] -= values[0, 1:-1]
-    rhs[-1] -= values[-1, 1:-1]
-    rhs[:, 0] -= values[1:-1, 0]
-    rhs[:, -1] -= values[1:-1, -1]
-    spectrum = dstn(rhs, type=1, axes=(0, 1), overwrite_x=True)
-    spectrum *= _inverse_eigenvalues(h, w, values.ndim == 3)
-    out[1:-1, 1:-1] = idstn(spectrum, type=1, axes=(0, 1), overwrite_x=True)
+    rhs = np.zeros(ring.shape[:-2] + (h - 2, w - 2), np.float32)
+    rhs[..., 0, :] -= ring[..., 0, 1:-1]
+    rhs[..., -1, :] -= ring[..., -1, 1:-1]
+    rhs[..., :, 0] -= ring[..., 1:-1, 0]
+    rhs[..., :, -1] -= ring[..., 1:-1, -1]
+    spectrum = dstn(rhs, type=1, axes=(-2, -1), overwrite_x=True)
+    spectrum *= _inverse_eigenvalues(h, w)
+    solved = idstn(spectrum, type=1, axes=(-2, -1), overwrite_x=True)
+    out[1:-1, 1:-1] = np.moveaxis(solved, 0, -1) if values.ndim == 3 else solved
     return out
 
 
 @lru_cache(maxsize=32)
-def _inverse_eigenvalues(h: int, w: int, channels: bool) -> np.ndarray:
+def _inverse_eigenvalues(h: int, w: int) -> np.ndarray:
     """1 / the eigenvalues of the 5-point Laplacian on an ``(h-2, w-2)`` interior (a brush has few box sizes)."""
     j = np.arange(1, h - 1, dtype=np.float64)[:, None]
     k = np.arange(1, w - 1, dtype=np.float64)[None, :]
     eig = 2.0 * np.cos(np.pi * j / (h - 1)) + 2.0 * np.cos(np.pi * k / (w - 1)) - 4.0
     inverse = (1.0 / eig).astype(np.float32)
     inverse.setflags(write=False)
-    return inverse[..., None] if channels else inverse
+    return inverse
 
 
 def poisson_blend(source: np.ndarray, destination: np.ndarray) -> np.ndarray:
