@@ -8,6 +8,14 @@ the "wrong caption" term, weighted 1/2 with the generated one). DiffAugment
 is off: its colour jitter would teach the discriminator to ignore the
 colours the captions name.
 
+Conditional GANs tend to ignore their noise: every seed of a caption then
+draws the same picture (the first run here did, 0.5 levels of 255 between
+seeds), and the explorer's seed and sliders do nothing. The generator's loss
+therefore has the mode-seeking term of Mao et al. (CVPR 2019, MSGAN): the
+batch's second half repeats the first half's captions with other latents,
+and ``1 / (mean |G(z1, c) - G(z2, c)| / mean |z1 - z2|)`` is added, weighted
+by :data:`MODE_SEEKING`.
+
 The GRU text encoder (``text="gru"``) is trained by the discriminator's loss
 (it must tell matching from mismatched captions) and read, detached, by the
 generator, so the generator cannot bend the text space to make its own task
@@ -28,6 +36,7 @@ from ..models.gan import dcgan_init
 from .gen_trainers import GAN_BETAS, GenBatches, _adam, _autocast, _ema_avg, to_images
 
 WRONG_WEIGHT = 0.5
+MODE_SEEKING = 0.3        # 1.0 made seeds differ twice as much as real scenes of one caption (55 vs 25 levels)
 
 
 class CaptionBatches(GenBatches):
@@ -110,14 +119,17 @@ class CganTrainer:
         real_uint8, images = batch
         real = (real_uint8.float() / 127.5 - 1.0).contiguous(memory_format=torch.channels_last)
         rows = self.table.draw(images, rng)
+        half = len(rows) // 2
+        fake_rows = torch.cat([rows[:len(rows) - half], rows[:half]])   # pairs: same caption, other z
         z = torch.randn(real.shape[0], self.latent, generator=rng).to(self.device)
         self.D.requires_grad_(True)
         self.opt_D.zero_grad(set_to_none=True)
         condition = self.table.vectors(rows, self.net.text)
+        fake_condition = self.table.vectors(fake_rows, self.net.text)
         with _autocast(self.device):
-            fake = self.G_run(z, condition.detach())
+            fake = self.G_run(z, fake_condition.detach())
             real_scores = self.D_run(real, condition).float()
-            fake_scores = self.D_run(fake.detach(), condition).float()
+            fake_scores = self.D_run(fake.detach(), fake_condition).float()
             wrong_scores = self.D_run(real, condition.roll(1, dims=0)).float()
         loss_d = F.relu(1.0 - real_scores).mean() + WRONG_WEIGHT * (
             F.relu(1.0 + fake_scores).mean() + F.relu(1.0 + wrong_scores).mean())
@@ -127,7 +139,10 @@ class CganTrainer:
         self.D.requires_grad_(False)
         self.opt_G.zero_grad(set_to_none=True)
         with _autocast(self.device):
-            loss_g = -self.D(fake, condition.detach()).float().mean()
+            loss_g = -self.D(fake, fake_condition.detach()).float().mean()
+        if half:      # fake[i] and fake[-half + i] draw the same caption
+            spread = (fake[:half] - fake[-half:]).abs().float().mean() / (z[:half] - z[-half:]).abs().mean()
+            loss_g = loss_g + MODE_SEEKING / (spread + 1e-5)
         loss_g.backward()
         self.opt_G.step()
         self.ema.update_parameters(self.G)
