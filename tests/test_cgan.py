@@ -153,3 +153,19 @@ def test_evaluating_a_cgan_asks_it_for_the_real_pictures_captions(tmp_path, monk
     captions = {(tmp_path / "data" / f"{i:05d}.txt").read_text(encoding="utf-8").strip() for i in range(200)}
     assert len(asked) == 200 and set(asked) <= captions and len(set(asked)) > 100
     assert result.samples == 200 and "KID (ArtStudio features)" in result.figures
+
+
+@pytest.mark.parametrize("name", ["shapes-captions", "shapes-captions-sentence"])
+def test_the_shipped_demo_models_draw_what_their_caption_says(name):
+    from artstudio.core.caption_check import read_scene
+
+    generator = load_generator(resolve(name, user_dir=None), "cpu")
+    z = np.stack([sample_latent(64, seed) for seed in range(12)])
+    for caption, colour, background in (("two red circles on a black background", "red", "black"),
+                                        ("a white background with three blue squares", "blue", "white"),
+                                        ("a green triangle on a grey background", "green", "grey")):
+        readings = [read_scene(image) for image in generator.render(z, caption=caption)]
+        assert sum(r.colour == colour for r in readings) >= 9, (caption, readings)
+        assert sum(r.background == background for r in readings) >= 9, (caption, readings)
+    first, second = generator.render(z[:2], caption="two red circles on a black background").astype(float)
+    assert np.abs(first - second).mean() > 5          # the seed matters: not one picture per caption

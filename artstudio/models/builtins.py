@@ -63,8 +63,8 @@ _SHIPPED_RESTORE = (
 # Caption-conditioned demo models (docs/captions/): name -> sha256 of the weights. Their config
 # (the GRU's vocabulary) is read from the shipped card beside them, as bounded as a user's card.
 _SHIPPED_CAPTIONED = (
-    ("shapes-captions", "__GRU_SHA__"),
-    ("shapes-captions-sentence", "__SENTENCE_SHA__"),
+    ("shapes-captions", "b90e4a96bfbb8b1c6072f038a16f37628b19d5425d4cd6f20afdb1134f11d6b3"),
+    ("shapes-captions-sentence", "2aff6121a68818f0c31f2ef16927791210c17e2c547461de0ef7a9d32d46ab1a"),
 )
 
 
