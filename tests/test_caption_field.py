@@ -51,15 +51,17 @@ def test_typing_a_caption_redraws_and_undo_brings_the_old_caption_back(qtbot, wi
     gen.select_model("shapes")
     qtbot.waitUntil(lambda: gen.info is not None and gen.info.model == "shapes", timeout=TIMEOUT)
     settle(qtbot, gen)
-    assert gen.caption_field.isVisible() and gen.state.caption == ""
-    empty = gen.last_image.copy()
+    example = gen.specs["shapes"].options["examples"][0]            # a model opens on an example caption
+    assert gen.caption_field.isVisible() and gen.state.caption == example == gen.caption_field.edit.text()
+    before = gen.last_image.copy()
     edit = gen.caption_field.edit
     edit.setFocus()
+    qtbot.keyClick(edit, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
     qtbot.keyClicks(edit, "three blue squares on a white background")
     qtbot.keyClick(edit, Qt.Key.Key_Return)
     assert gen.state.caption == "three blue squares on a white background"
     settle(qtbot, gen)
-    assert not np.array_equal(gen.last_image, empty)       # the picture follows the caption
+    assert not np.array_equal(gen.last_image, before)       # the picture follows the caption
     assert gen.caption_field.hint.text() == ""              # every word is one the model knows
     qtbot.keyClicks(edit, " zebra")
     qtbot.waitUntil(lambda: "zebra" in gen.state.caption, timeout=TIMEOUT)     # after the typing pause
@@ -75,6 +77,7 @@ def test_the_caption_travels_with_an_exported_recipe(qtbot, window, tmp_path):
     gen.select_model("shapes")
     qtbot.waitUntil(lambda: gen.info is not None and gen.info.model == "shapes", timeout=TIMEOUT)
     settle(qtbot, gen)
+    gen.caption_field.edit.clear()
     qtbot.keyClicks(gen.caption_field.edit, "a red circle on a grey background")
     qtbot.keyClick(gen.caption_field.edit, Qt.Key.Key_Return)
     settle(qtbot, gen)

@@ -183,4 +183,11 @@ class CganTrainer:
                   "output": "tanh", "text": self.table.text}
         if self.table.vocabulary is not None:
             config["vocabulary"] = list(self.table.vocabulary.tokens)
+        config["examples"] = example_captions(self.table.captions)
         return config
+
+
+def example_captions(captions: list[str], count: int = 8) -> list[str]:
+    """``count`` distinct captions spread over the data: what Generate offers as a start."""
+    distinct = list(dict.fromkeys(captions))
+    return distinct[::max(1, len(distinct) // count)][:count]

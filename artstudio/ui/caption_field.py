@@ -61,6 +61,9 @@ class CaptionController:
         conditioned = info.kind == "cgan"
         self.field.setVisible(conditioned)
         self.vocabulary = None
+        self.examples = _examples(spec)
+        self.field.edit.setPlaceholderText(f"What to draw, e.g. {self.examples[0]}" if self.examples else PLACEHOLDER)
+        self._starting = conditioned
         if conditioned and spec is not None and spec.options.get("text", "gru") == "gru":
             try:
                 self.vocabulary = Vocabulary(list(spec.options.get("vocabulary") or ()))
@@ -69,6 +72,12 @@ class CaptionController:
         self._show_hint()
 
     def _on_session_state_changed(self, state, dragging: bool) -> None:
+        if self._starting:        # a caption-conditioned model just opened: draw its first example
+            self._starting = False
+            if self.examples and not state.caption:
+                self.field.edit.setText(self.examples[0])
+                self._commit()
+                return
         if state.caption != " ".join(self.field.edit.text().split()) and not self._typing:
             self.field.edit.setText(state.caption)     # undo, a favourite or an opened recipe
             self._show_hint()
@@ -87,6 +96,9 @@ class CaptionController:
             session.commit(replace(session.state, caption=caption))
         self._show_hint()
 
+    examples: list[str] = []
+    _starting = False
+
     def _show_hint(self) -> None:
         text = self.field.edit.text()
         if self.vocabulary is None:
@@ -96,3 +108,11 @@ class CaptionController:
         self.field.hint.setText(f"unknown to this model: {', '.join(unknown[:4])}" if unknown else "")
         words = ", ".join(self.vocabulary.tokens[:60])
         self.field.hint.setToolTip(f"Words this model learnt from its captions: {words}")
+
+
+def _examples(spec) -> list[str]:
+    """The card's example captions (read as hostile: strings of one printable line, at most 8)."""
+    found = spec.options.get("examples") if spec is not None else None
+    if not isinstance(found, (list, tuple)):
+        return []
+    return [t for t in found if isinstance(t, str) and 0 < len(t) <= MAX_CAPTION and t.isprintable()][:8]
