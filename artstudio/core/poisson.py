@@ -61,8 +61,9 @@ def harmonic_fill(border: np.ndarray) -> np.ndarray:
     h, w = values.shape[:2]
     if h < 3 or w < 3:
         return out
-    # Channels first: the transforms then run over contiguous planes, about twice as fast as over
-    # the interleaved (H, W, C) layout (a 300 px healing dab is mostly these two transforms).
+    # Channels first, so the transforms run over contiguous planes (measured side by side with the
+    # interleaved layout on a quiet machine: the same speed, 2.4 ms for a 321 px box; a first
+    # measurement under load that suggested 2x was noise).
     ring = np.moveaxis(values, -1, 0) if values.ndim == 3 else values
     # The known ring moves to the right-hand side of L u = rhs (u zero on the ring).
     rhs = np.zeros(ring.shape[:-2] + (h - 2, w - 2), np.float32)
