@@ -155,7 +155,7 @@ def test_upscale_net_round_trip_with_the_shipped_weights(tmp_path, photo):
     (["restore", "{src}", "--mask", "{src}", "-o", "{out}", "--method", "net", "--model", "nope"],
      "Unknown restoration model 'nope'"),
     (["train", "gun", "--data", "{tmp}", "--out", "x"], "invalid choice: 'gun'"),
-    (["train", "gan", "--data", "{tmp}", "--out", "x", "--size", "96"], "--size must be 64 or 128"),
+    (["train", "gan", "--data", "{tmp}", "--out", "x", "--size", "96"], "--size must be 32, 64 or 128"),
     (["train", "vae", "--data", "{empty}", "--out", "x"], "No images in"),
     (["train", "sr", "--data", "{tmp}/none", "--out", "x"], "does not exist"),
     (["train", "sr", "--data", "{tmp}", "--out", "../x"], "not a usable model name"),

@@ -41,7 +41,7 @@ def add_train(sub) -> None:
                        help="gan only: stable (spectral norm, hinge loss, DiffAugment, moving average; "
                             "the default, for small datasets) or classic (DCGAN as published)")
     train.add_argument("--size", type=int, metavar="PX",
-                       help=f"gan/vae: resolution, {' or '.join(map(str, D.GEN_SIZES))} (default "
+                       help=f"gan/vae/cgan: resolution, {_choices(D.GEN_SIZES)} (default "
                             f"{D.GEN['size']}); inpaint/denoise/sr: crop side (default {D.RESTORE['size']})")
     train.add_argument("--steps", type=int, default=D.STEPS, metavar="N",
                        help=f"optimiser steps (default: {D.STEPS})")
@@ -128,7 +128,7 @@ def build_request(args, models: Path, resume: Path | None = None):
         from ..jobs.train_gen import TrainGenRequest, run_train_gen
 
         if size not in D.GEN_SIZES:
-            raise CliError(f"--size must be {' or '.join(map(str, D.GEN_SIZES))} for a {args.task}, not {size}.")
+            raise CliError(f"--size must be {_choices(D.GEN_SIZES)} for a {args.task}, not {size}.")
         request = TrainGenRequest(
             kind=args.task, data=args.data, out=models, name=args.out, preset=args.preset, size=size,
             steps=args.steps, batch=batch, seed=args.seed, latent=args.latent, width=args.width, lr=args.lr,
@@ -150,6 +150,12 @@ def build_request(args, models: Path, resume: Path | None = None):
                                   scale=args.scale or D.SR_SCALES, checkpoint_every=args.checkpoint_every,
                                   cache=_app_paths().cache)
     return request, run_train_restore
+
+
+def _choices(values) -> str:
+    """``32, 64 or 128``."""
+    words = [str(v) for v in values]
+    return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
 def _recover(models: Path) -> None:

@@ -98,6 +98,13 @@ _TIPS = {
 }
 
 
+# What each kind of run makes, under the Type box.
+_HINTS = {"cgan": "Learns to draw what captions say from images with a NAME.txt caption beside each; open the "
+                  "result in Generate and type a caption.",
+          "generator": "Learns to make new images like yours from random numbers; open the result in Generate.",
+          "restore": "Fine-tunes the shipped network on your photos; the Restore workspace can then use it."}
+
+
 class TrainPanel(QWidget):
     """The form and the Start / Pause / Stop buttons; the workspace decides what they do.
 
@@ -296,12 +303,7 @@ class TrainPanel(QWidget):
             self.size_combo.blockSignals(False)
             if self.batch_spin.value() in DEFAULT_BATCH.values():  # untouched: the type's default
                 self.batch_spin.setValue(DEFAULT_BATCH[group])
-        self.type_hint.setText(
-            ("Learns to draw what captions say from images with a NAME.txt caption beside each; "
-             "open the result in Generate and type a caption." if self.kind() == "cgan" else
-             "Learns to make new images like yours from random numbers; open the result in Generate.")
-            if generator else
-            "Fine-tunes the shipped network on your photos; the Restore workspace can then use it.")
+        self.type_hint.setText(_HINTS.get(self.kind()) or _HINTS[group])
         self._update_name_hint()
 
     # -- validation -------------------------------------------------------------------
