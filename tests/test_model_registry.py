@@ -135,7 +135,8 @@ def test_unknown_names_list_the_choices_of_the_kind_asked_for(tmp_path):
         resolve("nope", kind="denoise", user_dir=tmp_path)
     assert str(info.value) == ("Unknown restoration model 'nope'. Available: restore-denoise, my-denoise, "
                                "or a .safetensors path.")
-    with pytest.raises(ModelError, match=r"Unknown model 'nope'\. Available: dcgan-faces, cppn, .*-deep, or"):
+    with pytest.raises(ModelError, match=r"Unknown model 'nope'\. Available: dcgan-faces, cppn, .*-deep, "
+                                         r"shapes-captions, shapes-captions-sentence, or"):
         resolve("nope", kind=GENERATOR_KINDS, user_dir=tmp_path)
 
 
