@@ -120,7 +120,15 @@ class GanGenerator(LatentGenerator):
         from .dcgan import FusedDCGAN
 
         super().__init__(spec, net, model_hash, device)
-        self._fast = FusedDCGAN(net).to(device).eval()
+        self._fast = FusedDCGAN(self._fused_source(net)).to(device).eval()
+
+    def _fused_source(self, net):
+        """The DCGAN stack the fused copy is made of."""
+        return net
+
+    def _inputs(self, z, caption: str):
+        """What the fused network takes for latents ``z`` (a tensor of shape (N, D))."""
+        return z
 
     def render(self, latents: np.ndarray, size: int | None = None, caption: str = "") -> np.ndarray:
         import torch
@@ -132,9 +140,9 @@ class GanGenerator(LatentGenerator):
         side = self.native_size
         out = np.empty((len(latents), side, side, 3), np.uint8)
         with torch.inference_mode():
-            z = torch.from_numpy(latents).to(self.device)
+            inputs = self._inputs(torch.from_numpy(latents).to(self.device), caption)
             for index in range(len(latents)):   # one at a time: batch-invariant pixels
-                out[index] = _to_uint8(self.net.to_unit(self._fast(z[index:index + 1])))[0]
+                out[index] = _to_uint8(self.net.to_unit(self._fast(inputs[index:index + 1])))[0]
         return out
 
     def forward(self, z, full_size: tuple[int, int] | None = None, caption: str = ""):
@@ -205,7 +213,7 @@ class CppnGenerator(LatentGenerator):
                              f"(asked for {width}x{height}).")
 
 
-class CaptionGanGenerator(LatentGenerator):
+class CaptionGanGenerator(GanGenerator):
     """A caption-conditioned GAN (:mod:`.cgan`) at its native resolution.
 
     The caption becomes a condition vector once (the GRU in the file, or the
@@ -218,10 +226,8 @@ class CaptionGanGenerator(LatentGenerator):
 
     def __init__(self, spec: ModelSpec, net, model_hash: str, device) -> None:
         from ..core.captions import Vocabulary
-        from .dcgan import FusedDCGAN
 
         super().__init__(spec, net, model_hash, device)
-        self._fast = FusedDCGAN(net.generator.body).to(device).eval()
         self.vocabulary = Vocabulary(list(spec.options.get("vocabulary") or ())) if net.text is not None else None
         self._conditions: dict[str, object] = {}
 
@@ -254,22 +260,14 @@ class CaptionGanGenerator(LatentGenerator):
             self._conditions[key] = found
         return found
 
-    def render(self, latents: np.ndarray, size: int | None = None, caption: str = "") -> np.ndarray:
+    def _fused_source(self, net):
+        return net.generator.body
+
+    def _inputs(self, z, caption: str):
         import torch
 
-        latents = self._check_latents(latents)
-        if size is not None and size != self.native_size:
-            raise ModelError(f"Model '{self.spec.name}' renders at {self.native_size} px only "
-                             f"(asked for {size}); upscale the result instead.")
-        side = self.native_size
-        out = np.empty((len(latents), side, side, 3), np.uint8)
-        with torch.inference_mode():
-            code = self.net.generator.project(self.condition(caption))
-            z = torch.from_numpy(latents).to(self.device)
-            for index in range(len(latents)):   # one at a time: batch-invariant pixels
-                pixels = self._fast(torch.cat([z[index:index + 1], code], dim=1))
-                out[index] = _to_uint8(self.net.to_unit(pixels))[0]
-        return out
+        code = self.net.generator.project(self.condition(caption))
+        return torch.cat([z, code.expand(len(z), -1)], dim=1)
 
     def forward(self, z, full_size: tuple[int, int] | None = None, caption: str = ""):
         condition = self.condition(caption).expand(len(z), -1)
