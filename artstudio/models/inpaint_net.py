@@ -11,9 +11,10 @@ output  ``float32 (N, 3, H, W)`` in [0, 1]. Outside the mask the output *is*
         -> round`` those pixels come back bit-identical.
 size    Any H, W >= 8: the input is reflect-padded to a multiple of
         :data:`MULTIPLE` inside ``forward`` and cropped back.
-dtype   fp32 on CPU. bf16/fp16 on a GPU are fine for the convolutions (all
-        activations are bounded by the gates and the [0, 1] image), but the
-        shipped weights were measured in fp32.
+dtype   fp32, or bf16 autocast: the fill job uses bf16 on CPUs that have it
+        natively, measured within 0.01 dB of fp32 inside the hole (all
+        activations are bounded by the gates and the [0, 1] image). fp16 on
+        a GPU should be as safe; not measured.
 eval    No BatchNorm or dropout: train and eval modes compute the same thing.
 
 How it fills
@@ -56,8 +57,16 @@ class GatedConv(nn.Module):
         self.conv = nn.Conv2d(c_in, 2 * c_out, kernel, stride, dilation * (kernel // 2), dilation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        features, gate = self.conv(x).chunk(2, dim=1)
-        return F.leaky_relu(features, 0.2) * torch.sigmoid(gate)
+        y = self.conv(x)
+        features, gate = y.chunk(2, dim=1)
+        if torch.is_grad_enabled():
+            return F.leaky_relu(features, 0.2) * torch.sigmoid(gate)
+        # Inference: the same values, on dense halves, in place. The halves of a
+        # channels-last output are strided views that bf16 element-wise kernels
+        # crawl over: this layer ran 2-3x faster so on the 2-core EPYC.
+        last = torch.channels_last if y.is_contiguous(memory_format=torch.channels_last) else torch.contiguous_format
+        features, gate = features.contiguous(memory_format=last), gate.contiguous(memory_format=last)
+        return F.leaky_relu_(features, 0.2).mul_(gate.sigmoid_())
 
 
 def _conv(c_in: int, c_out: int) -> nn.Sequential:
