@@ -179,8 +179,9 @@ def _forward_computing_its_guess(net, rgb, hole):
     """What the job returned before it computed the guess: the network alone, from uint8."""
     import torch
 
-    padded_rgb = np.pad(rgb, ((0, -rgb.shape[0] % 64), (0, -rgb.shape[1] % 64), (0, 0)), mode="symmetric")
-    padded_hole = np.pad(hole, ((0, -hole.shape[0] % 64), (0, -hole.shape[1] % 64)), mode="symmetric")
+    b = fill_net.SHAPE_BUCKET
+    padded_rgb = np.pad(rgb, ((0, -rgb.shape[0] % b), (0, -rgb.shape[1] % b), (0, 0)), mode="symmetric")
+    padded_hole = np.pad(hole, ((0, -hole.shape[0] % b), (0, -hole.shape[1] % b)), mode="symmetric")
     with torch.inference_mode():
         image = torch.from_numpy(padded_rgb).permute(2, 0, 1)[None].float().div_(255.0)
         mask = torch.from_numpy(padded_hole)[None, None].float()
@@ -197,6 +198,7 @@ def test_the_jobs_first_guess_fills_exactly_as_the_network_alone(photo, scratch,
         raise AssertionError("the job's numpy guess should have been used")
 
     monkeypatch.setattr(biharmonic_net, "first_guess", no_torch_guess)
+    monkeypatch.setattr(fill_net, "CPU_BF16", False)       # the reference runs in fp32
     assert np.array_equal(fill_net._infer_fill(biharmonic_net, "cpu", rgb, hole), expected)
 
 
@@ -205,6 +207,7 @@ def test_holes_too_large_for_the_solve_start_from_push_pull_in_both_paths(photo,
     import artstudio.models.inpaint_net as inpaint_net
 
     monkeypatch.setattr(inpaint_net, "MAX_BIHARMONIC_HOLE", 50)
+    monkeypatch.setattr(fill_net, "CPU_BF16", False)       # the reference runs in fp32
     rgb, hole = photo[:64, :64], (scratch[:64, :64] > 0).astype(np.uint8)
     assert fill_net.first_guess(biharmonic_net, rgb.astype(np.float32) / 255, hole) is None
     expected = _forward_computing_its_guess(biharmonic_net, rgb, hole)

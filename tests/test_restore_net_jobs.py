@@ -75,8 +75,8 @@ def test_deep_holes_are_filled_downscaled_and_pasted_back(tiny, monkeypatch):
     the network, and only the box changes at full size."""
     shapes = []
     infer = fill_net._infer_fill
-    monkeypatch.setattr(fill_net, "_infer_fill", lambda net, device, rgb, hole: (
-        shapes.append(hole.shape), infer(net, device, rgb, hole))[1])
+    monkeypatch.setattr(fill_net, "_infer_fill", lambda net, device, rgb, hole, guess: (
+        shapes.append(hole.shape), infer(net, device, rgb, hole, guess))[1])
     y, x = np.mgrid[0:400, 0:400].astype(np.float32)
     image = np.dstack([x / 2, y / 2, (x + y) / 4]).astype(np.uint8)
     mask = np.zeros((400, 400), np.uint8)

@@ -194,3 +194,77 @@ def biharmonic_guess(image: np.ndarray, hole: np.ndarray,
     filled = inpaint_biharmonic(np.ascontiguousarray(image), hole, channel_axis=-1)
     filled = np.clip(filled, 0.0, 1.0).astype(np.float32)
     return np.where(hole[..., None], filled, image).astype(np.float32, copy=False)
+
+
+# Holes nearer than twice this share one solve: the 13-point stencil reaches 2 px,
+# so farther holes cannot change each other's biharmonic fill.
+_GUESS_MARGIN = 3
+
+
+class FrameGuess:
+    """The biharmonic first guess of every hole of a frame, each hole solved once.
+
+    The neural fill's crops keep 48 px or more of context, so neighbouring
+    crops share holes: solved crop by crop, the 0.67 M hole pixels of the
+    24 MP benchmark scan were solved 1.9 times over. Here each component of
+    the holes (long scratches in tiles, as :func:`find_regions` cuts them)
+    is solved once, on demand, in a crop with only the context the solve
+    needs, and every crop takes its holes' values from the one solution.
+    Values differ from a per-crop solve only where a crop's edge cut a hole
+    (docs/BENCHMARKS.md).
+
+    Parameters
+    ----------
+    image : numpy.ndarray
+        ``uint8 (H, W, 3|4)``; only RGB is used.
+    mask : numpy.ndarray
+        ``uint8 (H, W)``, non-zero = hole.
+    max_hole : int
+        A component with more unknown pixels is not solved (see
+        :func:`biharmonic_guess`); crops that contain it get None.
+    """
+
+    def __init__(self, image: np.ndarray, mask: np.ndarray, max_hole: int = MAX_BIHARMONIC_GUESS):
+        self._image = image
+        self._hole = mask > 0
+        self._max_hole = max_hole
+        self._labels, self._pending = find_regions(mask, _GUESS_MARGIN, tile=TILE, reach=5)
+        self._flat = np.flatnonzero(self._hole)
+        self._values = np.full((self._flat.size, 3), np.nan, np.float32)
+
+    def crop(self, rect: Rect) -> np.ndarray | None:
+        """``float32 (h, w, 3)`` in [0, 1]: the pixels of ``rect`` with every hole
+        holding its guess, or None when a hole there has none."""
+        self._solve_within(rect)
+        hole = self._hole[rect.slices]
+        pixels = self._image[rect.slices][..., :3].astype(np.float32) / np.float32(255.0)
+        values = self._values[self._index(hole, rect)]
+        if np.isnan(values).any():
+            return None
+        pixels[hole] = values
+        return pixels
+
+    def _index(self, hole: np.ndarray, rect: Rect) -> np.ndarray:
+        ys, xs = np.nonzero(hole)
+        return np.searchsorted(self._flat, (ys + rect.y0) * self._hole.shape[1] + xs + rect.x0)
+
+    def _solve_within(self, rect: Rect) -> None:
+        waiting = []
+        for region in self._pending:
+            if region.core.intersect(rect).empty:
+                waiting.append(region)
+            else:
+                self._solve(region)
+        self._pending = waiting
+
+    def _solve(self, region: Region) -> None:
+        crop, core = region.rect, region.core
+        # Only this component is unknown: the others are beyond the stencil's reach.
+        own = self._hole[crop.slices] & (self._labels[crop.slices] == region.label)
+        pixels = self._image[crop.slices][..., :3].astype(np.float32) / np.float32(255.0)
+        guess = biharmonic_guess(np.where(own[..., None], np.float32(0.0), pixels), own, self._max_hole)
+        if guess is None:
+            return
+        inner = (slice(core.y0 - crop.y0, core.y1 - crop.y0), slice(core.x0 - crop.x0, core.x1 - crop.x0))
+        written = own[inner]
+        self._values[self._index(written, core)] = guess[inner][written]
