@@ -50,7 +50,9 @@ def test_the_frame_guess_equals_a_crop_solve_where_the_crop_holds_whole_holes(fr
     alone = biharmonic_guess(np.where(hole[..., None], np.float32(0.0), pixels), hole, 10 ** 7)
     got = shared.crop(crop)
     assert np.array_equal(got[~hole], pixels[~hole])
-    assert np.abs(got[hole] - alone[hole]).max() * 255 < 0.5
+    levels = np.abs(got[hole] - alone[hole]) * 255
+    # scikit-image clips a solve to its crop's value range: a smaller crop can clip an overshoot.
+    assert (levels > 0.1).mean() < 0.001 and levels.max() < 2
 
 
 def test_each_hole_pixel_is_solved_about_once_where_crops_solved_it_twice(frame, monkeypatch, guessing_net):

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.inpaint import FrameGuess, Region, biharmonic_guess, blend_into
-from ..core.rect import Rect
+from ..core.rect import Rect, bbox_of_nonzero
 from ..core.tiling import plan_crops
 from . import restore
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
@@ -95,16 +95,16 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     # every hole (holes nearer than twice that share a crop).
     contract = net.spec.contract
     labels, regions = plan_crops(request.mask, contract.overlap, contract.tile)
-    crops = [_crop_of(request.mask, region, contract.overlap) for region in regions]
+    crops = [_crop_of(request.mask, labels, region, contract.overlap) for region in regions]
     shared = FrameGuess(request.image, request.mask) if getattr(net, "guess", None) == "biharmonic" else None
     result = np.array(request.image, copy=True)
     total = sum(r.pixels for r in regions)
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
     for index, region in enumerate(regions, start=1):
         cancel.check()
-        crop, depth = crops[index - 1]
+        crop, core, depth = crops[index - 1]
         guess = None if shared is None else (lambda crop=crop: shared.crop(crop))
-        filled, own, core = _fill_region(net, device, request, labels, region, crop, depth, guess)
+        filled, own = _fill_region(net, device, request, labels, region, crop, core, depth, guess)
         blend_into(result[core.slices][..., :3], filled, own)
         release_memory()
         done += region.pixels
@@ -118,22 +118,34 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     return FillResult(result, "net", len(regions), time.perf_counter() - start, bounds)
 
 
-def _crop_of(mask: np.ndarray, region: Region, margin: int) -> tuple[Rect, float]:
-    """The crop the network sees for ``region`` and the depth of its deepest hole."""
+def _crop_of(mask: np.ndarray, labels: np.ndarray, region: Region, margin: int) -> tuple[Rect, Rect, float]:
+    """(the crop the network sees for ``region``, the rectangle it writes, the depth of its deepest hole).
+
+    The written rectangle is the bounding box of the region's own holes in its
+    core, and the crop that box with context: ``margin`` beyond the deepest
+    hole, or twice its depth (a 96 px box needs more than a 3 px scratch).
+    Cropping to the holes rather than to the core (a 384 px tile, or a
+    component grown by ``margin``) took the 24 MP benchmark scan from 26.9 to
+    15 MP of network input (docs/BENCHMARKS.md).
+    """
     import cv2
 
     h, w = mask.shape
     core = region.core
-    # Context grows with the hole: a 96 px box needs more than a 3 px scratch.
-    depth = float(cv2.distanceTransform((mask[core.slices] > 0).astype(np.uint8), cv2.DIST_L2, 3).max())
-    return region.rect.union(core.grown(max(margin, int(2 * depth)))).clip(w, h), depth
+    hole = mask[core.slices] > 0
+    depth = float(cv2.distanceTransform(hole.astype(np.uint8), cv2.DIST_L2, 3).max())
+    box = bbox_of_nonzero(hole & (labels[core.slices] == region.label))
+    if box is None:                      # a tile that only holds other components' holes
+        box = Rect(0, 0, core.width, core.height)
+    written = Rect(box.x0 + core.x0, box.y0 + core.y0, box.x1 + core.x0, box.y1 + core.y0)
+    context = max(margin + math.ceil(depth) + 2, int(2 * depth))
+    return written.grown(context).clip(w, h), written, depth
 
 
 def _fill_region(net, device, request: NetFillRequest, labels: np.ndarray, region: Region, crop: Rect,
-                 depth: float, guess) -> tuple[np.ndarray, np.ndarray, Rect]:
-    """Fill one region through ``crop``; returns (filled RGB of the core, soft mask of the core
-    to paste, core). ``guess``, None or a callable, returns the crop's first guess (:class:`FrameGuess`)."""
-    core = region.core
+                 core: Rect, depth: float, guess) -> tuple[np.ndarray, np.ndarray]:
+    """Fill one region through ``crop``; returns (filled RGB of ``core``, soft mask of ``core`` to
+    paste). ``guess``, None or a callable, returns the crop's first guess (:class:`FrameGuess`)."""
     mask = request.mask
     hole_core = mask[core.slices] > 0
     own_core = np.where((labels[core.slices] == region.label) & hole_core, mask[core.slices], 0).astype(np.uint8)
@@ -141,7 +153,7 @@ def _fill_region(net, device, request: NetFillRequest, labels: np.ndarray, regio
     hole = (mask[crop.slices] > 0).astype(np.uint8)     # every hole is unknown, own or not
     out = fill_at_network_scale(net, device, rgb, hole, depth, guess)
     inner = Rect(core.x0 - crop.x0, core.y0 - crop.y0, core.x1 - crop.x0, core.y1 - crop.y0)
-    return out[inner.slices], own_core, core
+    return out[inner.slices], own_core
 
 
 def fill_at_network_scale(net, device, rgb: np.ndarray, hole: np.ndarray, depth: float | None = None,
