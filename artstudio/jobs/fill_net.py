@@ -100,21 +100,26 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     result = np.array(request.image, copy=True)
     total = sum(r.pixels for r in regions)
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
-    for index, region in enumerate(regions, start=1):
-        cancel.check()
-        crop, core, depth = crops[index - 1]
-        guess = None if shared is None else (lambda crop=crop: shared.crop(crop))
-        filled, own = _fill_region(net, device, request, labels, region, crop, core, depth, guess)
-        blend_into(result[core.slices][..., :3], filled, own)
+    # Freed heap goes back to the system once, at the end: trimmed after every crop, the
+    # next crop page-faulted its activations in again (the 24 MP scan: 18.1 s -> 13.1 s
+    # without, peak RSS 933 -> 977 MiB).
+    try:
+        for index, region in enumerate(regions, start=1):
+            cancel.check()
+            crop, core, depth = crops[index - 1]
+            guess = None if shared is None else (lambda crop=crop: shared.crop(crop))
+            filled, own = _fill_region(net, device, request, labels, region, crop, core, depth, guess)
+            blend_into(result[core.slices][..., :3], filled, own)
+            done += region.pixels
+            dirty, bounds = core.union(dirty), core.union(bounds)
+            yield Progress(done / total, f"Neural fill: region {index} of {len(regions)}")
+            if request.previews and index < len(regions) \
+                    and time.perf_counter() - last_preview >= restore.PREVIEW_INTERVAL_S:
+                last_preview = time.perf_counter()
+                yield Preview(result.copy(), dirty)
+                dirty = None
+    finally:
         release_memory()
-        done += region.pixels
-        dirty, bounds = core.union(dirty), core.union(bounds)
-        yield Progress(done / total, f"Neural fill: region {index} of {len(regions)}")
-        if request.previews and index < len(regions) \
-                and time.perf_counter() - last_preview >= restore.PREVIEW_INTERVAL_S:
-            last_preview = time.perf_counter()
-            yield Preview(result.copy(), dirty)
-            dirty = None
     return FillResult(result, "net", len(regions), time.perf_counter() - start, bounds)
 
 

@@ -5,7 +5,7 @@ into overlapping tiles (:mod:`artstudio.core.tiling`), each tile goes through
 a network or a classical filter, and the tiles are blended with a smooth
 window, so there are no seams and memory stays at one band of tiles. Also
 here: one tile through a network (:func:`infer_image`) and handing freed
-heap back to the system between crops (:func:`release_memory`) and
+heap back to the system (:func:`release_memory`) and
 keeping large tensors on the heap (:func:`reuse_large_blocks`).
 """
 
@@ -118,9 +118,10 @@ def reuse_large_blocks() -> None:
     (33-50 MB in fp32) is page-faulted in, zero-filled, on every layer: on
     a 2-core EPYC the inpainting network's 512 px pass (with its mirror pass)
     took 314 ms so and 239 ms with this (fp32; bf16 196 -> 152 ms). Raising
-    the threshold to 1 GB lets a freed activation's pages serve the next one;
-    between crops :func:`release_memory` still trims what is free, so peak
-    RSS stays put (docs/BENCHMARKS.md). Set once per process.
+    the threshold to 1 GB lets a freed activation's pages serve the next one,
+    across crops too; :func:`release_memory` at the end of a job trims what
+    is free (docs/BENCHMARKS.md: peak RSS 977 MiB for the 24 MP scan, against
+    the 1.5 GB target). Set once per process.
     """
     global _heap_set
     libc = _libc()
