@@ -127,3 +127,24 @@ def test_gated_convolution_inference_path_computes_what_training_computes(channe
     with torch.inference_mode():
         inferred = layer(x)
     assert torch.allclose(inferred, trained, atol=1e-6)
+
+
+def test_cancel_while_the_first_guesses_are_solved_stops_the_job(frame, guessing_net):
+    import threading
+
+    from artstudio.jobs.base import Cancelled, Progress
+
+    image, mask = frame
+    token = CancelToken()
+    messages = []
+    with pytest.raises(Cancelled):
+        for event in run_net_fill(NetFillRequest(image, mask, model=str(guessing_net[1]), previews=False), token):
+            if isinstance(event, Progress):
+                messages.append(event.message)
+                if "first guess" in event.message:
+                    token.cancel()
+    assert len(messages) == 2 and "first guess, 1 of" in messages[-1]   # loading the network, one solve
+    for thread in threading.enumerate():
+        if thread.name.startswith("first-guess"):
+            thread.join(timeout=10)
+            assert not thread.is_alive()

@@ -232,6 +232,24 @@ class FrameGuess:
         self._flat = np.flatnonzero(self._hole)
         self._values = np.full((self._flat.size, 3), np.nan, np.float32)
 
+    def solve_all(self, workers: int | None = None):
+        """Solve every hole now, ``workers`` solves at a time (default: one per core, at most 4);
+        yields ``(solved, total)`` after each. SuperLU releases the GIL: on 2 cores the 24 MP
+        scan's holes took 2.5-2.8 s so, 4.3-4.9 s one at a time. Closing the generator early
+        (a cancel) drops the solves not yet started; their crops then get None."""
+        import os
+        from concurrent.futures import ThreadPoolExecutor, as_completed
+
+        pending, self._pending = self._pending, []
+        pool = ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1), thread_name_prefix="first-guess")
+        try:
+            futures = [pool.submit(self._solve, region) for region in pending]
+            for solved, future in enumerate(as_completed(futures), start=1):
+                future.result()
+                yield solved, len(futures)
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
     def crop(self, rect: Rect) -> np.ndarray | None:
         """``float32 (h, w, 3)`` in [0, 1]: the pixels of ``rect`` with every hole
         holding its guess, or None when a hole there has none."""

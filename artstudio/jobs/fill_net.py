@@ -17,6 +17,7 @@ only inside the job, so the window can import the request type at start-up.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Generator
@@ -97,6 +98,11 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     labels, regions = plan_crops(request.mask, contract.overlap, contract.tile)
     crops = [_crop_of(request.mask, labels, region, contract.overlap) for region in regions]
     shared = FrameGuess(request.image, request.mask) if getattr(net, "guess", None) == "biharmonic" else None
+    if shared is not None:
+        with contextlib.closing(shared.solve_all()) as solving:
+            for solved, holes in solving:
+                cancel.check()
+                yield Progress(0.0, f"Neural fill: first guess, {solved} of {holes} holes")
     result = np.array(request.image, copy=True)
     total = sum(r.pixels for r in regions)
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
@@ -240,8 +246,6 @@ def _precision(device):
     autocast would emulate it slowly; GPUs, not measured) the network runs
     in fp32 as trained.
     """
-    import contextlib
-
     import torch
 
     if device.type == "cpu" and (CPU_BF16 if CPU_BF16 is not None else _native_bf16()):
