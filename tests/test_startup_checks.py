@@ -162,7 +162,10 @@ def test_a_really_missing_library_is_reported_instead_of_qts_abort(tmp_path):
                           capture_output=True, text=True, timeout=50)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [done.stderr.strip()]
-    assert "libxcb-cursor.so.0" in done.stderr and done.stderr.strip().endswith("apt-get install -y libxcb-cursor0")
+    # The hidden library is named and its package is in the install command (with any
+    # other xcb library this machine happens to lack).
+    assert "libxcb-cursor.so.0" in done.stderr
+    assert "libxcb-cursor0" in done.stderr.partition("apt-get install -y ")[2].split()
 
 
 def _artstudio_command() -> list[str]:
