@@ -99,7 +99,10 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     crops = [_crop_of(request.mask, labels, region, contract.overlap) for region in regions]
     shared = FrameGuess(request.image, request.mask) if getattr(net, "guess", None) == "biharmonic" else None
     if shared is not None:
-        with contextlib.closing(shared.solve_all()) as solving:
+        import torch
+
+        # As many solves at once as the network has threads: the window keeps a core for itself.
+        with contextlib.closing(shared.solve_all(torch.get_num_threads())) as solving:
             for solved, holes in solving:
                 cancel.check()
                 yield Progress(0.0, f"Neural fill: first guess, {solved} of {holes} holes")
