@@ -39,7 +39,15 @@ def peak_rss_mib() -> float:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", default="restore-inpaint", help="network name or weights path")
+    parser.add_argument("--cancel", action="store_true",
+                        help="also cancel the fill at 0.1-1.2 s and print each cancel's latency")
+    parser.add_argument("--threads", type=int,
+                        help="torch threads (the window uses one fewer than the cores; default: torch's)")
     args = parser.parse_args(argv)
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
     import cv2
     import numpy as np
     import skimage.data
@@ -69,7 +77,39 @@ def main(argv: list[str] | None = None) -> int:
                 [[args.model, f"{int((mask > 0).sum()):,}", str(result.regions), f"{seconds:.1f}",
                   f"{before:.0f}", f"{after:.0f}", f"{after - before:.0f}", f"{psnr:.3f}",
                   "yes" if untouched else "NO"]]))
+    if args.cancel:
+        cancel_latencies(image, mask, args.model)
     return 0 if untouched else 1
+
+
+def cancel_latencies(image, mask, model: str) -> None:
+    """Cancel the fill from another thread after a delay; latency = cancel to Cancelled raised."""
+    import threading
+
+    from artstudio.jobs.base import CancelToken, Cancelled, run_sync
+    from artstudio.jobs.fill_net import NetFillRequest, run_net_fill
+
+    rows = []
+    for delay in (0.1, 0.3, 0.5, 0.7, 0.9, 1.2, 3.0):
+        token, ended = CancelToken(), {}
+
+        def work():
+            try:
+                run_sync(run_net_fill(NetFillRequest(image, mask, model=model, previews=False), token))
+                ended["how"] = "finished first"
+            except Cancelled:
+                ended["how"], ended["at"] = "cancelled", time.perf_counter()
+
+        thread = threading.Thread(target=work)
+        thread.start()
+        time.sleep(delay)
+        asked = time.perf_counter()
+        token.cancel()
+        thread.join()
+        latency = f"{ended['at'] - asked:.3f}" if "at" in ended else "-"
+        rows.append([f"{delay:.1f}", ended["how"], latency])
+    print()
+    print(table(["cancel after s", "outcome", "latency s"], rows))
 
 
 if __name__ == "__main__":

@@ -68,7 +68,7 @@ def test_each_hole_pixel_is_solved_about_once_where_crops_solved_it_twice(frame,
     assert holes <= sum(solved) <= 1.25 * holes
 
     per_crop = []
-    monkeypatch.setattr(fill_net, "FrameGuess", lambda *a: None)
+    monkeypatch.setattr(fill_net, "FrameGuess", lambda *a, **k: None)
     monkeypatch.setattr(fill_net, "biharmonic_guess", lambda image, hole, *a: (
         per_crop.append(int(np.count_nonzero(hole))), real(image, hole, *a))[1])
     run_sync(run_net_fill(NetFillRequest(image, mask, model=str(guessing_net[1]), previews=False), CancelToken()))
@@ -81,7 +81,7 @@ def test_the_shared_guess_fills_like_per_crop_guesses(frame, monkeypatch, guessi
     monkeypatch.setattr(fill_net, "CPU_BF16", False)
     request = NetFillRequest(image, mask, model=str(guessing_net[1]), previews=False)
     shared = run_sync(run_net_fill(request, CancelToken())).image
-    monkeypatch.setattr(fill_net, "FrameGuess", lambda *a: None)
+    monkeypatch.setattr(fill_net, "FrameGuess", lambda *a, **k: None)
     alone = run_sync(run_net_fill(request, CancelToken())).image
     hole = mask > 0
     assert np.array_equal(shared[~hole], image[~hole])
@@ -148,3 +148,19 @@ def test_cancel_while_the_first_guesses_are_solved_stops_the_job(frame, guessing
         if thread.name.startswith("first-guess"):
             thread.join(timeout=10)
             assert not thread.is_alive()
+
+
+def test_planning_a_whole_scan_checks_for_a_cancel_between_its_steps(frame):
+    from artstudio.core.inpaint import find_regions
+    from artstudio.jobs.base import Cancelled
+
+    _, mask = frame
+    token = CancelToken()
+    checks = []
+    find_regions(mask, 48, check=lambda: checks.append(1))
+    assert len(checks) >= 3
+    token.cancel()
+    with pytest.raises(Cancelled):
+        find_regions(mask, 48, check=token.check)
+    with pytest.raises(Cancelled):
+        FrameGuess(frame[0], mask, check=token.check)

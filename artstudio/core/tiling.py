@@ -216,13 +216,13 @@ class TileBlender:
         return Rect(0, top, self.image.shape[1], top + count)
 
 
-def plan_crops(mask: np.ndarray, margin: int, tile: int = 512):
+def plan_crops(mask: np.ndarray, margin: int, tile: int = 512, check=None):
     """Crops around the masked regions, each with ``margin`` pixels of context.
 
     A thin wrapper over :func:`artstudio.core.inpaint.find_regions` (holes
     closer than ``2 * margin`` share a crop; long scratches are cut into
     ``tile``-sized pieces with context), so the neural and classical fills
-    cut a photo the same way.
+    cut a photo the same way. ``check`` is called between its steps (a cancel check).
 
     Returns
     -------
@@ -234,4 +234,4 @@ def plan_crops(mask: np.ndarray, margin: int, tile: int = 512):
     """
     from .inpaint import find_regions
 
-    return find_regions(mask, margin, tile=tile, reach=margin)
+    return find_regions(mask, margin, tile=tile, reach=margin, check=check)

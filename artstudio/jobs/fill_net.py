@@ -29,7 +29,7 @@ from ..core.inpaint import FrameGuess, Region, biharmonic_guess, blend_into
 from ..core.rect import Rect, bbox_of_nonzero
 from ..core.tiling import plan_crops
 from . import restore
-from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy
+from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy, usable_cpus
 from .nets import get_restore_net
 from .restore import FillResult, check_image
 from .tiled import release_memory, reuse_large_blocks
@@ -95,14 +95,19 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     # The contract's tile cuts long scratches, its overlap is the context kept around
     # every hole (holes nearer than twice that share a crop).
     contract = net.spec.contract
-    labels, regions = plan_crops(request.mask, contract.overlap, contract.tile)
-    crops = [_crop_of(request.mask, labels, region, contract.overlap) for region in regions]
-    shared = FrameGuess(request.image, request.mask) if getattr(net, "guess", None) == "biharmonic" else None
+    labels, regions = plan_crops(request.mask, contract.overlap, contract.tile, check=cancel.check)
+    crops = []
+    for region in regions:
+        cancel.check()
+        crops.append(_crop_of(request.mask, labels, region, contract.overlap))
+    shared = None
+    if getattr(net, "guess", None) == "biharmonic":
+        shared = FrameGuess(request.image, request.mask, check=cancel.check)
     if shared is not None:
-        import torch
-
-        # As many solves at once as the network has threads: the window keeps a core for itself.
-        with contextlib.closing(shared.solve_all(torch.get_num_threads())) as solving:
+        # One solve per core, even in the window (whose torch keeps a core free): SuperLU's
+        # threads share the cores with the GUI thread without the stalls of torch's
+        # spin-waiting ones, and the solves take 2.5 s instead of 4.5 s on a 24 MP scan.
+        with contextlib.closing(shared.solve_all(usable_cpus())) as solving:
             for solved, holes in solving:
                 cancel.check()
                 yield Progress(0.0, f"Neural fill: first guess, {solved} of {holes} holes")
