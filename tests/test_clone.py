@@ -210,6 +210,25 @@ def test_the_poisson_solve_is_exact_on_any_crop_size():
     assert fast_side(150) == 151 and fast_side(152) == 161 and fast_side(2) == 3
 
 
+def test_a_large_dab_solves_at_half_size_within_a_level_of_the_exact_blend():
+    from artstudio.core.poisson import COARSE_SIDE, fast_side, harmonic_fill, poisson_blend
+
+    rng = np.random.default_rng(5)
+    n = fast_side(COARSE_SIDE + 60)
+    y, x = np.mgrid[0:n, 0:n].astype(np.float32)
+    source = np.dstack([128 + 40 * np.sin(x / 13) + rng.normal(0, 12, (n, n))] * 3).astype(np.float32)
+    destination = np.dstack([150 + 30 * np.cos(y / 17) + rng.normal(0, 12, (n, n))] * 3).astype(np.float32)
+    exact = source + harmonic_fill(destination - source)
+    blended = poisson_blend(source, destination)
+    inside = np.hypot(y + 0.5 - n / 2, x + 0.5 - n / 2) < n / 2 - 10     # where a round dab covers
+    error = np.abs(blended - exact)[inside]
+    assert error.mean() < 0.2 and error.max() < 1.5
+    assert np.allclose(blended[0], destination[0], atol=1e-3)             # the ring is the destination
+    small = fast_side(COARSE_SIDE - 30)                                  # smaller dabs: the exact solve
+    assert np.array_equal(poisson_blend(source[:small, :small], destination[:small, :small]),
+                          source[:small, :small] + harmonic_fill(destination[:small, :small] - source[:small, :small]))
+
+
 def test_the_overlay_shows_the_brush_and_a_source_crosshair_that_follows_the_pointer():
     doc = Document(noise_image())
     tool = CloneTool(HARD)
