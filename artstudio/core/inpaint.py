@@ -217,7 +217,8 @@ class FrameGuess:
     is solved once, on demand, in a crop with only the context the solve
     needs, and every crop takes its holes' values from the one solution.
     Values differ from a per-crop solve only where a crop's edge cut a hole
-    (docs/BENCHMARKS.md).
+    (docs/BENCHMARKS.md). Memory follows the damage too: only solved values
+    are kept, with their positions.
 
     Parameters
     ----------
@@ -237,8 +238,8 @@ class FrameGuess:
         self._hole = mask > 0
         self._max_hole = max_hole
         self._labels, self._pending = find_regions(mask, _GUESS_MARGIN, tile=TILE, reach=5, check=check)
-        self._flat = np.flatnonzero(self._hole)
-        self._values = np.full((self._flat.size, 3), np.nan, np.float32)
+        # Per solved region: (its core, rows, columns, float32 (n, 3) values) of the holes it wrote.
+        self._solved: list[tuple[Rect, np.ndarray, np.ndarray, np.ndarray]] = []
 
     def solve_all(self, workers: int | None = None):
         """Solve every hole now, ``workers`` solves at a time (default: one per core, at most 4);
@@ -257,22 +258,23 @@ class FrameGuess:
                 yield solved, len(futures)
         finally:
             pool.shutdown(wait=False, cancel_futures=True)
+            self._labels = None     # nothing is left to solve: the crops need only the values
 
     def crop(self, rect: Rect) -> np.ndarray | None:
         """``float32 (h, w, 3)`` in [0, 1]: the pixels of ``rect`` with every hole
         holding its guess, or None when a hole there has none."""
         self._solve_within(rect)
-        hole = self._hole[rect.slices]
         pixels = self._image[rect.slices][..., :3].astype(np.float32) / np.float32(255.0)
-        values = self._values[self._index(hole, rect)]
-        if np.isnan(values).any():
-            return None
-        pixels[hole] = values
+        written = 0
+        for core, ys, xs, values in self._solved:
+            if core.intersect(rect).empty:
+                continue
+            inside = (ys >= rect.y0) & (ys < rect.y1) & (xs >= rect.x0) & (xs < rect.x1)
+            pixels[ys[inside] - rect.y0, xs[inside] - rect.x0] = values[inside]
+            written += int(np.count_nonzero(inside))
+        if written != np.count_nonzero(self._hole[rect.slices]):
+            return None             # a hole here had no solve (too large, or cancelled)
         return pixels
-
-    def _index(self, hole: np.ndarray, rect: Rect) -> np.ndarray:
-        ys, xs = np.nonzero(hole)
-        return np.searchsorted(self._flat, (ys + rect.y0) * self._hole.shape[1] + xs + rect.x0)
 
     def _solve_within(self, rect: Rect) -> None:
         waiting = []
@@ -305,4 +307,6 @@ class FrameGuess:
             return
         inner = (slice(core.y0 - crop.y0, core.y1 - crop.y0), slice(core.x0 - crop.x0, core.x1 - crop.x0))
         written = own[inner]
-        self._values[self._index(written, core)] = guess[inner][written]
+        ys, xs = np.nonzero(written)
+        self._solved.append((core, (ys + core.y0).astype(np.int32), (xs + core.x0).astype(np.int32),
+                             guess[inner][written]))
