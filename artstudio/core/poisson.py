@@ -129,6 +129,8 @@ def _coarse_harmonic(border: np.ndarray) -> np.ndarray:
     ring averaged in pairs along each side, the solution upsampled, the ring kept as given."""
     import cv2
 
+    if border.ndim == 2:
+        return _coarse_harmonic(border[..., None])[..., 0]
     h, w = border.shape[:2]
     sh, sw = (h + 1) // 2, (w + 1) // 2
 
