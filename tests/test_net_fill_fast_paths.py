@@ -164,3 +164,39 @@ def test_planning_a_whole_scan_checks_for_a_cancel_between_its_steps(frame):
         find_regions(mask, 48, check=token.check)
     with pytest.raises(Cancelled):
         FrameGuess(frame[0], mask, check=token.check)
+
+
+def test_the_networks_own_first_guess_stays_in_fp32_under_bf16(photo, scratch, monkeypatch, tmp_path):
+    """A crop with too many hole pixels for the biharmonic solve starts from push-pull,
+    computed by the network: bf16 must not reach it (it was up to 10 levels off)."""
+    import torch
+
+    import artstudio.models.inpaint_net as inpaint_net
+
+    net, _ = save_tiny(tmp_path, "inpaint", seed=3, guess="biharmonic")
+    with torch.no_grad():
+        torch.nn.init.zeros_(net.out.weight)                   # no correction: the output is the guess
+    monkeypatch.setattr(inpaint_net, "MAX_BIHARMONIC_HOLE", 50)
+    hole = (scratch > 0).astype(np.uint8)
+    monkeypatch.setattr(fill_net, "CPU_BF16", False)
+    fp32 = fill_net._infer_fill(net, "cpu", photo, hole)
+    monkeypatch.setattr(fill_net, "CPU_BF16", True)
+    assert np.array_equal(fill_net._infer_fill(net, "cpu", photo, hole), fp32)
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="glibc's allocator settings")
+def test_freed_memory_goes_back_to_the_system_after_a_fill_as_before_it():
+    from artstudio.jobs.tiled import large_blocks_on_heap
+
+    def resident_mib():
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * 4096 / 2 ** 20
+
+    with large_blocks_on_heap():
+        blocks = [np.ones((3000, 4000, 4), np.uint8) for _ in range(4)]     # 4 x 46 MiB
+        del blocks
+    base = resident_mib()
+    blocks = [np.ones((3000, 4000, 4), np.uint8) for _ in range(4)]
+    assert resident_mib() > base + 150
+    del blocks
+    assert resident_mib() < base + 30

@@ -32,7 +32,7 @@ from . import restore
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy, usable_cpus
 from .nets import get_restore_net
 from .restore import FillResult, check_image
-from .tiled import release_memory, reuse_large_blocks
+from .tiled import large_blocks_on_heap
 
 FILL_MAX_WORK = 768 * 768 # a crop is downscaled to at most this many pixels for the network
 SHAPE_BUCKET = 32         # crops are padded to multiples of this (allocator reuse, see _infer_fill)
@@ -114,10 +114,10 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     result = np.array(request.image, copy=True)
     total = sum(r.pixels for r in regions)
     done, last_preview, dirty, bounds = 0, time.perf_counter(), None, None
-    # Freed heap goes back to the system once, at the end: trimmed after every crop, the
-    # next crop page-faulted its activations in again (the 24 MP scan: 18.1 s -> 13.1 s
-    # without, peak RSS 933 -> 977 MiB).
-    try:
+    # Large tensors stay on the heap for the whole job and the heap is trimmed once, at the
+    # end: trimmed after every crop, the next crop page-fault its activations in again (the
+    # 24 MP scan: 18.1 s -> 13.1 s without, peak RSS 933 -> 977 MiB).
+    with large_blocks_on_heap():
         for index, region in enumerate(regions, start=1):
             cancel.check()
             crop, core, depth = crops[index - 1]
@@ -132,8 +132,6 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
                 last_preview = time.perf_counter()
                 yield Preview(result.copy(), dirty)
                 dirty = None
-    finally:
-        release_memory()
     return FillResult(result, "net", len(regions), time.perf_counter() - start, bounds)
 
 
@@ -209,7 +207,7 @@ def _infer_fill(net, device, rgb: np.ndarray, hole: np.ndarray, shared: np.ndarr
     crops then come in a few shapes whose buffers the allocator reuses,
     instead of a new shape per crop that fragments the heap (measured on a
     24 MP scan: peak RSS +1.0 GB without buckets, see the report). 32 px
-    rather than 64 since large blocks stay on the heap (``reuse_large_blocks``):
+    rather than 64 since large blocks stay on the heap (``large_blocks_on_heap``):
     the same peak RSS (851 against 859 MiB) and 11 % fewer padded pixels.
     """
     import torch
@@ -230,16 +228,17 @@ def _infer_fill(net, device, rgb: np.ndarray, hole: np.ndarray, shared: np.ndarr
     if not getattr(net, "_channels_last", False):
         net.to(memory_format=last)
         net._channels_last = True
-    if torch.device(device).type == "cpu":
-        reuse_large_blocks()
-    with torch.inference_mode(), _precision(torch.device(device)):
+    with torch.inference_mode():
         image = torch.from_numpy(pixels).to(device).permute(2, 0, 1)[None].contiguous(memory_format=last)
         mask = torch.from_numpy(hole).to(device)[None, None].float().contiguous(memory_format=last)
         if guess is None:
+            # In fp32, outside the autocast: push-pull's averaging convolutions in bf16 were
+            # several levels off (max 10 in a hole), where the network's correction is not.
             start = net.first_guess(image, mask)
         else:
             start = torch.from_numpy(guess).to(device).permute(2, 0, 1)[None].contiguous(memory_format=last)
-        out = net(image, mask, start)[0, :, :h, :w].clamp(0, 1).mul(255.0).round().byte()
+        with _precision(torch.device(device)):
+            out = net(image, mask, start)[0, :, :h, :w].clamp(0, 1).mul(255.0).round().byte()
     return out.permute(1, 2, 0).cpu().numpy()
 
 

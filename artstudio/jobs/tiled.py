@@ -5,14 +5,15 @@ into overlapping tiles (:mod:`artstudio.core.tiling`), each tile goes through
 a network or a classical filter, and the tiles are blended with a smooth
 window, so there are no seams and memory stays at one band of tiles. Also
 here: one tile through a network (:func:`infer_image`) and handing freed
-heap back to the system (:func:`release_memory`) and
-keeping large tensors on the heap (:func:`reuse_large_blocks`).
+heap back to the system (:func:`release_memory`) and keeping large
+tensors on the heap for a job (:func:`large_blocks_on_heap`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -110,29 +111,34 @@ def release_memory() -> None:
         libc.malloc_trim(0)
 
 
-def reuse_large_blocks() -> None:
-    """Serve large tensors from glibc's heap instead of a fresh ``mmap`` each (glibc only).
+@contextmanager
+def large_blocks_on_heap():
+    """For the block: large tensors served from glibc's heap, not a fresh ``mmap`` each (glibc only).
 
     glibc maps every block above its mmap threshold (at most 32 MB) anew and
     unmaps it on free, so each full-resolution activation of a 512 px crop
     (33-50 MB in fp32) is page-faulted in, zero-filled, on every layer: on
     a 2-core EPYC the inpainting network's 512 px pass (with its mirror pass)
-    took 314 ms so and 239 ms with this (fp32; bf16 196 -> 152 ms). Raising
-    the threshold to 1 GB lets a freed activation's pages serve the next one,
-    across crops too. The trim threshold goes up with it: set alone, the mmap
-    threshold pins glibc's trim threshold at 128 kB, so every large free shrank
-    the heap and the next allocation faulted it in again (the content-aware
-    fill of a 24 MP photo took 7.4 s instead of 6.5 s so; 6.3-6.6 s with
-    both). :func:`release_memory` at the end of the neural fill hands the
-    free heap back (docs/BENCHMARKS.md: peak RSS 1.1 GB for the 24 MP scan,
-    against the 1.5 GB target). Set once per process, on the first fill.
+    took 314 ms so and 239 ms with this (fp32; bf16 196 -> 152 ms). Inside the
+    block the mmap and trim thresholds are 1 GB, so a freed activation's pages
+    serve the next one, across crops too (setting the mmap threshold alone
+    pins the trim threshold at 128 kB: every large free shrank the heap and
+    the next allocation faulted it in again). On leaving, the free heap goes
+    back to the system (:func:`release_memory`) and the thresholds are set to
+    the values glibc's own adaptive rule ends at (mmap 32 MB, trim 64 MB), so
+    the rest of the session returns freed memory as before.
     """
-    global _heap_set
     libc = _libc()
-    if libc is not None and not _heap_set:
+    if libc is not None:
         libc.mallopt(_M_MMAP_THRESHOLD, 1 << 30)
         libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
-        _heap_set = True
+    try:
+        yield
+    finally:
+        if libc is not None:
+            libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+            libc.mallopt(_M_TRIM_THRESHOLD, 64 << 20)
+            libc.malloc_trim(0)
 
 
 def _libc():
@@ -155,4 +161,3 @@ def _libc():
 _M_TRIM_THRESHOLD = -1      # glibc's malloc.h
 _M_MMAP_THRESHOLD = -3
 _libc_handle = False
-_heap_set = False
