@@ -9,6 +9,7 @@ whole-frame solver call.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -238,21 +239,31 @@ class FrameGuess:
         self._hole = mask > 0
         self._max_hole = max_hole
         self._labels, self._pending = find_regions(mask, _GUESS_MARGIN, tile=TILE, reach=5, check=check)
-        # Per solved region: (its core, rows, columns, float32 (n, 3) values) of the holes it wrote.
+        # Per solved region: (its core, rows, columns, float32 (n, 3) values) of the holes it
+        # wrote, found through the _CELL px grid cells its core touches (a dusty scan has
+        # thousands: a crop must not look at every one).
         self._solved: list[tuple[Rect, np.ndarray, np.ndarray, np.ndarray]] = []
+        self._cells: dict[tuple[int, int], list[int]] = {}
+        self._lock = threading.Lock()
 
-    def solve_all(self, workers: int | None = None):
+    def solve_all(self, workers: int | None = None, wanted: list[Rect] | None = None):
         """Solve every hole now, ``workers`` solves at a time (default: one per core, at most 4);
         yields ``(solved, total)`` after each. SuperLU releases the GIL: on 2 cores the 24 MP
-        scan's holes took 2.5-2.8 s so, 4.3-4.9 s one at a time. Closing the generator early
-        (a cancel) drops the solves not yet started; their crops then get None."""
+        scan's holes took 2.5-2.8 s so, 4.3-4.9 s one at a time. With ``wanted``, only holes
+        inside those rectangles are solved (the crops that will ask; a crop the network sees
+        downscaled solves its own). Closing the generator early (a cancel) drops the solves
+        not yet started; their crops then get None."""
         import os
         from concurrent.futures import ThreadPoolExecutor, as_completed
 
-        pending, self._pending = self._pending, []
+        pending, self._pending, labels = self._pending, [], self._labels
+        if wanted is not None:
+            cells = {cell for rect in wanted for cell in _cells_of(rect, _WANTED_CELL)}
+            pending = [region for region in pending
+                       if any(cell in cells for cell in _cells_of(region.core, _WANTED_CELL))]
         pool = ThreadPoolExecutor(workers or min(4, os.cpu_count() or 1), thread_name_prefix="first-guess")
         try:
-            futures = [pool.submit(self._solve, region) for region in pending]
+            futures = [pool.submit(self._solve, region, labels) for region in pending]
             for solved, future in enumerate(as_completed(futures), start=1):
                 future.result()
                 yield solved, len(futures)
@@ -265,8 +276,9 @@ class FrameGuess:
         holding its guess, or None when a hole there has none."""
         self._solve_within(rect)
         pixels = self._image[rect.slices][..., :3].astype(np.float32) / np.float32(255.0)
+        near = {i for cell in _cells_of(rect) for i in self._cells.get(cell, ())}
         written = 0
-        for core, ys, xs, values in self._solved:
+        for core, ys, xs, values in (self._solved[i] for i in sorted(near)):
             if core.intersect(rect).empty:
                 continue
             inside = (ys >= rect.y0) & (ys < rect.y1) & (xs >= rect.x0) & (xs < rect.x1)
@@ -282,13 +294,13 @@ class FrameGuess:
             if region.core.intersect(rect).empty:
                 waiting.append(region)
             else:
-                self._solve(region)
+                self._solve(region, self._labels)
         self._pending = waiting
 
-    def _solve(self, region: Region) -> None:
+    def _solve(self, region: Region, labels: np.ndarray) -> None:
         crop, core = region.rect, region.core
         # Only this component is unknown: the others are beyond the stencil's reach.
-        own = self._hole[crop.slices] & (self._labels[crop.slices] == region.label)
+        own = self._hole[crop.slices] & (labels[crop.slices] == region.label)
         # Nor does anything farther than the stencil's 2 px from an unknown pixel enter the
         # system: solving on that box (inside the crop, so cut holes are cut alike) is the
         # same solve on fewer pixels.
@@ -308,5 +320,19 @@ class FrameGuess:
         inner = (slice(core.y0 - crop.y0, core.y1 - crop.y0), slice(core.x0 - crop.x0, core.x1 - crop.x0))
         written = own[inner]
         ys, xs = np.nonzero(written)
-        self._solved.append((core, (ys + core.y0).astype(np.int32), (xs + core.x0).astype(np.int32),
-                             guess[inner][written]))
+        entry = (core, (ys + core.y0).astype(np.int32), (xs + core.x0).astype(np.int32), guess[inner][written])
+        with self._lock:
+            self._solved.append(entry)
+            for cell in _cells_of(core):
+                self._cells.setdefault(cell, []).append(len(self._solved) - 1)
+
+
+_CELL = 256            # the solved values' index
+_WANTED_CELL = 64      # which holes a crop will ask for (a cell's worth more is solved at most)
+
+
+def _cells_of(rect: Rect, size: int = _CELL):
+    """The ``size`` px grid cells ``rect`` touches, as ``(row, column)``."""
+    for cy in range(rect.y0 // size, (rect.y1 - 1) // size + 1):
+        for cx in range(rect.x0 // size, (rect.x1 - 1) // size + 1):
+            yield cy, cx
