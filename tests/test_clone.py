@@ -229,6 +229,27 @@ def test_a_large_dab_solves_at_half_size_within_a_level_of_the_exact_blend():
                           source[:small, :small] + harmonic_fill(destination[:small, :small] - source[:small, :small]))
 
 
+def test_a_hard_heal_cut_by_the_sources_edge_matches_the_exact_solve_at_its_seam(monkeypatch):
+    """Where a large dab reaches its box's edge (here the source's edge cuts the box), the
+    half-size solve was up to 10 levels off, right at the seam: such dabs solve exactly."""
+    from artstudio.core import poisson
+
+    rng = np.random.default_rng(1)
+    y, x = np.mgrid[0:700, 0:700].astype(np.float32)
+    image = np.clip(np.dstack([128 + 50 * np.sin(x / 11) + 30 * np.cos(y / 7) + rng.normal(0, 15, (700, 700))] * 3)
+                    + np.dstack([x / 7, y / 9, (x + y) / 20]), 0, 255).astype(np.uint8)
+
+    def heal(coarse_side):
+        monkeypatch.setattr(poisson, "COARSE_SIDE", coarse_side)
+        doc = Document(image.copy())
+        tool = HealTool(Brush(size=300, hardness=1.0, pressure_size=False))
+        ctrl_click(tool, doc, 150.5, 150.5)
+        stroke(tool, doc, [(450.5, 400.5), (470.5, 420.5)])
+        return doc.image.astype(int)
+
+    assert np.abs(heal(224) - heal(10 ** 6)).max() <= 1
+
+
 def test_the_overlay_shows_the_brush_and_a_source_crosshair_that_follows_the_pointer():
     doc = Document(noise_image())
     tool = CloneTool(HARD)

@@ -31,7 +31,7 @@ import numpy as np
 from .brush import PointerEvent, segment_bounds, segment_coverage
 from .events import EventGroup
 from .history import TILE, Patch
-from .poisson import fast_side, poisson_blend
+from .poisson import COARSE_SIDE, fast_side, poisson_blend
 from .rect import Rect
 from .tools import Overlay, Tool, ToolError
 
@@ -104,6 +104,9 @@ class _Stroke:
     originals: _Originals
     coverage: _Coverage = field(default_factory=_Coverage)
     last: PointerEvent | None = None
+
+
+_EDGE = 6     # px: how far from its box's edge a dab must stay for the half-size Poisson solve
 
 
 def _shifted(rect: Rect, dx: int, dy: int) -> Rect:
@@ -294,14 +297,21 @@ class HealTool(CloneTool):
         w, h = document.size
         dx, dy = offset
         allowed = Rect(0, 0, w, h).intersect(Rect(-dx, -dy, w - dx, h - dy))
-        x0, x1 = _grown(rect.x0, rect.x1, fast_side(rect.width), allowed.x0, allowed.x1)
-        y0, y1 = _grown(rect.y0, rect.y1, fast_side(rect.height), allowed.y0, allowed.y1)
+        # A box for the half-size solve keeps the dab _EDGE px from its edge where it can.
+        m = _EDGE if min(rect.width, rect.height) > COARSE_SIDE - 2 * _EDGE else 0
+        x0, x1 = _grown(rect.x0, rect.x1, fast_side(rect.width + 2 * m), allowed.x0, allowed.x1)
+        y0, y1 = _grown(rect.y0, rect.y1, fast_side(rect.height + 2 * m), allowed.y0, allowed.y1)
         return Rect(x0, y0, x1, y1)
 
     def _blend(self, stroke: _Stroke, rect: Rect, source: np.ndarray, target: np.ndarray,
                before: np.ndarray, after: np.ndarray) -> np.ndarray:
         current = target.astype(np.float32)
-        healed = poisson_blend(source, current)
+        # The half-size solve (large boxes) is smooth up to a few pixels from the box's edge;
+        # where the dab reaches that close (the box cut by the image's or the source's edge, a
+        # hard brush) it was up to 10 levels off there, at the seam: solve exactly then.
+        k, grows = _EDGE, after > before                 # only where this dab adds coverage is mixed in
+        near_edge = grows[:k].any() or grows[-k:].any() or grows[:, :k].any() or grows[:, -k:].any()
+        healed = poisson_blend(source, current, coarse=not near_edge)
         # Mix in only the coverage this dab adds, so dabs overlapping at a
         # segment's end combine by their maximum coverage, as the clone's do.
         step = np.where(before < 1.0, (after - before) / np.maximum(1.0 - before, 1e-6), 0.0)
