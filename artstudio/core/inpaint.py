@@ -217,9 +217,13 @@ class FrameGuess:
     the holes (long scratches in tiles, as :func:`find_regions` cuts them)
     is solved once, on demand, in a crop with only the context the solve
     needs, and every crop takes its holes' values from the one solution.
-    Values differ from a per-crop solve only where a crop's edge cut a hole
-    (docs/BENCHMARKS.md). Memory follows the damage too: only solved values
-    are kept, with their positions.
+    Values differ from a per-crop solve where a crop's edge cut a hole, and
+    where scikit-image's clip of the solution to the value range of the
+    pixels it was given bites (a smaller solve box can have a narrower range:
+    a speck in a corner of noise came out up to 18 levels lower); on the
+    held-out photos the neural fill's hole PSNR moved by -0.009 to +0.077 dB
+    on average (docs/BENCHMARKS.md). Memory follows the damage too: only
+    solved values are kept, with their positions.
 
     Parameters
     ----------
