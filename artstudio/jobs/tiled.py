@@ -138,7 +138,7 @@ def large_blocks_on_heap():
         if libc is not None:
             libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
             libc.mallopt(_M_TRIM_THRESHOLD, 64 << 20)
-            libc.malloc_trim(0)
+            release_memory()
 
 
 def _libc():
