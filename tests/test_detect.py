@@ -255,12 +255,75 @@ def test_train_detect_card_command_reruns_its_recipe(tmp_path):
     for i in range(2):
         save_image(data / f"p{i}.png", smooth_photo(96, seed=i))
     assert main(["train", "detect", "--data", str(data), "--out", "d1", "--init", "scratch", "--steps", "2",
-                 "--size", "64", "--batch", "2", "--width", "8", "-q"]) == 0
+                 "--size", "64", "--batch", "2", "--width", "8", "--hard-crops", "0.5",
+                 "--hard-negatives", "1.0", "-q"]) == 0
     from artstudio.core.paths import AppPaths
     models = AppPaths.from_environment().models
     card = json.loads((models / "d1.json").read_text())
     args = build_parser().parse_args(shlex.split(card["command"])[1:])
     request, _ = build_request(args, models)
     assert recipe(request) == card["recipe"] and card["step"] == 2
+    assert (card["recipe"]["hard_crops"], card["recipe"]["hard_negatives"]) == (0.5, 1.0)
     from artstudio.models.registry import resolve
     assert resolve("d1", kind="detect").task == "detect"
+
+
+def test_recipes_without_hard_examples_are_those_of_older_cards(tmp_path):
+    """Cards written before the hard-example options have no such keys: a request that does not
+    use them makes the same recipe (and command) as then."""
+    from artstudio.jobs.train_card import command_for
+    from artstudio.jobs.train_detect import TrainDetectRequest, recipe
+
+    found = recipe(TrainDetectRequest(data=tmp_path, out=tmp_path, name="detect", init="scratch"))
+    assert found == {"task": "detect", "name": "detect", "size": 160, "batch": 12, "seed": 0, "lr": 0.002,
+                     "init": "scratch", "config": {"width": 24}}
+    assert "--hard" not in command_for(found, tmp_path, 10)
+
+
+def test_hard_crops_are_the_detailed_parts_of_a_photo():
+    """Half sky, half grass: with hard crops most crops come from the grass, without them about half."""
+    from artstudio.jobs.train_detect import _crop, _detail
+
+    rng = np.random.default_rng(0)
+    photo = np.full((400, 800, 3), 128, np.uint8)
+    photo[:, 400:] = rng.integers(0, 256, (400, 400, 3), dtype=np.uint8)
+    def detailed_share(hard):
+        draws = np.random.default_rng(1)
+        return np.mean([_detail(_crop([photo], 96, draws, hard)) > 0.05 for _ in range(200)])
+    plain, hard = detailed_share(0.0), detailed_share(1.0)
+    assert 0.35 < plain < 0.75 and hard > 0.9
+
+
+def test_the_hard_negative_term_weighs_confident_false_alarms():
+    """A network that fires on a few clean pixels pays for them far more with the term on."""
+    import torch
+
+    from artstudio.jobs.train_detect import _loss
+
+    class Fixed(torch.nn.Module):
+        def __init__(self, logits):
+            super().__init__()
+            self.value = logits
+
+        def logits(self, image):
+            return self.value
+
+    label = torch.zeros(1, 64, 64, dtype=torch.uint8)
+    label[0, 10, 10:30] = 1
+    logits = torch.full((1, 1, 64, 64), -6.0)
+    logits[0, 0, 10, 10:30] = 6.0
+    clean_loss = _loss(Fixed(logits), None, label)[0]
+    alarms = logits.clone()
+    alarms[0, 0, 40, 40:50] = 6.0                              # ten confident false alarms
+    plain = _loss(Fixed(alarms), None, label)[0] - clean_loss
+    weighted = _loss(Fixed(alarms), None, label, hard_negatives=1.0)[0] - _loss(Fixed(logits), None, label, 1.0)[0]
+    assert weighted > 5 * plain > 0
+
+
+def test_out_of_range_hard_example_options_are_one_line_errors(tmp_path):
+    from artstudio.jobs.train_detect import TrainDetectRequest, run_train_detect
+
+    for bad in (dict(hard_crops=1.5), dict(hard_negatives=-1.0)):
+        with pytest.raises(JobError, match="hard"):
+            run_sync(run_train_detect(TrainDetectRequest(data=tmp_path, out=tmp_path, name="x", **bad),
+                                      CancelToken()))

@@ -68,6 +68,11 @@ def add_train(sub) -> None:
     train.add_argument("--damage", type=lambda text: tuple(k for k in text.split(",") if k), default=(),
                        metavar="KINDS", help="inpaint: damage to train on, comma-separated, from scratches, "
                                              "dust, strokes, box, mixed (default: all)")
+    train.add_argument("--hard-crops", type=float, metavar="F",
+                       help="detect: the fraction of crops taken as the most detailed of 4 random ones "
+                            "(default 0)")
+    train.add_argument("--hard-negatives", type=float, metavar="W",
+                       help="detect: weight of a loss on the 0.5%% of clean pixels scored worst (default 0)")
     train.add_argument("--checkpoint-every", type=int, default=D.CHECKPOINT_EVERY, metavar="N",
                        help=f"write a checkpoint every N steps (default: {D.CHECKPOINT_EVERY})")
     train.add_argument("--compile", action="store_true",

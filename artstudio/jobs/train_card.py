@@ -32,7 +32,7 @@ GEN_OPTIONS = (("preset", "--preset"), ("size", "--size"), ("steps", "--steps"),
 RESTORE_HEAD = (("init", "--init"), ("seed", "--seed"), ("width", "--width"), ("depth", "--depth"),
                 ("scale", "--scale"))
 RESTORE_TAIL = (("steps", "--steps"), ("size", "--size"), ("batch", "--batch"), ("lr", "--lr"),
-                ("damage", "--damage"))
+                ("damage", "--damage"), ("hard_crops", "--hard-crops"), ("hard_negatives", "--hard-negatives"))
 
 
 def command_for(recipe: dict, data: Path | str, steps: int) -> str:

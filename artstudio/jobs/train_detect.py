@@ -14,11 +14,18 @@ Recipe
   colour jitter), each damaged on the fly by
   :func:`artstudio.core.detect_synth.damage_crop` (white and dark dust,
   lint, hairs, fibres, scratches, creases; then scan blur, film grain and
-  JPEG; a fifth of the crops left clean). The draws of step ``k`` depend only
-  on ``(seed, k)``: a resumed run continues as an uninterrupted one would.
+  JPEG; a fifth of the crops left clean). With ``hard_crops`` F, that
+  fraction of the crops is the most detailed of :data:`HARD_CANDIDATES`
+  random ones (mean absolute Laplacian of luma): grass, bark, glints and
+  rims, where the finder's false alarms come from. The draws of step ``k``
+  depend only on ``(seed, k)``: a resumed run continues as an uninterrupted
+  one would.
 - Loss: binary cross-entropy on the logits plus 0.3 x (1 - soft F1), both
-  over the labelled pixels (the soft rims of marks are skipped). Adam,
-  warm-up then cosine (the restoration trainers' schedule).
+  over the labelled pixels (the soft rims of marks are skipped); with
+  ``hard_negatives`` W, plus W x the mean cross-entropy of the
+  :data:`HARD_NEGATIVE_SHARE` of clean pixels the network gets most wrong
+  (online hard-example mining). Adam, warm-up then cosine (the restoration
+  trainers' schedule).
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ FINETUNE_LR_FACTOR = 0.25
 DICE_WEIGHT = 0.3
 POS_WEIGHT = 2.0
 STATS_EVERY = 10
+HARD_CANDIDATES = 4         # random crops a "hard" crop is the most detailed of
+HARD_NEGATIVE_SHARE = 0.005  # of the batch's clean pixels, the worst scored, for hard_negatives
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,8 @@ class TrainDetectRequest:
     config: dict = field(default_factory=dict)
     cache: Path | None = None
     control: TrainControl | None = None
+    hard_crops: float = 0.0
+    hard_negatives: float = 0.0
 
 
 def request_from_args(args, models: Path, resume: Path | None, cache: Path | None) -> TrainDetectRequest:
@@ -73,14 +84,19 @@ def request_from_args(args, models: Path, resume: Path | None, cache: Path | Non
     return TrainDetectRequest(data=args.data, out=models, name=args.out, steps=args.steps,
                               size=args.size or DEFAULTS["size"], batch=args.batch or DEFAULTS["batch"],
                               seed=args.seed, lr=args.lr, init=args.init, resume=resume, config=config,
-                              checkpoint_every=args.checkpoint_every, cache=cache)
+                              checkpoint_every=args.checkpoint_every, cache=cache,
+                              hard_crops=args.hard_crops or 0.0, hard_negatives=args.hard_negatives or 0.0)
 
 
 def recipe(request: TrainDetectRequest) -> dict:
     """Everything but the data and the step count that decides the weights (JSON-able)."""
-    return {"task": TASK, "name": request.name, "size": request.size, "batch": request.batch,
-            "seed": request.seed, "lr": _base_lr(request), "init": request.init,
-            "config": {**DEFAULTS["config"], **request.config}}
+    found = {"task": TASK, "name": request.name, "size": request.size, "batch": request.batch,
+             "seed": request.seed, "lr": _base_lr(request), "init": request.init,
+             "config": {**DEFAULTS["config"], **request.config}}
+    # Written only when used, so the recipes of cards from before they existed stay what they were.
+    found.update({key: float(value) for key, value in (("hard_crops", request.hard_crops),
+                                                        ("hard_negatives", request.hard_negatives)) if value})
+    return found
 
 
 def run_train_detect(request: TrainDetectRequest, cancel: CancelToken) -> Generator[Event, None, TrainResult]:
@@ -128,7 +144,7 @@ class _DetectRun(NetRun):
             group["lr"] = _lr_at(step, self.request.steps, self.lr)
         with torch.inference_mode(False), torch.enable_grad():
             damaged, label = _batch(self.images, self.request, step, self.device)
-            loss, f1, logits = _loss(self.net, damaged, label)
+            loss, f1, logits = _loss(self.net, damaged, label, self.request.hard_negatives)
             self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
             self.optimizer.step()
@@ -144,15 +160,30 @@ def _batch(images: list[np.ndarray], request: TrainDetectRequest, step: int, dev
 
     rng = np.random.default_rng([request.seed, step, 7])
     side = _side(request)
-    pairs = [damage_crop(random_crop(images[int(rng.integers(len(images)))], side, rng), rng)
-             for _ in range(request.batch)]
+    pairs = [damage_crop(_crop(images, side, rng, request.hard_crops), rng) for _ in range(request.batch)]
     damaged = np.stack([p[0] for p in pairs]).transpose(0, 3, 1, 2)
     label = np.stack([p[1] for p in pairs])
     return torch.from_numpy(np.ascontiguousarray(damaged)).to(device), torch.from_numpy(label).to(device)
 
 
-def _loss(net, damaged, label):
-    """(loss, soft F1 of the batch, logits (B, S, S)): BCE plus ``DICE_WEIGHT`` x (1 - soft F1), labelled pixels only."""
+def _crop(images: list[np.ndarray], side: int, rng: np.random.Generator, hard: float) -> np.ndarray:
+    """One augmented crop; with probability ``hard`` the most detailed of :data:`HARD_CANDIDATES`."""
+    count = HARD_CANDIDATES if hard and rng.random() < hard else 1
+    crops = [random_crop(images[int(rng.integers(len(images)))], side, rng) for _ in range(count)]
+    return max(crops, key=_detail) if count > 1 else crops[0]
+
+
+def _detail(crop: np.ndarray) -> float:
+    """Mean absolute Laplacian of the crop's luma: how much fine detail it holds."""
+    import cv2
+
+    luma = crop @ np.array([0.299, 0.587, 0.114], np.float32)
+    return float(np.abs(cv2.Laplacian(luma, cv2.CV_32F)).mean())
+
+
+def _loss(net, damaged, label, hard_negatives: float = 0.0):
+    """(loss, soft F1 of the batch, logits (B, S, S)): BCE plus ``DICE_WEIGHT`` x (1 - soft F1),
+    labelled pixels only, plus ``hard_negatives`` x the mean BCE of the worst-scored clean pixels."""
     import torch
     import torch.nn.functional as F
 
@@ -161,10 +192,16 @@ def _loss(net, damaged, label):
     target = (label == 1).float()
     bce = F.binary_cross_entropy_with_logits(logits, target, reduction="none",
                                              pos_weight=torch.tensor(POS_WEIGHT, device=logits.device))
-    bce = (bce * valid).sum() / valid.sum().clamp_min(1.0)
+    mean_bce = (bce * valid).sum() / valid.sum().clamp_min(1.0)
     p = torch.sigmoid(logits) * valid
     f1 = 2 * (p * target).sum() / (p.sum() + target.sum()).clamp_min(1.0)
-    return bce + DICE_WEIGHT * (1 - f1), f1, logits
+    loss = mean_bce + DICE_WEIGHT * (1 - f1)
+    if hard_negatives:
+        clean = bce[(valid * (1 - target)) > 0]
+        if clean.numel():
+            worst = torch.topk(clean, max(1, int(clean.numel() * HARD_NEGATIVE_SHARE))).values
+            loss = loss + hard_negatives * worst.mean()
+    return loss, f1, logits
 
 
 def _load_shipped(net) -> str:
@@ -196,5 +233,7 @@ def _check_request(request: TrainDetectRequest) -> None:
     if request.steps < 1 or request.batch < 1 or not 16 <= request.size <= 2048:
         raise JobError("Steps and batch must be at least 1 and the crop size from 16 to 2048 px.")
     check_name(request.name)
+    if not 0.0 <= request.hard_crops <= 1.0 or request.hard_negatives < 0:
+        raise JobError("--hard-crops is a fraction from 0 to 1 and --hard-negatives a weight of at least 0.")
     if request.init not in INITS:
         raise JobError(f"Unknown start '{request.init}'; choose one of: {', '.join(INITS)}.")
