@@ -90,15 +90,28 @@ def segment_coverage(a: PointerEvent, b: PointerEvent, brush: Brush, rect: Rect)
     xs = np.arange(rect.x0, rect.x1, dtype=np.float32)[None, :] + 0.5
     dx, dy = b.x - a.x, b.y - a.y
     length2 = dx * dx + dy * dy
-    if length2 > 1e-12:
-        t = np.clip(((xs - a.x) * dx + (ys - a.y) * dy) / length2, 0.0, 1.0)
+    if length2 > 1e-12:                             # in place: a 300 px dab is ~100 000 pixels
+        t = (xs - a.x) * dx + (ys - a.y) * dy
+        t /= length2
+        np.clip(t, 0.0, 1.0, out=t)
+        ex, ey = t * dx, t * dy
+        ex += a.x
+        ey += a.y
+        np.subtract(xs, ex, out=ex)
+        np.subtract(ys, ey, out=ey)
+        dist = np.hypot(ex, ey, out=ex)
     else:
         t = np.zeros((1, 1), np.float32)
+        dist = np.hypot(xs - a.x, ys - a.y)
     ra, rb = brush.radius(a.pressure), brush.radius(b.pressure)
-    radius = ra + (rb - ra) * t
-    dist = np.hypot(xs - (a.x + t * dx), ys - (a.y + t * dy))
     # Linear falloff from the hard core (radius * hardness) to the rim; at
     # least half a pixel wide so hard brushes are still antialiased.
+    if ra == rb:                                    # a mouse, or even pressure: scalars, fewer passes
+        falloff = max(np.float32(ra) * np.float32(1.0 - brush.hardness), np.float32(0.5))
+        out = np.subtract(np.float32(ra), dist, out=dist)
+        out /= falloff
+        return np.clip(out, 0.0, 1.0, out=out)
+    radius = ra + (rb - ra) * t
     falloff = np.maximum(radius * (1.0 - brush.hardness), 0.5)
     return np.clip((radius - dist) / falloff, 0.0, 1.0)
 
