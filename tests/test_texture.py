@@ -275,3 +275,35 @@ def test_the_network_guides_the_fill_and_a_missing_one_falls_back_to_telea(bark,
     assert not np.array_equal(guided.image, classical.image)
     for result in (guided, classical):
         assert np.array_equal(result.image[box == 0], bark[box == 0])
+
+
+def _ring(hole: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return (cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~hole
+
+
+@pytest.mark.parametrize("detail, expected", [(0.6, (1 / 1.3 - 0.02, 1 / 1.3 + 0.02)), (3.0, (1.28, 1.32)),
+                                              (0.1, None)], ids=["averaged-away", "too-strong", "capped-gain"])
+def test_fine_detail_is_brought_near_the_surroundings_either_way(bark, box, detail, expected):
+    """A fill whose votes averaged its grain away gets it back (amplitude at most doubled);
+    one with copied edges stronger than its surroundings is toned down."""
+    import cv2
+
+    hole = box > 0
+    inner = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    values = bark.astype(np.float32)
+    low = cv2.GaussianBlur(values, (0, 0), 1.5)
+    out = bark.copy()
+    out[hole] = np.clip(np.rint(low + (values - low) * detail), 0, 255).astype(np.uint8)[hole]
+    before = out.copy()
+    texture._match_texture_energy(out, hole, ~hole, 1.3, gain=2.0)
+    ratio = _laplacian_energy(out, inner) / _laplacian_energy(out, _ring(hole))
+    if expected is None:                    # too far gone to reach: the detail is doubled, no more
+        bv = before.astype(np.float32)
+        bl = cv2.GaussianBlur(bv, (0, 0), 1.5)
+        doubled = np.clip(np.rint(bl + (bv - bl) * 2.0), 0, 255).astype(np.uint8)
+        assert np.abs(out[hole].astype(int) - doubled[hole]).max() <= 1 and ratio < 1 / 1.3
+    else:
+        assert expected[0] <= ratio <= expected[1]
+    assert np.array_equal(out[~hole], before[~hole])

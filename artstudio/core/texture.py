@@ -10,9 +10,8 @@ from leaving seams:
   gradients) takes part in every patch match, so a patch is chosen for texture that also agrees with what the
   surroundings say the hole's colours should be;
 - the votes that make each pixel weight the overlapping patches by how well
-  they match, so colours blend across patch seams; optionally (``sigma``)
-  the result's low frequencies can be replaced by the prior's (measured
-  worse, so off by default: see :class:`TextureSettings`).
+  they match, so colours blend across patch seams, and the fill's fine
+  detail is then brought near the surroundings' strength.
 
 Patches are compared as a few principal components of their Lab pixels
 (computed from the sampling area), which is what makes a vectorised numpy
@@ -54,8 +53,6 @@ class TextureSettings:
         Patch side in pixels (odd).
     features : int
         Principal components a patch is compared by.
-    sigma : float
-        Below this scale (Gaussian sigma, px) the result's colours come from the prior.
     prior_weight : float
         How strongly a patch's mean colour must agree with the prior's.
     sharp : bool
@@ -65,26 +62,30 @@ class TextureSettings:
         The last vote weights patches by ``exp(-cost / 2 s2)``, ``s2`` this
         percentile of the costs: low means nearly only the best ones count.
     texture_match : float
-        The fill's fine-detail energy may be at most this many times the
-        ring's around the hole (0: no limit); see :func:`_match_texture_energy`.
+        The fill's fine-detail energy is brought within this factor of the
+        ring's around the hole, either way (0: left as synthesised); see
+        :func:`_match_texture_energy`.
+    texture_gain : float
+        The most the fine detail's amplitude may be raised to get there.
 
     Tuned on 15 textured photos with a 96 px hole (/tmp/tx/probe.py, the
     "tuning" set of docs/BENCHMARKS.md) and checked on 10 others never used
     for tuning. A prior weight of 0.3 scored a little better on the tuning
     boxes but let the coffee photo's spoon handle fill with wood grain in
     place of the saucer's red; 1.0 was better on the spoon and worse on
-    both sets (more texture where the truth is smooth). ``sigma`` > 0 (the
-    prior's lows imposed) cost 0.4-0.8 dB of low-passed PSNR on both sets
-    and smeared the cup's white rim down the spoon's handle: off.
+    both sets (more texture where the truth is smooth). Imposing the prior's
+    low frequencies (below a Gaussian of 8 px) cost 0.4-0.8 dB of low-passed
+    PSNR on both sets and smeared the cup's white rim down the spoon's
+    handle: removed.
     """
 
     patch: int = 7
     features: int = 24
-    sigma: float = 0.0
     prior_weight: float = 0.6
     sharp: bool = False
     vote_percentile: float = 2.0
     texture_match: float = 1.3
+    texture_gain: float = 2.0
 
 
 def sampling_band(hole: np.ndarray) -> int:
@@ -304,18 +305,19 @@ def synthesize(pixels: np.ndarray, hole: np.ndarray, source: np.ndarray, prior: 
             done[0] = (depth + (iteration + 1) / iterations) / len(levels)
             tick()
     finest = levels[0]
-    _keep_prior_lows(finest, settings.sigma)
     out = pixels.copy()
     out[hole] = _to_rgb(finest.lab)[hole]
     if settings.texture_match > 0:
-        _match_texture_energy(out, hole, source, settings.texture_match)
+        _match_texture_energy(out, hole, source, settings.texture_match, settings.texture_gain)
     return out
 
 
-def _match_texture_energy(out: np.ndarray, hole: np.ndarray, source: np.ndarray, limit: float) -> None:
-    """Tone down the fill's fine detail (above a Gaussian of 1.5 px) when its Laplacian energy
-    exceeds ``limit`` times that of the photo's ring just around the hole: a smooth subject
-    (a cup's side, a glow) then stays smooth instead of taking copied rims and edges."""
+def _match_texture_energy(out: np.ndarray, hole: np.ndarray, source: np.ndarray, limit: float,
+                          gain: float = 2.0) -> None:
+    """Bring the fill's fine detail (above a Gaussian of 1.5 px) within ``limit`` times the
+    Laplacian energy of the photo's ring round the hole, either way (the detail's scale
+    solved exactly). Too much: a smooth subject (a cup's side) keeps no copied rims. Too
+    little: the votes that blend patches averaged it away; it is raised by at most ``gain``."""
     import cv2
 
     ys, xs = np.nonzero(hole)
@@ -326,16 +328,29 @@ def _match_texture_energy(out: np.ndarray, hole: np.ndarray, source: np.ndarray,
     ring = (cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~hole & source
     if not inner.any() or not ring.any():
         return
-    grey = cv2.cvtColor(view, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    energy = cv2.Laplacian(grey, cv2.CV_32F) ** 2
-    inside, around = float(energy[inner].mean()), float(energy[ring].mean())
-    if inside <= limit * around:
-        return
-    scale = np.float32(np.sqrt(limit * around / inside))
+    def laplacian(rgb):
+        return cv2.Laplacian(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.CV_32F)
+
     values = view.astype(np.float32)
     low = cv2.GaussianBlur(values, (0, 0), 1.5)
-    toned = low + (values - low) * scale
-    view[hole] = np.clip(np.rint(toned[hole]), 0, 255).astype(np.uint8)
+    detail = values - low
+    base, fine = laplacian(low)[inner], laplacian(detail)[inner]      # the result's is base + s * fine
+    inside = float(np.mean((base + fine) ** 2))
+    around = float(np.mean(laplacian(values)[ring] ** 2))
+    if inside > limit * around:
+        target = limit * around
+    elif inside * limit < around:
+        target = around / limit
+    else:
+        return
+    # The detail scale s whose energy mean((base + s fine)^2) is the target (a quadratic in s).
+    a, b, c = float(np.mean(fine * fine)), float(np.mean(base * fine)), float(np.mean(base * base))
+    if a <= 1e-9:
+        return
+    root = b * b - a * (c - target)
+    scale = (-b + np.sqrt(root)) / a if root >= 0 else -b / a
+    scale = np.float32(min(gain, max(0.0, scale)))
+    view[hole] = np.clip(np.rint(low + detail * scale), 0, 255).astype(np.uint8)[hole]
 
 
 def _onion_peel(level: _Level, patch: int, prior_weight: float, rng: np.random.Generator,
@@ -378,14 +393,3 @@ def _onion_peel(level: _Level, patch: int, prior_weight: float, rng: np.random.G
         best = np.argmin(cost, axis=1)
         lab[ry, rx] = pool[best].reshape(-1, 3, patch, patch)[:, :, r, r]
         known = known | ring
-
-
-def _keep_prior_lows(level: _Level, sigma: float) -> None:
-    """Replace the estimate's frequencies below ``sigma`` px by the prior's, inside the hole."""
-    if sigma <= 0:
-        return
-    difference = np.zeros_like(level.lab)
-    difference[level.hole] = level.prior[level.hole] - level.lab[level.hole]
-    weight = _blur(level.hole.astype(np.float32), sigma)
-    correction = _blur(difference, sigma) / np.maximum(weight, 1e-3)[..., None]
-    level.lab[level.hole] += correction[level.hole]
