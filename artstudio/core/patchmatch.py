@@ -7,6 +7,10 @@ every target pixel (the hole and the pixels a patch away from it), the centre
 of the source patch it copies, and its cost. Search is Barnes et al. 2009
 with jump-flood propagation (a vectorised numpy step per jump); the vote makes
 each hole pixel the weighted mean of what the patches covering it copy.
+With ``locality``, a copy from far away costs more: ``locality`` x the median
+cost of the level's first evaluation x (distance / reach)^2, the reach being
+twice the hole's depth plus a patch, so near texture wins ties and the wood
+beyond a saucer's rim is not pasted into the saucer's shadow.
 Pure numpy and OpenCV.
 """
 
@@ -43,13 +47,16 @@ def valid_centres(source: np.ndarray, patch: int) -> np.ndarray:
 class Field:
     """The nearest-neighbour field of one level: for each target pixel, a source patch centre."""
 
-    def __init__(self, level: Level, patch: int, rng: np.random.Generator):
+    def __init__(self, level: Level, patch: int, rng: np.random.Generator, locality: float = 0.0):
         import cv2
 
         self.level, self.rng, self.r = level, rng, patch // 2
         h, w = level.hole.shape
         kernel = np.ones((patch, patch), np.uint8)
         reach = cv2.dilate(level.hole.astype(np.uint8), kernel) > 0
+        self.locality, self.unit = locality, None
+        depth = float(cv2.distanceTransform(level.hole.astype(np.uint8), cv2.DIST_L2, 3).max()) if locality else 0.0
+        self.reach2 = np.float32((2 * depth + patch) ** 2)
         self.ty, self.tx = np.nonzero(reach)
         self.index = np.full((h, w), -1, np.int32)
         self.index[self.ty, self.tx] = np.arange(self.ty.size, dtype=np.int32)
@@ -79,6 +86,17 @@ class Field:
     def evaluate(self, target: np.ndarray, source: np.ndarray) -> None:
         d = target - source[self.sy, self.sx]
         self.cost = np.einsum("ij,ij->i", d, d)
+        if self.locality:
+            if self.unit is None:
+                self.unit = np.float32(self.locality * float(np.median(self.cost)))
+            self.cost += self._distance_cost(slice(None), self.sy, self.sx)
+
+    def _distance_cost(self, rows, cy: np.ndarray, cx: np.ndarray):
+        if not self.locality or self.unit is None:
+            return np.float32(0.0)
+        dy = (cy - self.ty[rows]).astype(np.float32)
+        dx = (cx - self.tx[rows]).astype(np.float32)
+        return self.unit * (dy * dy + dx * dx) / self.reach2
 
     def _try(self, target, source, cy, cx, among=None) -> None:
         h, w = self.level.hole.shape
@@ -89,7 +107,7 @@ class Field:
         cy, cx = cy[ok], cx[ok]
         d = target.take(rows, axis=0)
         d -= source.reshape(-1, source.shape[-1]).take(flat[ok], axis=0)
-        cost = np.einsum("ij,ij->i", d, d)
+        cost = np.einsum("ij,ij->i", d, d) + self._distance_cost(rows, cy, cx)
         better = cost < self.cost[rows]
         rows = rows[better]
         self.sy[rows], self.sx[rows], self.cost[rows] = cy[better], cx[better], cost[better]

@@ -67,6 +67,8 @@ class TextureSettings:
         :func:`_match_texture_energy`.
     texture_gain : float
         The most the fine detail's amplitude may be raised to get there.
+    locality : float
+        How much more a far copy costs (:class:`artstudio.core.patchmatch.Field`).
 
     Tuned on 15 textured photos with a 96 px hole (/tmp/tx/probe.py, the
     "tuning" set of docs/BENCHMARKS.md) and checked on 10 others never used
@@ -86,6 +88,7 @@ class TextureSettings:
     vote_percentile: float = 2.0
     texture_match: float = 1.3
     texture_gain: float = 2.0
+    locality: float = 0.5
 
 
 def sampling_band(hole: np.ndarray) -> int:
@@ -276,7 +279,7 @@ def synthesize(pixels: np.ndarray, hole: np.ndarray, source: np.ndarray, prior: 
         basis = _basis(level, patch, settings.features, rng)
         source_features = _features(level.lab, basis, _blur(level.lab, patch / 3), weight)
         prior_smooth = _blur(level.prior, patch / 3)
-        coarse, field = field, _Field(level, patch, rng)
+        coarse, field = field, _Field(level, patch, rng, settings.locality)
         done[0] = max(done[0], depth / len(levels))
 
         def tick():
