@@ -307,3 +307,21 @@ def test_fine_detail_is_brought_near_the_surroundings_either_way(bark, box, deta
     else:
         assert expected[0] <= ratio <= expected[1]
     assert np.array_equal(out[~hole], before[~hole])
+
+
+@pytest.mark.parametrize("locality, moves", [(0.5, True), (0.0, False)])
+def test_a_near_copy_beats_an_equally_good_far_one(locality, moves):
+    """Two source patches that match equally: with locality the search moves to the near one."""
+    from artstudio.core.patchmatch import Field, Level, valid_centres
+
+    hole = np.zeros((64, 64), bool)
+    hole[28:36, 28:36] = True
+    level = Level(np.zeros((64, 64, 3), np.float32), hole, valid_centres(~hole, 7), np.zeros((64, 64, 3), np.float32))
+    field = Field(level, 7, np.random.default_rng(0), locality=locality)
+    field.sy[:], field.sx[:] = 4, 4                     # far: the crop's corner
+    target = np.ones((field.ty.size, 4), np.float32)
+    source = np.zeros((64, 64, 4), np.float32)          # every patch matches equally well
+    field.evaluate(target, source)
+    near = np.full(field.ty.size, 20, np.int32), np.full(field.ty.size, 32, np.int32)
+    field._try(target, source, *near)
+    assert bool(np.all(field.sy == 20)) is moves
