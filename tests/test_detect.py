@@ -327,3 +327,10 @@ def test_out_of_range_hard_example_options_are_one_line_errors(tmp_path):
         with pytest.raises(JobError, match="hard"):
             run_sync(run_train_detect(TrainDetectRequest(data=tmp_path, out=tmp_path, name="x", **bad),
                                       CancelToken()))
+
+
+def test_hard_example_options_are_refused_for_other_tasks(tmp_path, capsys):
+    from artstudio.cli import main
+
+    assert main(["train", "denoise", "--data", str(tmp_path), "--out", "x", "--hard-crops", "0.5"]) != 0
+    assert "train detect" in capsys.readouterr().err

@@ -90,6 +90,8 @@ def cmd_train(args) -> int:
         check_name(args.out)
     if args.steps < 1 or (args.batch is not None and args.batch < 1) or args.checkpoint_every < 1:
         raise CliError("--steps, --batch and --checkpoint-every must be at least 1.")
+    if args.task != "detect" and (args.hard_crops is not None or args.hard_negatives is not None):
+        raise CliError("--hard-crops and --hard-negatives are options of 'train detect' only.")
     if not args.data.is_dir():
         raise CliError(f"Training data folder '{args.data}' does not exist.")
     models = _app_paths().models
