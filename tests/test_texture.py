@@ -196,6 +196,18 @@ def test_split_thin_sends_strokes_to_the_network_and_boxes_to_texture(box):
     assert np.array_equal((thin > 0) | (deep > 0), mask > 0)
 
 
+def test_a_brush_stroke_22_px_wide_is_thin_and_a_48_px_box_is_not():
+    """Auto's split: free-form strokes (6-24 px wide) go to the network, objects to texture."""
+    import cv2
+
+    mask = np.zeros((200, 200), np.uint8)
+    cv2.line(mask, (10, 30), (190, 40), 255, 22)
+    mask[120:168, 60:108] = 255
+    thin, deep = split_thin(mask)
+    assert thin[35, 100] == 255 and deep[35, 100] == 0
+    assert deep[144, 84] == 255 and thin[144, 84] == 0
+
+
 def test_auto_fills_a_scratch_as_the_network_does_and_a_box_with_texture(tmp_path, bark, box):
     import cv2
 
