@@ -63,14 +63,20 @@ def test_texture_fill_copies_grain_into_a_box_where_a_smooth_fill_leaves_a_smudg
 
 
 def test_seeds_give_reproducible_different_variations(bark, box):
-    three = _fill(bark, box, variations=3, seed=10)
+    three = _fill(bark, box, variations=3, seed=10, device="cpu")
     assert three.seeds == (10, 11, 12)
+    assert three.guides == ("network", "smooth", "network")      # the guides alternate, the network first
     crops = three.variants
     assert len(crops) == 3
     assert not np.array_equal(crops[0], crops[1]) and not np.array_equal(crops[1], crops[2])
-    again = _fill(bark, box, seed=11)
-    assert np.array_equal(three.apply(bark, 1), again.image)      # variation 2 is seed 11 alone
+    again = _fill(bark, box, seed=11, guide="smooth", device="cpu")
+    assert np.array_equal(three.apply(bark, 1), again.image)      # variation 2 is seed 11, smooth guide
+    assert np.array_equal(_fill(bark, box, seed=12, device="cpu").image, three.apply(bark, 2))
     assert np.array_equal(three.apply(bark, 0), three.image)
+    one_guide = _fill(bark, box, variations=2, seed=10, guide="network", device="cpu")
+    assert one_guide.guides == ("network", "network")
+    assert np.array_equal(one_guide.variants[0], crops[0]) and not np.array_equal(one_guide.variants[1], crops[1])
+    assert _fill(bark, box, variations=2, model=None).guides == ("smooth", "smooth")   # no network: Telea
     outside = box == 0
     for index in range(3):
         assert np.array_equal(three.apply(bark, index)[outside], bark[outside])
@@ -102,7 +108,7 @@ def test_never_sample_keeps_a_badge_out_of_the_fill_and_sample_from_pulls_it_in(
 
 
 @pytest.mark.parametrize("case", ["empty mask", "whole photo", "never covers the rest", "sample from inside hole",
-                                  "too many variations"])
+                                  "too many variations", "unknown guide"])
 def test_impossible_fills_are_one_line_errors_and_change_nothing(bark, box, case):
     mask, options = box, {}
     if case == "empty mask":
@@ -113,8 +119,10 @@ def test_impossible_fills_are_one_line_errors_and_change_nothing(bark, box, case
         options["sample_never"] = np.where(box > 0, 0, 255).astype(np.uint8)
     elif case == "sample from inside hole":
         options["sample_from"] = box.copy()
-    else:
+    elif case == "too many variations":
         options["variations"] = 99
+    else:
+        options["guide"] = "sideways"
     before = bark.copy()
     with pytest.raises(JobError) as error:
         _fill(bark, mask, **options)
@@ -266,8 +274,11 @@ def test_cli_writes_one_file_per_variation_and_refuses_options_a_method_ignores(
     assert "out-1.png ... out-3.png" in capsys.readouterr().out
     files = [load_image(tmp_path / f"out-{k}.png").pixels for k in (1, 2, 3)]
     assert not (tmp_path / "out.png").exists()
-    alone = _fill(bark, box, seed=5)
-    assert np.array_equal(files[1], alone.image)            # out-2 is seed 5, as the job makes it
+    alone = _fill(bark, box, seed=5, guide="smooth")
+    assert np.array_equal(files[1], alone.image)            # out-2 is seed 5, smooth guide, as the job makes it
+    assert main(["restore", str(src), "--mask", str(mask), "-o", str(tmp_path / "s.png"),
+                 "--method", "texture", "--seed", "5", "--guide", "smooth", "-q"]) == 0
+    assert np.array_equal(load_image(tmp_path / "s.png").pixels, files[1])   # reproduced from the CLI alone
     everything_else = np.where(box > 0, 0, 255).astype(np.uint8)
     save_mask(never, everything_else)
     assert main(["restore", str(src), "--mask", str(mask), "-o", str(tmp_path / "x.png"),
@@ -277,6 +288,9 @@ def test_cli_writes_one_file_per_variation_and_refuses_options_a_method_ignores(
     assert main(["restore", str(src), "--mask", str(mask), "-o", str(tmp_path / "y.png"),
                  "--method", "telea", "--variations", "2"]) != 0
     assert "--variations works with --method texture" in capsys.readouterr().err
+    assert main(["restore", str(src), "--mask", str(mask), "-o", str(tmp_path / "y.png"),
+                 "--method", "telea", "--guide", "smooth"]) != 0
+    assert "--guide works with --method texture" in capsys.readouterr().err
 
 
 def test_the_network_guides_the_fill_and_a_missing_one_falls_back_to_telea(bark, box):

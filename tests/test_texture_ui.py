@@ -34,7 +34,8 @@ def test_a_content_aware_fill_offers_three_variations_and_applies_the_one_picked
     assert not np.array_equal(first, third)
     alone = run_sync(run_texture_fill(TextureRequest(bark, box, seed=2, previews=False), CancelToken()))
     assert np.array_equal(third, alone.image)            # variation 3 is seed 2, reproducible
-    assert "seed 2" in workspace.variations.panel.seed_label.text()
+    assert "seed 2, network guide" in workspace.variations.panel.seed_label.text()
+    assert "smooth guide" in strip.item(1).toolTip()          # the second thumbnail says how it was made
     workspace.apply()
     assert np.array_equal(doc.image, alone.image) and doc.proposal is None
     assert not strip.isVisible()
@@ -42,16 +43,21 @@ def test_a_content_aware_fill_offers_three_variations_and_applies_the_one_picked
     assert np.array_equal(doc.image, bark)
 
 
-def test_more_like_this_rolls_new_seeds(qtbot, workspace, runner, bark, box):
+def test_more_like_this_rolls_new_seeds_with_the_picked_guide(qtbot, workspace, runner, bark, box):
     doc = Document(bark.copy())
     doc.mask[:] = box
     workspace.set_document(doc)
     _fill_texture(qtbot, workspace, runner)
     before = workspace.variations.result.seeds
+    workspace.variations.panel.strip.chosen.emit(1)         # the smooth-guided one
     with qtbot.waitSignal(runner.job_finished, timeout=60000):
         qtbot.mouseClick(workspace.variations.panel.more, Qt.MouseButton.LeftButton)
     after = workspace.variations.result.seeds
     assert after == tuple(s + len(before) for s in before)
+    assert workspace.variations.result.guides == ("smooth",) * 3       # more like the one picked
+    with qtbot.waitSignal(runner.job_finished, timeout=60000):
+        qtbot.mouseClick(workspace.panel.fill_button, Qt.MouseButton.LeftButton)
+    assert workspace.variations.result.guides == ("network", "smooth", "network")   # a new fill alternates again
     assert not np.array_equal(workspace.variations.result.variants[0],
                               run_sync(run_texture_fill(TextureRequest(bark, box, seed=before[0], previews=False),
                                                         CancelToken())).variants[0])

@@ -50,7 +50,12 @@ def add_restore_commands(sub) -> None:
     restore.add_argument("--variations", type=int, default=1, metavar="N",
                          help="texture: make N seeded fills, written as OUT-1.png ... OUT-N.png (default: 1)")
     restore.add_argument("--seed", type=int, default=0, metavar="K",
-                         help="texture/auto: the (first) seed; the same seed gives the same fill (default: 0)")
+                         help="texture/auto: the (first) seed; the same seed and guide give the same fill "
+                              "(default: 0)")
+    restore.add_argument("--guide", choices=("auto", "network", "smooth"), default="auto",
+                         help="texture: what lays out the fill's structure: the inpainting network's fill, "
+                              "the smooth (Telea) fill, or auto (default: the network; variations alternate, "
+                              "OUT-1 network, OUT-2 smooth...)")
     _add_restore_options(restore)
     _add_denoise(sub)
     _add_upscale(sub)
@@ -127,7 +132,8 @@ def cmd_restore(args) -> int:
         return image.mask
 
     def options(image):
-        extra = {"mask": mask(image), "radius": args.radius, "seed": args.seed, "variations": args.variations}
+        extra = {"mask": mask(image), "radius": args.radius, "seed": args.seed, "variations": args.variations,
+                 "guide": args.guide}
         for name, path in (("sample_from", args.sample_mask), ("sample_never", args.exclude_mask)):
             if path is not None:
                 extra[name] = load_mask(path, image.size)
@@ -160,6 +166,8 @@ def _check_texture_options(args, op) -> None:
         raise CliError(f"--variations must be from 1 to {MAX_VARIATIONS}, not {args.variations}.")
     if args.variations > 1 and "variations" not in op.options:
         raise CliError(f"--variations works with --method texture, not {op.key}.")
+    if args.guide != "auto" and "guide" not in op.options:
+        raise CliError(f"--guide works with --method texture, not {op.key}.")
     for flag, value in (("--sample-mask", args.sample_mask), ("--exclude-mask", args.exclude_mask)):
         if value is not None and "sample_from" not in op.options:
             raise CliError(f"{flag} works with --method texture or auto, not {op.key}.")

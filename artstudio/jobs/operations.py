@@ -57,6 +57,10 @@ class RestoreRequest:
         How many seeded fills the content-aware fill makes (the first is the result).
     seed : int
         The first variation's seed.
+    guide : str
+        Content-aware fill: what guides its structure, ``auto`` (variations
+        alternate between the network's fill and the smooth one), ``network``
+        or ``smooth`` (:attr:`artstudio.jobs.texture_fill.TextureRequest.guide`).
     strength : float
         How much of the change a denoise or a stylisation keeps, 0-1.
     style, style_outside : numpy.ndarray or None
@@ -92,6 +96,7 @@ class RestoreRequest:
     sample_never: np.ndarray | None = None
     variations: int = 1
     seed: int = 0
+    guide: str = "auto"
     strength: float = 1.0
     style: np.ndarray | None = None
     style_outside: np.ndarray | None = None
@@ -192,7 +197,7 @@ def _texture_request(r: RestoreRequest):
 
     return TextureRequest(r.image, r.mask, r.sample_from, r.sample_never, seed=r.seed,
                           variations=r.variations, previews=r.previews, model=r.model or "inpaint",
-                          device=r.device)
+                          device=r.device, guide=r.guide)
 
 
 def _texture_fill(r: RestoreRequest, cancel: CancelToken):
@@ -253,7 +258,7 @@ OPERATIONS: tuple[Operation, ...] = (
               _auto_fill, needs_mask=True, network="inpaint", options=_MODEL + _SAMPLING + ("seed",)),
     Operation("texture", "fill", "Content-aware", "the content-aware fill",
               "Content-aware fill", _texture_fill, needs_mask=True,   # guided by the shipped network's
-              options=_MODEL + _SAMPLING + ("variations", "seed")),            # fill, or Telea's without it
+              options=_MODEL + _SAMPLING + ("variations", "seed", "guide")),            # fill, or Telea's without it
     Operation("net", "fill", "Neural fill", "the neural fill", "Neural fill", _net_fill,
               needs_mask=True, network="inpaint", options=_MODEL),
     Operation("telea", "fill", "OpenCV Telea", "OpenCV Telea", "Fill (Telea)",

@@ -4,8 +4,11 @@ fill makes, a strip of them to pick from, and "More like this" to roll again.
 A content-aware fill returns a
 :class:`~artstudio.jobs.texture_fill.TextureResult` with one crop per seed;
 picking a thumbnail makes that variation the proposal (compare, then Apply
-or Revert, as for every fill). Each variation is reproducible from its seed
-(``artstudio restore --method texture --seed K``).
+or Revert, as for every fill). The variations alternate between the two
+guides of the structure (the network's fill, the smooth fill); "More like
+this" rolls new seeds with the picked one's guide. Each variation is
+reproducible from its seed and guide
+(``artstudio restore --method texture --seed K --guide G``).
 """
 
 from __future__ import annotations
@@ -40,7 +43,8 @@ class VariationsPanel(QGroupBox):
         self.seed_label.setObjectName("hint")
         form.addRow(self.seed_label)
         self.more = QPushButton("More like this")
-        self.more.setToolTip("Fill again with new seeds (the same mask and sampling areas)")
+        self.more.setToolTip("Fill again with new seeds and the picked variation's guide "
+                             "(the same mask and sampling areas)")
         self.more.setEnabled(False)
         self.more.clicked.connect(self.more_requested.emit)
         form.addRow(self.more)
@@ -66,6 +70,7 @@ class FillVariations(QObject):
         self.picked = 0
         self._next_seed = 0
         self._method = "texture"
+        self._guide = "auto"            # the next fill's; "More like this" sets the picked one's
         self.panel.strip.chosen.connect(self.pick)
         self.panel.more_requested.connect(self.more)
 
@@ -82,6 +87,9 @@ class FillVariations(QObject):
             self._method = op.key
         if "seed" in op.options:
             options["seed"] = self._next_seed
+        if "guide" in op.options:
+            options["guide"] = self._guide
+        self._guide = "auto"
         return options
 
     def show(self, result, base: np.ndarray) -> None:
@@ -95,8 +103,8 @@ class FillVariations(QObject):
             self.panel.seed_label.setText("")
             return
         self._next_seed = max(result.seeds) + 1
-        entries = [(f"{k + 1}", f"Variation {k + 1}: seed {seed}", _thumbnail(crop))
-                   for k, (seed, crop) in enumerate(zip(result.seeds, variants))]
+        entries = [(f"{k + 1}", f"Variation {k + 1}: {self._recipe(k)}", _thumbnail(crop))
+                   for k, crop in enumerate(variants)]
         self.panel.strip.show_thumbnails(entries)
         self.panel.strip.mark(0)
         self.panel.strip.setVisible(len(variants) > 1)
@@ -115,10 +123,12 @@ class FillVariations(QObject):
         self.panel.strip.mark(index)
         self._describe()
         self.workspace.message.emit(f"Variation {index + 1} of {len(self.result.variants)} "
-                                    f"(seed {self.result.seeds[index]}): Apply to keep it.")
+                                    f"({self._recipe(index)}): Apply to keep it.")
 
     def more(self) -> None:
-        """Roll again: the same fill with the next seeds."""
+        """Roll again: the same fill with the next seeds, guided as the picked variation."""
+        if self.result is not None and self.result.guides:
+            self._guide = self.result.guides[self.picked]
         self.workspace.fill(method=self._method)
 
     def forget(self) -> None:
@@ -130,8 +140,14 @@ class FillVariations(QObject):
         self.panel.seed_label.setText("")
 
     def _describe(self) -> None:
-        seeds = self.result.seeds
-        self.panel.seed_label.setText(f"Showing {self.picked + 1} of {len(seeds)}, seed {seeds[self.picked]}")
+        self.panel.seed_label.setText(f"Showing {self.picked + 1} of {len(self.result.seeds)}, "
+                                      f"{self._recipe(self.picked)}")
+
+    def _recipe(self, index: int) -> str:
+        """``seed 4, smooth guide``: what reproduces variation ``index``."""
+        guides = self.result.guides
+        guide = f", {guides[index]} guide" if index < len(guides) else ""
+        return f"seed {self.result.seeds[index]}{guide}"
 
 
 def _thumbnail(crop: np.ndarray) -> np.ndarray:
