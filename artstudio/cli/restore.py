@@ -52,6 +52,7 @@ def add_restore_commands(sub) -> None:
     restore.add_argument("--seed", type=int, default=0, metavar="K",
                          help="texture/auto: the (first) seed; the same seed and guide give the same fill "
                               "(default: 0)")
+    # The job's GUIDE_CHOICES, spelt out: importing the job here would slow every command's start.
     restore.add_argument("--guide", choices=("auto", "network", "smooth"), default="auto",
                          help="texture: what lays out the fill's structure: the inpainting network's fill, "
                               "the smooth (Telea) fill, or auto (default: the network; variations alternate, "

@@ -258,7 +258,7 @@ OPERATIONS: tuple[Operation, ...] = (
               _auto_fill, needs_mask=True, network="inpaint", options=_MODEL + _SAMPLING + ("seed",)),
     Operation("texture", "fill", "Content-aware", "the content-aware fill",
               "Content-aware fill", _texture_fill, needs_mask=True,   # guided by the shipped network's
-              options=_MODEL + _SAMPLING + ("variations", "seed", "guide")),            # fill, or Telea's without it
+              options=_MODEL + _SAMPLING + ("variations", "seed", "guide")),   # fill and/or Telea's
     Operation("net", "fill", "Neural fill", "the neural fill", "Neural fill", _net_fill,
               needs_mask=True, network="inpaint", options=_MODEL),
     Operation("telea", "fill", "OpenCV Telea", "OpenCV Telea", "Fill (Telea)",

@@ -16,7 +16,7 @@ as crops of :attr:`bounds`. Each is guided by one of two structure priors
 With ``guide="auto"`` they alternate, the network first, because two seeds
 of one guide differ in texture but lay out the same structure, and when
 that structure is wrong (a dark pool where a person-sized object stood)
-every variation repeats it. Measured on five photo sets (docs/BENCHMARKS.md),
+every variation repeats it. Measured on four photo sets (docs/BENCHMARKS.md),
 the better of a network-guided and a smooth-guided fill is closer to the
 truth than the better of two network-guided seeds. Each variation is
 reproducible from its seed and guide (:attr:`TextureResult.guides`).
@@ -54,6 +54,7 @@ THIN_DEPTH = 12.0
 MAX_VARIATIONS = 8
 POLL_S = 0.1
 GUIDES = ("network", "smooth")      # what "auto" alternates between, in this order
+GUIDE_CHOICES = ("auto",) + GUIDES
 
 
 @dataclass(frozen=True)
@@ -224,7 +225,7 @@ def run_texture_fill(request: TextureRequest, cancel: CancelToken) -> Generator[
     count = int(request.variations)
     if not 1 <= count <= MAX_VARIATIONS:
         raise JobError(f"Variations must be between 1 and {MAX_VARIATIONS}; got {request.variations}.")
-    if request.guide not in GUIDES + ("auto",):
+    if request.guide not in GUIDE_CHOICES:
         raise JobError(f"The guide must be auto, network or smooth; got {request.guide!r}.")
     start = time.perf_counter()
     yield Progress(0.0, "Content-aware fill: finding the holes")
@@ -235,8 +236,8 @@ def run_texture_fill(request: TextureRequest, cancel: CancelToken) -> Generator[
     seeds = tuple(int(request.seed) + k for k in range(count))
     results = []          # the first variation whole, the others as crops of ``bounds``
     prior_of, has_network = _prior_maker(request)
-    guides = tuple((GUIDES[k % 2] if request.guide == "auto" else request.guide) if has_network else "smooth"
-                   for k in range(count))
+    guides = tuple(GUIDES[k % 2] if request.guide == "auto" else request.guide for k in range(count)) \
+        if has_network else ("smooth",) * count
     priors = {}
     total = len(holes) * count
     last_preview = time.perf_counter()
