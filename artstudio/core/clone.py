@@ -192,6 +192,9 @@ class CloneTool(Tool):
     def hover(self, document, event: PointerEvent) -> None:
         self._pointer = (event.x, event.y)
 
+    def writes_image(self, event: PointerEvent) -> bool:
+        return not (event.ctrl or event.alt)       # Ctrl/Alt+click only sets the source
+
     def release(self, document, event: PointerEvent) -> Patch | None:
         self._pointer = (event.x, event.y)
         if self._stroke is None:

@@ -98,6 +98,11 @@ class Tool:
     def release(self, document, event: PointerEvent) -> Patch | None:
         return None
 
+    def writes_image(self, event: PointerEvent) -> bool:
+        """Whether pressing with ``event`` starts a stroke on the photo's pixels (not a mask
+        layer): the canvas then lets its owner settle a result being compared first."""
+        return False
+
     def finish(self, document) -> Patch | None:
         """Enter (or a double-click): complete a multi-click gesture."""
         return None

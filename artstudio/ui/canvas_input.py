@@ -56,8 +56,14 @@ class PointerInput:
         elif left and c.layers.before is None:  # not on a resized preview
             self.mode = TOOL
             event = self.pointer(pos, pressure, modifiers, double)
-            self.tool_call(lambda: self.damage(c.tool.press(c.document, event)))
+            self.tool_call(lambda: self.damage(self._press_tool(event)))
         self.refresh_cursor()
+
+    def _press_tool(self, event: PointerEvent) -> Rect | None:
+        c = self.canvas
+        if c.before_image_edit is not None and c.tool.writes_image(event):
+            c.before_image_edit()          # may apply a compared result, or refuse (ToolError)
+        return c.tool.press(c.document, event)
 
     def move(self, pos: QPointF, pressure: float = 1.0, modifiers=None) -> None:
         c = self.canvas

@@ -39,7 +39,8 @@ trained network and big holes to the content-aware fill; paint a <i>Sample area<
 where texture may come from and <i>Never sample</i> (<b>Shift+G</b>) what must not be copied.</li>
 <li><b>Compare</b>: drag the line on the canvas between Before and After, try another variation,
 then <b>Apply</b> or <b>Revert</b>. Touch up what is left with the Clone (<b>S</b>) and Heal
-(<b>J</b>) brushes: Ctrl+click where to copy from, then paint.</li>
+(<b>J</b>) brushes: Ctrl+click where to copy from, then paint (a stroke on a result being
+compared applies it first).</li>
 <li><b>Save</b>: <b>Ctrl+S</b> keeps the photo's own format; File ▸ Save As (<b>Ctrl+Shift+S</b>)
 picks another. Every step can be undone (<b>Ctrl+Z</b>).</li>
 </ol>

@@ -20,6 +20,7 @@ from ..core.document import Document
 from ..core.history import Patch
 from ..core.paths import AppPaths
 from ..core.settings import Settings
+from ..core.tools import ToolError
 from ..jobs.base import readonly_copy
 from ..jobs.denoise import DenoiseResult
 from ..jobs.denoise import describe as describe_denoise
@@ -94,6 +95,7 @@ class RestoreWorkspace(QWidget):
         c.split_changed.connect(p.show_split)
         c.brush_changed.connect(lambda brush: _keep_brush(self, brush))
         c.stroke_finished.connect(self._on_canvas_stroke_finished)
+        c.before_image_edit = self._before_image_edit
         r = self.runner
         r.job_preview.connect(self._on_runner_preview)
         r.job_finished.connect(self._on_runner_finished)
@@ -241,6 +243,20 @@ class RestoreWorkspace(QWidget):
         if resized:
             self.canvas.set_document(doc)
         self._after_patch(patch)
+
+    def _before_image_edit(self) -> None:
+        """A clone or heal stroke is about to change the photo's pixels. A job computing from
+        them would come back stale, so the stroke waits; a result being compared is applied
+        first, so the stroke paints on what the user sees and Apply cannot undo it later."""
+        if self._fill_job is not None:
+            raise ToolError(f"{self._job_label} is still running: wait for it, or press Esc to cancel it, "
+                            "before painting on the photo.")
+        doc = self.document
+        if doc is not None and doc.proposal is not None:
+            label = self._job_label
+            self.apply()
+            self.message.emit(f"{label} applied first, so the stroke paints on it "
+                              f"(Ctrl+Z undoes the stroke, then {label}).")
 
     def revert(self) -> None:
         if self.document is not None and self.document.proposal is not None:
