@@ -167,3 +167,54 @@ def test_generate_state_and_favourites_come_back(qtbot, answer):
     assert [s.latent.tolist() for s in second.generate.session.favourites] == [f.tolist() for f in favourites]
     second._close_confirmed = True
     second.close()
+
+
+def _filled(qtbot, path, photo, scratch):
+    """``_painted`` plus an applied fill: unsaved changes to the photo itself."""
+    window = _painted(qtbot, path, photo, scratch)
+    doc = window.restore.document
+    doc.set_proposal(np.full_like(doc.image, 9))
+    doc.apply_proposal("Fill")
+    assert doc.modified
+    return window
+
+
+def test_starting_on_a_photo_after_a_crash_keeps_the_recovered_work_without_asking_to_save_it(
+        qtbot, answer, tmp_path, photo, scratch):
+    path = tmp_path / "grandma.png"
+    _crash(_filled(qtbot, path, photo, scratch))
+    second = _window(qtbot)
+    app_module._first_open(second, str(path))          # `artstudio grandma.png`, Yes to recover
+    assert len(answer["asked"]) == 1 and "Recover" in answer["asked"][0]
+    back = second.restore.document
+    assert back.path == path and np.array_equal(back.mask, scratch) and back.modified
+    second._close_confirmed = True
+    second.close()
+
+
+def test_starting_on_another_photo_after_a_crash_says_why_it_was_not_opened(
+        qtbot, answer, tmp_path, photo, scratch):
+    _crash(_filled(qtbot, tmp_path / "grandma.png", photo, scratch))
+    other = tmp_path / "other.png"
+    save_image(other, photo[::-1].copy())
+    second = _window(qtbot)
+    app_module._first_open(second, str(other))
+    assert len(answer["asked"]) == 1                   # no "save them first?" over the recovered work
+    assert second.restore.document.path.name == "grandma.png"
+    message = second.status.currentMessage()
+    assert "other.png was not opened" in message and "Ctrl+O" in message
+    second._close_confirmed = True
+    second.close()
+
+
+def test_declining_recovery_opens_the_photo_asked_for(qtbot, answer, tmp_path, photo, scratch):
+    _crash(_filled(qtbot, tmp_path / "grandma.png", photo, scratch))
+    other = tmp_path / "other.png"
+    save_image(other, photo[::-1].copy())
+    answer["answer"] = QMessageBox.StandardButton.No
+    second = _window(qtbot)
+    app_module._first_open(second, str(other))
+    qtbot.waitUntil(lambda: second.restore.document is not None
+                    and second.restore.document.path == other, timeout=10000)
+    second._close_confirmed = True
+    second.close()

@@ -67,12 +67,29 @@ def main(photo: str | None = None) -> int:
 
 
 def _first_open(window: MainWindow, photo: str | None) -> None:
-    if offer_recovery(window) and photo is None:
-        return                       # the recovered photo, not the demo
+    recovered = offer_recovery(window)
     if photo is None:
-        file_ops.open_demo(window)
-    else:
+        if not recovered:
+            file_ops.open_demo(window)   # else the recovered photo, not the demo
+        return
+    doc = window.restore.document if recovered else None
+    if doc is None:
         window.open_path(Path(photo))
+        return
+    # Opening the photo asked for would now ask to save or discard the work just
+    # recovered: keep that work on screen (it is often the same photo) and say so.
+    wanted = Path(photo)
+    if doc.path is None or not _same_file(doc.path, wanted):
+        window.status.showMessage(
+            f"Recovered {doc.path.name if doc.path else 'your work'}; {wanted.name} was not opened over "
+            f"it: save the recovered work, then open {wanted.name} (Ctrl+O).", 20000)
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
 
 
 def _quit_on_sigterm(window: MainWindow) -> None:
