@@ -94,3 +94,28 @@ def test_never_sample_painted_with_shift_g_keeps_a_badge_out(qtbot, workspace, r
 def _shown(qtbot, canvas):
     canvas.repaint()
     return canvas.sampling_display.shown_layers()
+
+
+def test_undoing_under_the_variations_drops_them_so_no_undone_fill_comes_back(qtbot, workspace, runner,
+                                                                               bark, box):
+    doc = Document(bark.copy())
+    doc.mask[:] = box
+    workspace.set_document(doc)
+    _fill_texture(qtbot, workspace, runner)
+    workspace.apply()
+    applied = doc.image.copy()
+    other = np.zeros_like(box)
+    other[4:20, 4:20] = 255
+    workspace.replace_mask(other, "Rectangle")
+    _fill_texture(qtbot, workspace, runner)                     # variations of a fill on `applied`
+    strip = workspace.variations.panel.strip
+    assert strip.isVisible()
+    workspace.undo()                                            # the rectangle
+    workspace.undo()                                            # the first fill: the pixels change
+    assert np.array_equal(doc.image, bark) and doc.proposal is None
+    assert not strip.isVisible() and not workspace.variations.panel.more.isEnabled()
+    strip.chosen.emit(1)                                        # a click on a stale thumbnail
+    assert doc.proposal is None and not workspace.canvas.comparing
+    workspace.apply()
+    assert np.array_equal(doc.image, bark)                      # nothing undone comes back
+    assert not np.array_equal(applied, bark)

@@ -150,9 +150,8 @@ class RestoreWorkspace(QWidget):
     def _after_patch(self, patch: Patch | None) -> None:
         doc = self.document
         if patch is not None and patch.layer != "mask" and doc is not None and doc.proposal is not None:
-            # The result was computed from pixels that just changed under it.
-            doc.set_proposal(None)
-            self._end_compare()
+            # The result (and its variations) was computed from pixels that just changed under it.
+            self._drop_result()
         if patch is not None and patch.layer == "document":
             self.canvas.set_document(doc)       # the size changed (upscale undone or redone)
             self.message.emit(patch.label)
@@ -217,8 +216,7 @@ class RestoreWorkspace(QWidget):
         # A new fill starts from the document, not from an unapplied result;
         # its previews must not be drawn over the old result's pixels.
         if self.document.proposal is not None:
-            self.document.set_proposal(None)
-            self._end_compare()
+            self._drop_result()
         self._job_label = label
         return self._submit(FILL_KIND, factory)
 
@@ -260,11 +258,16 @@ class RestoreWorkspace(QWidget):
 
     def revert(self) -> None:
         if self.document is not None and self.document.proposal is not None:
-            self.document.set_proposal(None)
-            self.variations.forget()
-            self.stylizer.forget()
-            self._end_compare()
+            self._drop_result()
             self.message.emit("Result discarded")
+
+    def _drop_result(self) -> None:
+        """Forget the result being compared: the proposal, its variations, its recipe, the view."""
+        if self.document is not None:
+            self.document.set_proposal(None)
+        self.variations.forget()
+        self.stylizer.forget()
+        self._end_compare()
 
     def _end_compare(self) -> None:
         self.canvas.set_compare(None)
