@@ -40,3 +40,24 @@ def test_a_long_message_never_draws_over_the_device_label(qtbot, busy):
     assert not np.array_equal(quiet, loud)                       # the message is drawn...
     x0, x1 = label.x() - 2, label.right() + 1
     assert np.array_equal(quiet[:, x0:x1], loud[:, x0:x1])      # ...but not over the label
+
+
+def test_a_refusal_stays_readable_while_a_job_reports_progress(qtbot, monkeypatch):
+    from artstudio.ui import status_bar
+
+    clock = [100.0]
+    monkeypatch.setattr(status_bar.time, "monotonic", lambda: clock[0])
+    bar = StudioStatusBar()
+    qtbot.addWidget(bar)
+    bar.set_busy(True)
+    bar.set_progress(0.1, "Content-aware fill: variation 1 of 3")
+    assert bar.currentMessage() == "Content-aware fill: variation 1 of 3"
+    bar.showMessage("Content-aware fill is still running: wait for it, or press Esc", 6000)
+    for t in (100.1, 101.0, 103.9):                  # progress ticks several times a second
+        clock[0] = t
+        bar.set_progress(0.5, "Content-aware fill: variation 2 of 3")
+        assert bar.currentMessage().startswith("Content-aware fill is still running")
+        assert bar.progress.value() == 500           # the bar itself keeps moving
+    clock[0] = 104.1
+    bar.set_progress(0.7, "Content-aware fill: variation 3 of 3")
+    assert bar.currentMessage() == "Content-aware fill: variation 3 of 3"

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
+
+
+# A message for the user (a refusal, an outcome) stays this long before a running job's
+# progress text may replace it: progress ticks several times a second.
+HOLD_S = 4.0
 
 
 class StudioStatusBar(QStatusBar):
@@ -23,7 +30,14 @@ class StudioStatusBar(QStatusBar):
         self.cancel_button.clicked.connect(self.cancel_requested)
         for w in (self.progress, self.cancel_button, self.size_label, self.zoom_label, self.device_label):
             self.addPermanentWidget(w)
+        self._hold_until = 0.0
         self.set_busy(False)
+
+    def showMessage(self, text: str, timeout: int = 0) -> None:  # noqa: N802 (Qt's name)
+        """Show ``text``; the job's progress text waits until it has been up :data:`HOLD_S`."""
+        super().showMessage(text, timeout)
+        hold = HOLD_S if timeout <= 0 else min(HOLD_S, timeout / 1000.0)
+        self._hold_until = time.monotonic() + hold
 
     def set_device(self, text: str) -> None:
         self.device_label.setText(text)
@@ -42,5 +56,5 @@ class StudioStatusBar(QStatusBar):
 
     def set_progress(self, fraction: float, message: str) -> None:
         self.progress.setValue(int(round(fraction * 1000)))
-        if message:
-            self.showMessage(message, 4000)  # fades once the job stops reporting
+        if message and time.monotonic() >= self._hold_until:
+            super().showMessage(message, 4000)  # fades once the job stops reporting
