@@ -76,7 +76,7 @@ def composite(image: np.ndarray, mask: np.ndarray | None, rect: Rect,
     table = table.astype(np.uint8)[None]
     for y in range(0, m.shape[0], 128):
         band, mb = out[y:y + 128], m[y:y + 128]
-        full = cv2.compare(mb, 255, cv2.CMP_EQ)
+        full = compare_scalar(mb, 255, cv2.CMP_EQ)
         soft = cv2.countNonZero(mb) - cv2.countNonZero(full)
         if soft > mb.size // 8:
             w = ((mb.astype(np.uint16) * level + 127) // 255)[..., None]
@@ -85,6 +85,16 @@ def composite(image: np.ndarray, mask: np.ndarray | None, rect: Rect,
         cv2.copyTo(cv2.LUT(band, table), full, band)
         if soft:
             _tint_pixels(band, mb, _nonzero(cv2.inRange(mb, 1, 254)), level, tint)
+
+
+def compare_scalar(image: np.ndarray, value: int, op: int) -> np.ndarray:
+    """``cv2.compare(image, value, op)`` for any size: OpenCV's Python binding reads a 1x1
+    array as a scalar itself (the result came back 4 x 1), so that one compares to an array."""
+    import cv2
+
+    if image.size == 1:
+        return cv2.compare(image, np.full_like(image, value), op)
+    return cv2.compare(image, value, op)
 
 
 def _nonzero(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ import math
 
 import numpy as np
 
+from .display import compare_scalar
 from .rect import Rect
 
 THRESHOLD = 128                 # the outline of "at least half selected", as Photoshop's ants
@@ -60,11 +61,11 @@ def mask_outline(mask: np.ndarray, area: Rect, factor: int = 1) -> list[np.ndarr
 
     if area.empty:
         return []
-    binary = cv2.compare(mask[area.slices], THRESHOLD - 1, cv2.CMP_GT)
+    binary = compare_scalar(mask[area.slices], THRESHOLD - 1, cv2.CMP_GT)
     if factor > 1:
         h, w = binary.shape
         small = cv2.resize(binary, (-(-w // factor), -(-h // factor)), interpolation=cv2.INTER_AREA)
-        binary = cv2.compare(small, 0, cv2.CMP_GT)
+        binary = compare_scalar(small, 0, cv2.CMP_GT)
     contours, _ = cv2.findContours(binary, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
     origin = np.array([area.x0, area.y0], np.float32)
     return [(c.reshape(-1, 2).astype(np.float32) + 0.5) * factor + origin for c in contours]

@@ -99,8 +99,11 @@ class FillResult:
 
 def check_image(image: np.ndarray) -> None:
     """Raise :class:`JobError` unless ``image`` is ``uint8 (H, W, 3|4)``, at least 8x8."""
-    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 8:
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] not in (3, 4):
         raise JobError("The image must be RGB(A), 8 bits per channel, at least 8x8 pixels.")
+    if min(image.shape[:2]) < 8:
+        h, w = image.shape[:2]
+        raise JobError(f"The photo is {w} x {h} px: filling needs at least 8 x 8 pixels.")
 
 
 def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None, FillResult]:
