@@ -36,6 +36,7 @@ from .restore_panel import RestorePanel
 from .stylize_controller import Stylizer
 from .tool_bar import ToolBar
 from .training_badge import TrainingBadge
+from .widgets import leave_focus_on
 
 FILL_KIND = "restore.fill"
 ESTIMATE_KIND = "restore.estimate"
@@ -71,6 +72,7 @@ class RestoreWorkspace(QWidget):
         self.panel.layout().insertWidget(0, self.training)
         self.stylizer = Stylizer(self)            # above the Compare group (and the closing stretch)
         self.panel.layout().insertWidget(self.panel.layout().count() - 2, self.stylizer.panel)
+        leave_focus_on(self.canvas, self.panel)   # (the tool options' pages: as the tool bar makes them)
         self._fill_job: int | None = None
         self._job_label = "Fill"
         self.dip = DipConfirm(self)
@@ -127,6 +129,8 @@ class RestoreWorkspace(QWidget):
         self._set_busy(False)
         self.canvas.set_document(document)
         self.panel.set_comparing(False)
+        self.variations.forget()
+        self.finder.panel.show_report("")        # what was found was found on the old photo
         self.document_changed.emit()
 
     # -- mask ---------------------------------------------------------------------
@@ -361,6 +365,7 @@ def _lay_out(workspace: QWidget, tools: ToolBar, canvas: CanvasWidget, panel: Re
     side = QScrollArea()
     side.setWidget(panel)
     side.setWidgetResizable(True)
+    side.setFocusPolicy(Qt.FocusPolicy.NoFocus)    # a click on a panel button leaves the canvas its keys
     side.setMinimumWidth(panel.minimumWidth() + 16)
     side.setMaximumWidth(panel.maximumWidth() + 16)
     splitter.addWidget(side)

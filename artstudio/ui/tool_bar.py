@@ -26,6 +26,7 @@ from ..core.selection_shapes import LassoTool, PolygonLassoTool, ShapeSelectTool
 from ..core.tools import MaskBrushTool, Tool, with_mode
 from .clone_options import CloneOptions
 from .selection_options import SelectionOptions
+from .widgets import leave_focus_on
 
 
 @dataclass(frozen=True)
@@ -180,6 +181,7 @@ class ToolBar(QToolBar):
         if item.key not in self._pages:
             self._pages[item.key] = item.options(tool, self.options.pages)
             self.options.pages.addWidget(self._pages[item.key])
+            leave_focus_on(self.canvas, self._pages[item.key])
         self.options.pages.setCurrentWidget(self._pages[item.key])
 
     def _on_canvas_brush_changed(self, brush: Brush) -> None:
