@@ -27,6 +27,8 @@ def test_find_puts_an_undoable_mask_of_the_damage_and_reports_it(qtbot, workspac
     assert panel.find_button.isEnabled() and doc.proposal is None         # a mask, not a fill
     workspace.undo()
     assert not doc.mask.any()                                             # one undo step
+    workspace.set_document(Document(image.copy()))
+    assert panel.report.text() == ""                 # what was found was found on the other photo
 
 
 def test_finding_nothing_keeps_the_painted_mask(qtbot, workspace, runner):
