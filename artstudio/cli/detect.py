@@ -45,7 +45,8 @@ def cmd_detect(args) -> int:
                                      _NeverCancel()), show)
         save_mask(args.output, result.mask)
     if not args.quiet:
-        print(f"Found {result.summary} in {result.seconds:.2f} s; wrote {args.output}")
+        found = f"Found {result.summary}" if result.mask.any() else "No dust or scratches found"
+        print(f"{found} in {result.seconds:.2f} s; wrote {args.output}")
     return 0
 
 

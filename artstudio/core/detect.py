@@ -135,16 +135,37 @@ def find_damage(image: np.ndarray, sensitivity: float = 0.5, vote: np.ndarray | 
     return classify(candidates(image, sensitivity), vote, limits.vote_min)
 
 
-def candidates(image: np.ndarray, sensitivity: float = 0.5) -> np.ndarray:
-    """Steps 1-3 of the module docstring: ``uint8 (H, W)``, 255 on every mark before the shape tests."""
+def candidates(image: np.ndarray, sensitivity: float = 0.5, responses: list | None = None) -> np.ndarray:
+    """Steps 1-3 of the module docstring: ``uint8 (H, W)``, 255 on every mark before the shape tests.
+
+    ``responses`` (:func:`responses` of ``image``) saves recomputing the
+    filters when one photo is thresholded at several sensitivities.
+    """
     grey = luma(image)
     limits = thresholds(sensitivity)
     marks = np.zeros(grey.shape, np.uint8)
     if min(grey.shape) < 3:
         return marks
-    for response in _responses(grey):
+    for response in responses if responses is not None else _responses(grey):
         marks |= _hysteresis(response, limits)
     return marks
+
+
+def responses(image: np.ndarray) -> list:
+    """The filtered responses :func:`candidates` thresholds (they do not depend on the sensitivity)."""
+    grey = luma(image)
+    return [] if min(grey.shape) < 3 else list(_responses(grey))
+
+
+def counted(mask: np.ndarray) -> Damage:
+    """``mask`` (``uint8``, 255 = damage) as a :class:`Damage`, each connected mark counted as a
+    scratch from :data:`MIN_SCRATCH` px long, else as a speck (no mark is dropped)."""
+    import cv2
+
+    count, _, stats, _ = cv2.connectedComponentsWithStats((mask > 0).astype(np.uint8), connectivity=8)
+    length = np.hypot(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
+    scratches = int((length >= MIN_SCRATCH).sum())
+    return Damage(np.where(mask > 0, np.uint8(255), np.uint8(0)), count - 1 - scratches, scratches)
 
 
 def _responses(grey: np.ndarray):
