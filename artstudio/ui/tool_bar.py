@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QStackedWidget, QToolBar, QWidget
+from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
+                               QToolBar, QWidget)
 
 from ..core.brush import ERASE, PAINT, Brush
 from ..core.clone import CloneTool, HealTool
@@ -215,6 +216,10 @@ class ToolOptionsRow(QWidget):
         layout.addWidget(self.name_label)
         layout.addWidget(self.pages)
         layout.addWidget(self.hint_label, 1)
+        # As tall as the tallest options page (a spin box or a combo box), for every tool:
+        # the canvas below must not jump when a tool with options is picked.
+        field = max(QDoubleSpinBox().sizeHint().height(), QComboBox().sizeHint().height())
+        self.setFixedHeight(field + layout.contentsMargins().top() + layout.contentsMargins().bottom())
 
     def show_tool(self, item: ToolEntry, hint: str) -> None:
         shortcut = f" ({item.shortcut})" if item.shortcut else ""
