@@ -108,3 +108,23 @@ def test_a_stroke_while_a_job_runs_is_refused_and_changes_nothing(qtbot, workspa
     finally:
         with qtbot.waitSignal(ws.runner.job_finished, timeout=10000):
             gate.set()
+
+
+def test_a_second_fill_while_one_runs_says_the_first_is_cancelled(qtbot, workspace, photo, scratch):
+    ws = workspace
+    ws.set_document(Document(photo.copy(), scratch.copy()))
+    gate = threading.Event()
+
+    def waiting(token):
+        while not gate.wait(0.02):
+            token.check()
+            yield Progress(0.0, "Waiting")
+        return None
+
+    ws._job_label = "Denoise"
+    ws._submit(FILL_KIND, waiting)
+    with qtbot.waitSignal(ws.runner.job_finished, timeout=20000):
+        ws.fill("telea")
+    gate.set()
+    assert any(m.startswith("Denoise cancelled: starting") for m in ws.messages)
+    assert ws.document.proposal is not None                 # the second fill's result

@@ -221,6 +221,8 @@ class RestoreWorkspace(QWidget):
         # its previews must not be drawn over the old result's pixels.
         if self.document.proposal is not None:
             self._drop_result()
+        if self._fill_job is not None:        # latest wins: the runner cancels the running one
+            self.message.emit(f"{self._job_label} cancelled: starting {label} on the photo and mask as they are now.")
         self._job_label = label
         return self._submit(FILL_KIND, factory)
 
