@@ -142,3 +142,13 @@ def test_tablet_pressure_scales_the_stroke(canvas):
     light = np.count_nonzero(mask[:45] > 127, axis=0)[60]
     heavy = np.count_nonzero(mask[45:] > 127, axis=0)[60]
     assert light == pytest.approx(4, abs=1) and heavy == pytest.approx(16, abs=1)
+
+
+def test_bracket_keys_stop_at_the_size_sliders_maximum(qtbot, workspace):
+    canvas, slider = workspace.canvas, workspace.panel.size_slider
+    for _ in range(30):
+        canvas.resize_brush(1.2)
+    assert canvas.brush.size == slider.maximum() == 500
+    assert slider.value() == 500
+    canvas.resize_brush(1 / 1.2)
+    assert abs(canvas.brush.size - 500 / 1.2) < 1e-6         # one step back down, not from 2000

@@ -48,3 +48,41 @@ def test_panel_buttons_take_the_focus_from_tab_only(qtbot, workspace):
         assert button.focusPolicy() == Qt.FocusPolicy.TabFocus
     assert np.all([b.focusPolicy() == Qt.FocusPolicy.TabFocus
                    for b in workspace.stylizer.panel.findChildren(type(workspace.panel.fill_button))])
+
+
+def _wheel(widget, notches=-1):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(centre, QPointF(widget.mapToGlobal(centre.toPoint())), QPoint(0, 0),
+                        QPoint(0, 120 * notches), Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+                        Qt.ScrollPhase.NoScrollPhase, False)
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_over_a_panel_control_scrolls_the_panel_instead_of_changing_it(qtbot, workspace):
+    from PySide6.QtWidgets import QComboBox, QScrollArea
+
+    workspace.resize(1200, 500)                       # the panel needs scrolling
+    qtbot.wait(20)
+    area = next(w for w in workspace.findChildren(QScrollArea) if w.widget() is workspace.panel)
+    bar = area.verticalScrollBar()
+    assert bar.maximum() > 0
+    combos = [c for c in workspace.panel.findChildren(QComboBox) if c.count() > 1 and c.isVisible()]
+    assert combos
+    for combo in combos:
+        before, start = combo.currentIndex(), bar.value()
+        _wheel(combo, -1)
+        assert combo.currentIndex() == before, combo.currentText()
+        assert bar.value() > start or bar.value() == bar.maximum()
+    slider = workspace.panel.size_slider
+    value = slider.value()
+    _wheel(slider, -1)
+    assert slider.value() == value
+    combo = combos[0]
+    combo.setFocus()                                  # a focused control does take the wheel
+    qtbot.waitUntil(combo.hasFocus, timeout=3000)
+    before = combo.currentIndex()
+    _wheel(combo, -1 if before + 1 < combo.count() else 1)
+    assert combo.currentIndex() != before

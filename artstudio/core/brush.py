@@ -45,6 +45,9 @@ class PointerEvent:
     double: bool = False
 
 
+MAX_BRUSH = 500.0     # px: the largest brush ([ ] and the Size slider stop here)
+
+
 @dataclass(frozen=True)
 class Brush:
     """Brush shape.

@@ -20,7 +20,7 @@ from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QWidget
 
-from ..core.brush import ERASE, PAINT, Brush
+from ..core.brush import ERASE, MAX_BRUSH, PAINT, Brush
 from ..core.document import Document
 from ..core.rect import Rect
 from ..core.tools import MaskBrushTool, Tool, with_mode
@@ -197,7 +197,7 @@ class CanvasWidget(QWidget):
         self.set_tool(PAINT if self.brush.mode == ERASE else ERASE)
 
     def resize_brush(self, factor: float) -> None:
-        size = min(max(self.brush.size * factor, 1.0), 2000.0)
+        size = min(max(self.brush.size * factor, 1.0), MAX_BRUSH)   # where the Size slider ends
         self.set_brush(Brush(size, self.brush.hardness, self.brush.mode, self.brush.pressure_size))
 
     def escape(self) -> bool:

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (QComboBox, QFormLayout, QGroupBox, QHBoxLayout,
                                QLabel, QPushButton, QSpinBox, QVBoxLayout, QWidget)
 from superqt import QLabeledDoubleSlider, QLabeledSlider
 
+from ..core.brush import MAX_BRUSH
 from ..jobs.denoise import NOISE_KINDS
 from ..jobs.operations import operation, operations
 from ..jobs.upscale import UPSCALE_FACTORS
@@ -76,7 +77,7 @@ class RestorePanel(QWidget):
         box = QGroupBox("Mask")
         form = QFormLayout(box)
         self.size_slider = QLabeledSlider(Qt.Orientation.Horizontal)
-        self.size_slider.setRange(1, 500)
+        self.size_slider.setRange(1, int(MAX_BRUSH))
         self.size_slider.valueChanged.connect(lambda v: self.brush_size_changed.emit(float(v)))
         self.size_slider.setToolTip("Brush diameter in image pixels ([ smaller, ] larger)")
         form.addRow("Size [ ]", self.size_slider)
