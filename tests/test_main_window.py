@@ -374,3 +374,28 @@ def test_a_failed_slider_render_says_so_without_a_dialog(qtbot, window, dialogs)
     with qtbot.waitSignal(window.runner.job_ended, timeout=5000):
         window.runner.submit("restore.fill", broken)
     assert dialogs["warning"] == ["The generator's weights are damaged."]
+
+
+def test_a_fill_replaced_by_a_second_one_is_not_reported_as_cancelled(qtbot, demo, monkeypatch):
+    from artstudio.jobs.base import Progress
+    from artstudio.ui.restore_workspace import FILL_KIND
+
+    shown = []
+    original = demo.status.showMessage
+    monkeypatch.setattr(demo.status, "showMessage", lambda text, timeout=0: (shown.append(text),
+                                                                                original(text, timeout)))
+    gate = threading.Event()
+
+    def waiting(token):
+        while not gate.wait(0.02):
+            token.check()
+            yield Progress(0.1, "Waiting")
+        return None
+
+    with qtbot.waitSignal(demo.runner.job_started, timeout=10000):
+        demo.restore._submit(FILL_KIND, waiting)
+    fill_and_wait(qtbot, demo)
+    gate.set()
+    assert "Cancelled" not in shown
+    assert any("cancelled: starting" in text for text in shown)
+    assert any("done in" in text for text in shown)

@@ -341,6 +341,12 @@ class JobRunner(_JobThread):
         with self._lock:
             return None if self._background is None else self._background.id
 
+    def superseded(self, outcome: JobOutcome) -> bool:
+        """True when a newer job of the same kind is queued or running (the one that replaced it)."""
+        with self._lock:
+            jobs = list(self._queue) + ([self._current] if self._current is not None else [])
+            return any(j.kind == outcome.kind and j.id > outcome.id for j in jobs)
+
     @property
     def busy(self) -> bool:
         """True while the thread has work: a foreground job, or an unpaused background job."""

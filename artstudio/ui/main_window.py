@@ -124,7 +124,9 @@ class MainWindow(QMainWindow):
          "cancelled": self._on_job_cancelled}[outcome.status](outcome)
 
     def _on_job_cancelled(self, outcome: JobOutcome) -> None:
-        if outcome.id == self._loud_job:  # dropped slider renders are routine, not news
+        # Dropped slider renders are routine, not news; nor is a job another of its kind replaced
+        # (a second Fill): the workspace has said why, and the new one reports its progress.
+        if outcome.id == self._loud_job and not self.runner.superseded(outcome):
             self.status.showMessage("Cancelled", 4000)
 
     def _on_runner_progress(self, job_id: int, fraction: float, message: str) -> None:
