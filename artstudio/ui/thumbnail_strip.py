@@ -37,7 +37,10 @@ class ThumbnailStrip(QListWidget):
         """``entries``: ``(caption, tooltip, thumbnail)``, thumbnails uint8 (H, W, 3|4)."""
         self.clear()
         for caption, tip, image in entries:
-            item = QListWidgetItem(QIcon(QPixmap.fromImage(to_qimage(np.ascontiguousarray(image)))), caption)
+            pixmap = QPixmap.fromImage(to_qimage(np.ascontiguousarray(image)))
+            icon = QIcon(pixmap)
+            icon.addPixmap(pixmap, QIcon.Mode.Selected)   # the pick is shown by its caption, not tinted
+            item = QListWidgetItem(icon, caption)
             item.setToolTip(tip)
             self.addItem(item)
 
