@@ -177,9 +177,14 @@ def test_saving_over_the_original_needs_confirmation(qtbot, window, dialogs, tmp
     dialogs["answer"] = QMessageBox.StandardButton.Yes
     assert file_ops.save_as(window)
     assert load_image(original).pixels[scratch > 0].max() == 0
+    asked = len(dialogs["question"])
+    window.restore.document.image[:4] = 255
+    window.restore.document.modified = True
+    assert file_ops.save(window)                    # Ctrl+S again: its old pixels are already gone
+    assert len(dialogs["question"]) == asked and load_image(original).pixels[:4].min() == 255
 
 
-def test_save_as_new_file_and_export_copy(qtbot, window, tmp_path, photo, monkeypatch):
+def test_save_as_new_file_and_export_copy(qtbot, window, dialogs, tmp_path, photo, monkeypatch):
     src = tmp_path / "in.png"
     save_image(src, photo)
     window.open_path(src, wait=True)
@@ -187,6 +192,8 @@ def test_save_as_new_file_and_export_copy(qtbot, window, tmp_path, photo, monkey
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
     assert file_ops.save_as(window)
     assert window.restore.document.path == out
+    window.restore.document.modified = True
+    assert file_ops.save(window) and dialogs["question"] == []     # the file ArtStudio made: no "overwrite?"
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(copy), ""))
     assert file_ops.export_copy(window)
     assert window.restore.document.path == out

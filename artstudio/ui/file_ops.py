@@ -45,6 +45,9 @@ class Source:
 # Document -> Source. Kept beside the document (which knows only its path), and
 # forgotten with it.
 _sources: "weakref.WeakKeyDictionary[Document, Source]" = weakref.WeakKeyDictionary()
+# The files each document was written to in this session: writing one again asks nothing
+# (its old pixels went at the first, confirmed, save; or ArtStudio made the file).
+_written: "weakref.WeakKeyDictionary[Document, set[Path]]" = weakref.WeakKeyDictionary()
 
 
 def source_of(doc: Document) -> Source:
@@ -179,7 +182,7 @@ def open_demo(window, wait: bool = False) -> bool:
 
 def _confirm_overwrite(window, target: Path) -> bool:
     doc = window.restore.document
-    if not target.exists():
+    if not target.exists() or (doc is not None and target.resolve() in _written.get(doc, ())):
         return True
     is_original = doc is not None and doc.path is not None and doc.path.resolve() == target.resolve()
     text = (f"Overwrite the original photo '{target.name}'? Its current pixels will be lost."
@@ -218,6 +221,7 @@ def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
     except MemoryError:
         _error(window, f"Cannot save '{target.name}': not enough memory.")
         return False
+    _written.setdefault(doc, set()).add(target.resolve())
     if becomes_document_path:
         _sources[doc] = replace(source, format=SAVE_FORMATS[target.suffix.lower()])
         doc.mark_saved(target)          # the workspace relays the document's `saved` event to the title
