@@ -253,3 +253,52 @@ def test_krita_opens_our_layers_and_we_open_kritas_file(tmp_path):
                                     ("photo", "visible")]
     assert seen["krita_render_equal"]                 # Krita draws our layers into our image exactly
     assert seen["reopened_format"] == "ORA" and seen["reopened_image_equal"] and seen["reopened_mask_equal"]
+
+
+def test_sampling_areas_are_hidden_layers_that_come_back(tmp_path, photo):
+    doc = _edited_document(photo)
+    sample_from, sample_never = np.zeros_like(doc.mask), np.zeros_like(doc.mask)
+    sample_from[:20, :30] = 255
+    sample_never[50:70, 60:90] = 180
+    out = save_document_ora(tmp_path / "work.ora", doc.image, doc.mask, doc.history.steps,
+                            sampling={"sample_from": sample_from, "sample_never": sample_never})
+    names = [n.get("name") for n in _stack(out).iter("layer")]
+    assert names == ["sample_from", "sample_never", "mask", "Clone", "Fill (telea)", "photo"]
+    layers = _layers(out)
+    assert layers["sample_never"][3] == "hidden" and np.array_equal(layers["sample_never"][0][..., 3], sample_never)
+    back = load_image(out)
+    assert np.array_equal(back.pixels, doc.image) and np.array_equal(back.mask, doc.mask)
+    assert np.array_equal(back.sampling["sample_from"], sample_from)
+    assert np.array_equal(back.sampling["sample_never"], sample_never)
+    # Written again from what was read: the areas are ours, not the file's own layers to keep.
+    again = save_document_ora(tmp_path / "again.ora", back.pixels, back.mask, ((), ()), back.layers, back.sampling)
+    assert [n.get("name") for n in _stack(again).iter("layer")].count("sample_never") == 1
+    empty = save_document_ora(tmp_path / "plain.ora", doc.image, doc.mask, doc.history.steps,
+                              sampling={"sample_from": np.zeros_like(doc.mask), "sample_never": None})
+    assert "sample_from" not in [n.get("name") for n in _stack(empty).iter("layer")]
+    assert load_image(empty).sampling == {}
+
+
+def test_the_window_saves_and_reopens_the_sampling_areas_in_an_ora(qtbot, tmp_path, photo, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    from artstudio.ui import app as app_module
+    from artstudio.ui import file_ops
+
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
+    src = tmp_path / "in.png"
+    save_image(src, photo)
+    window = app_module.create_window()
+    qtbot.addWidget(window)
+    window.open_path(src, wait=True)
+    doc = window.restore.document
+    doc.sample_never[10:40, 10:40] = 255
+    out = tmp_path / "work.ora"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(out), ""))
+    assert file_ops.save_as(window)
+    assert "the mask and the sampling areas as layers" in window.status.currentMessage()
+    window.open_path(out, wait=True)
+    back = window.restore.document
+    assert back is not doc and np.array_equal(back.sample_never, doc.sample_never) and not back.sample_from.any()
+    window._close_confirmed = True
+    window.close()

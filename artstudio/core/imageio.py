@@ -12,7 +12,7 @@ import contextlib
 import logging
 import stat
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -74,6 +74,9 @@ class LoadedImage:
     layers : object
         An OpenRaster file's own layers (:class:`~artstudio.core.ora.KeptLayers`)
         to write back around the restored photo, else None.
+    sampling : dict
+        The content-aware fill's sampling areas an ArtStudio .ora holds
+        (``"sample_from"``, ``"sample_never"``: ``uint8 (H, W)``), else empty.
     """
 
     pixels: np.ndarray
@@ -83,6 +86,7 @@ class LoadedImage:
     meta: SourceMeta = NO_META
     mask: np.ndarray | None = None
     layers: object = None
+    sampling: dict = field(default_factory=dict)
 
     @property
     def has_alpha(self) -> bool:

@@ -99,6 +99,10 @@ def digest(pixels: np.ndarray) -> bytes:
     return hashlib.blake2b(pixels.data, digest_size=16, person=repr(pixels.shape).encode()[:16]).digest()
 
 
+# The hidden layers ArtStudio writes for the content-aware fill's sampling areas (read back, never drawn).
+SAMPLING_LAYERS = ("sample_from", "sample_never")
+
+
 # -- reading -------------------------------------------------------------------------------------------
 
 def read_ora(path, *, max_pixels: int):
@@ -132,12 +136,15 @@ def read_ora(path, *, max_pixels: int):
         root, (width, height) = _stack_of(zf, members, name, max_pixels)
         tree = parse_stack(root, name, members)
         leaves = list(tree.leaves())
-        mask_leaf = next((leaf for leaf in leaves if leaf.name.strip().lower() == "mask"), None)   # the topmost
+        mask_leaf = _topmost(leaves, "mask")
+        area_leaves = {key: leaf for key in SAMPLING_LAYERS if (leaf := _topmost(leaves, key)) is not None}
+        ours = [leaf for leaf in (mask_leaf, *area_leaves.values()) if leaf is not None]
         with tempfile.TemporaryDirectory(prefix="artstudio-ora-") as tmp:
             # A layer may overhang the canvas, never by gigapixels.
             reader = _LayerReader(zf, members, Path(tmp), name, min(max_pixels, max(4 * width * height, 16_000_000)))
             mask = None if mask_leaf is None else mask_of(reader.leaf(mask_leaf), mask_leaf, (width, height))
-            if MERGED in members and not (mask_leaf is not None and mask_leaf.shown):
+            sampling = {key: mask_of(reader.leaf(leaf), leaf, (width, height)) for key, leaf in area_leaves.items()}
+            if MERGED in members and not any(leaf.shown for leaf in ours):
                 # The writer's own render: blend modes, filters and all. Unless it shows the mask.
                 merged = reader.member(MERGED, "its merged image")
                 if merged.size != (width, height):
@@ -145,13 +152,18 @@ def read_ora(path, *, max_pixels: int):
                                      f"but the canvas is {width}x{height}.")
                 pixels, depth = merged.pixels, merged.bit_depth
             else:
-                pixels = composite(tree, (width, height), reader.leaf, skip={id(mask_leaf)}, name=name)
+                pixels = composite(tree, (width, height), reader.leaf, skip={id(leaf) for leaf in ours}, name=name)
                 depth = 8
         pixels = _opaque_as_rgb(pixels)
-        kept = KeptLayers(tree.kept_element(mask_leaf),
-                          {leaf.src: reader.raw(leaf.src) for leaf in leaves if leaf is not mask_leaf},
+        kept = KeptLayers(tree.kept_element(ours),
+                          {leaf.src: reader.raw(leaf.src) for leaf in leaves if all(leaf is not o for o in ours)},
                           (width, height), digest(pixels))
-    return LoadedImage(pixels, path, "ORA", depth, mask=mask, layers=kept)
+    return LoadedImage(pixels, path, "ORA", depth, mask=mask, layers=kept, sampling=sampling)
+
+
+def _topmost(leaves, name: str):
+    """The first (topmost) leaf called ``name`` (case and spaces aside), or None."""
+    return next((leaf for leaf in leaves if leaf.name.strip().lower() == name), None)
 
 
 @contextlib.contextmanager

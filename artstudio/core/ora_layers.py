@@ -8,7 +8,9 @@ A restored photo is written so that GIMP and Krita show how it was made:
   clone or heal stroke that is on the undo stack), holding only the pixels
   that change changed, named after its undo label;
 - on top, the mask, hidden: white where a fill was asked for, transparent
-  elsewhere (its alpha is the mask, as ArtStudio reads it back).
+  elsewhere (its alpha is the mask, as ArtStudio reads it back); above it,
+  hidden too, the content-aware fill's sampling areas when painted
+  (``sample_from``, ``sample_never``).
 
 The layers are derived from the document's public state: the current image,
 its mask and ``history.steps``. The photo as opened is the current image with
@@ -24,18 +26,18 @@ from pathlib import Path
 import numpy as np
 
 from .history import Swap
-from .ora import KeptLayers, OraLayer, write_ora
+from .ora import SAMPLING_LAYERS, KeptLayers, OraLayer, write_ora
 from .rect import Rect, bbox_of_nonzero
 
 MASK_LAYER = "mask"
 PHOTO_LAYER = "photo"
 
 
-def mask_layer(mask: np.ndarray) -> OraLayer:
-    """The hidden "mask" layer: white, its alpha the mask (0 = keep, 255 = fill)."""
+def mask_layer(mask: np.ndarray, name: str = MASK_LAYER) -> OraLayer:
+    """The hidden "mask" layer (or a sampling area's): white, its alpha the mask (0 = keep, 255 = fill)."""
     layer = np.full(mask.shape + (4,), 255, np.uint8)
     layer[..., 3] = mask
-    return OraLayer(MASK_LAYER, layer, visible=False)
+    return OraLayer(name, layer, visible=False)
 
 
 def change_layer(name: str, before: np.ndarray, after: np.ndarray, origin: tuple[int, int] = (0, 0)):
@@ -102,22 +104,27 @@ def history_layers(image: np.ndarray, steps) -> tuple[np.ndarray, list[OraLayer]
 
 
 def save_layered(path, image: np.ndarray, mask: np.ndarray | None, changes: list[OraLayer],
-                 photo: np.ndarray, kept: KeptLayers | None = None) -> Path:
+                 photo: np.ndarray, kept: KeptLayers | None = None, sampling: dict | None = None) -> Path:
     """Write ``image`` as an OpenRaster file: ``photo`` (or ``kept``, when it still
-    makes ``photo``), then ``changes`` (top first), then the hidden mask.
+    makes ``photo``), then ``changes`` (top first), then the hidden mask and, when
+    painted, the hidden sampling areas (``sampling``: ``sample_from``, ``sample_never``).
 
     Returns the path written; ImageError (one line) if it cannot be written.
     """
-    layers = ([mask_layer(mask)] if mask is not None else []) + list(changes)
+    areas = [mask_layer(area, key) for key, area in (sampling or {}).items()
+             if key in SAMPLING_LAYERS and area is not None and area.any()]
+    layers = areas + ([mask_layer(mask)] if mask is not None else []) + list(changes)
     if kept is not None and kept.matches(photo):
         return write_ora(path, layers, image, kept)
     return write_ora(path, layers + [OraLayer(PHOTO_LAYER, photo)], image)
 
 
-def save_document_ora(path, image: np.ndarray, mask: np.ndarray, steps, kept: KeptLayers | None = None) -> Path:
-    """Write a document (its image, mask and ``history.steps``) with a layer per applied change."""
+def save_document_ora(path, image: np.ndarray, mask: np.ndarray, steps, kept: KeptLayers | None = None,
+                      sampling: dict | None = None) -> Path:
+    """Write a document (its image, mask, sampling areas and ``history.steps``) with a layer per
+    applied change."""
     photo, changes = history_layers(image, steps)
-    return save_layered(path, image, mask, changes, photo, kept)
+    return save_layered(path, image, mask, changes, photo, kept, sampling)
 
 
 def save_result_ora(path, before: np.ndarray, after: np.ndarray, mask: np.ndarray | None, label: str,

@@ -62,13 +62,15 @@ class Group:
             else:
                 yield child
 
-    def kept_element(self, drop: Leaf | None) -> ET.Element:
-        """A copy of this ``<stack>`` with only its layers and groups, without ``drop``."""
+    def kept_element(self, drop) -> ET.Element:
+        """A copy of this ``<stack>`` with only its layers and groups, without ``drop`` (a leaf,
+        None, or a collection of leaves)."""
+        drops = () if drop is None else (drop,) if isinstance(drop, Leaf) else tuple(drop)
         copy = ET.Element("stack", dict(self.element.attrib))
         for child in self.children:
-            if child is drop:
+            if any(child is d for d in drops):
                 continue
-            copy.append(child.kept_element(drop) if isinstance(child, Group)
+            copy.append(child.kept_element(drops) if isinstance(child, Group)
                         else ET.Element("layer", dict(child.element.attrib)))
         return copy
 

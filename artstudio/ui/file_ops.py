@@ -10,6 +10,7 @@ import weakref
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..core.autosave import save_photo_mask
@@ -134,6 +135,9 @@ def _on_photo_opened(window, request_id: int, photo) -> None:
     try:
         autosave_mask(window)
         doc = Document(loaded.pixels, photo.mask, loaded.path)
+        for key, area in loaded.sampling.items():     # an .ora's sampling areas
+            if area.shape == doc.mask.shape:
+                setattr(doc, key, np.ascontiguousarray(area, dtype=np.uint8))
         window.restore.set_document(doc)
     except MemoryError:
         _error(window, f"Not enough memory to open '{loaded.path.name}'.")
@@ -212,7 +216,8 @@ def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
     source = source_of(doc)
     try:
         if target.suffix.lower() == ".ora":
-            save_document_ora(target, doc.image, doc.mask, doc.history.steps, source.layers)
+            save_document_ora(target, doc.image, doc.mask, doc.history.steps, source.layers,
+                              {"sample_from": doc.sample_from, "sample_never": doc.sample_never})
         else:
             save_image(target, doc.image, meta=source.meta)
     except ImageError as exc:
@@ -233,7 +238,8 @@ def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
 def _saved_note(doc, source: Source, target: Path) -> str:
     fmt = SAVE_FORMATS[target.suffix.lower()]
     if fmt == "ORA":
-        notes = ["with the photo, each applied change and the mask as layers"]
+        areas = " and the sampling areas" if doc.sample_from.any() or doc.sample_never.any() else ""
+        notes = [f"with the photo, each applied change, the mask{areas} as layers"]
     else:
         kept = source.meta.describe(fmt)
         notes = [f"kept {kept}"] if kept else []
