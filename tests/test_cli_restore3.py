@@ -152,7 +152,7 @@ def test_upscale_net_round_trip_with_the_shipped_weights(tmp_path, photo):
     (["upscale", "{src}", "-o", "{out}", "--scale", "2", "--method", "dip", "--iterations", "0"],
      "--iterations must be at least 1"),
     (["upscale", "{big}", "-o", "{out}", "--scale", "4", "--method", "dip"], "Crop the photo first"),
-    (["restore", "{src}", "--mask", "{src}", "-o", "{out}", "--method", "net", "--model", "nope"],
+    (["restore", "{src}", "--mask", "{mask}", "-o", "{out}", "--method", "net", "--model", "nope"],
      "Unknown restoration model 'nope'"),
     (["train", "gun", "--data", "{tmp}", "--out", "x"], "invalid choice: 'gun'"),
     (["train", "gan", "--data", "{tmp}", "--out", "x", "--size", "96"], "--size must be 32, 64 or 128"),
@@ -167,9 +167,13 @@ def test_bad_input_prints_one_line_and_writes_nothing(tmp_path, photo, capsys, _
     src, out, big = tmp_path / "in.png", tmp_path / "out.png", tmp_path / "big.png"
     save_image(src, photo)
     save_image(big, np.zeros((600, 600, 3), np.uint8))
+    hole = np.zeros(photo.shape[:2], np.uint8)
+    hole[40:50, 40:60] = 255
+    save_mask(tmp_path / "mask.png", hole)
     (tmp_path / "empty").mkdir()
     before = sorted(p.name for p in tmp_path.iterdir())
     values = {"src": src, "out": out, "big": big, "tmp": tmp_path, "missing": tmp_path / "nope.png",
+              "mask": tmp_path / "mask.png",
               "empty": tmp_path / "empty"}
     code = run_cli(*[a.format(**values) for a in args])
     assert code not in (0, None)

@@ -15,7 +15,7 @@ from ..jobs.denoise import NOISE_KINDS
 from ..jobs.denoise import describe as describe_denoise
 from ..jobs.operations import Operation, RestoreRequest, operation, operations
 from ..jobs.upscale import UPSCALE_FACTORS
-from .common import CliError, _NeverCancel, _progress_printer, _user_errors
+from .common import CliError, _NeverCancel, _progress_printer, _seed, _user_errors
 from .detect import add_detect_options, auto_mask
 from .files import _check_output, _load, _save
 
@@ -49,7 +49,7 @@ def add_restore_commands(sub) -> None:
                          help="texture/auto: never copy texture from the white of E")
     restore.add_argument("--variations", type=int, default=1, metavar="N",
                          help="texture: make N seeded fills, written as OUT-1.png ... OUT-N.png (default: 1)")
-    restore.add_argument("--seed", type=int, default=0, metavar="K",
+    restore.add_argument("--seed", type=_seed, default=0, metavar="K",
                          help="texture/auto: the (first) seed; the same seed and guide give the same fill "
                               "(default: 0)")
     # The job's GUIDE_CHOICES, spelt out: importing the job here would slow every command's start.
@@ -199,7 +199,7 @@ def _run(op: Operation, args, options, outputs: list[Path] | None = None):
     more files, e.g. the mask, once the image size is known). ``outputs``:
     one path per variation of a content-aware fill (default: OUT alone).
     """
-    _check_in_out(args)     # the variations' names share OUT's folder and suffix
+    _check_in_out(args, outputs or [args.output])
     show, interactive = _progress_printer(args.quiet)
     with _user_errors(interactive):
         image = _load(args.input)
@@ -211,26 +211,50 @@ def _run(op: Operation, args, options, outputs: list[Path] | None = None):
         # An .ora OUT names the fill's layer as the window's undo history would.
         label, mask = op.title.format(scale=getattr(args, "scale", "")), fields.get("mask")
         if outputs and len(outputs) > 1:
-            for index, path in enumerate(outputs):
-                _save(path, result.apply(image.pixels, index), image, mask, f"{label} {index + 1}")
+            _save_all(outputs, [result.apply(image.pixels, i) for i in range(len(outputs))], image, mask, label)
         else:
             _save(args.output, result.image, image, mask, label)
     return result
 
 
-def _check_in_out(args) -> None:
-    """Refuse a bad OUT, or OUT = IN, before any (slow) work."""
+def _check_in_out(args, outputs: list[Path]) -> None:
+    """Refuse a bad OUT (each variation's name too), OUT = IN, or OUT = one of the masks,
+    before any (slow) work."""
     from ..core.imageio import WRITE_EXTENSIONS
 
     if getattr(args, "iterations", None) is not None and args.iterations < 1:
         raise CliError("--iterations must be at least 1.")
-    if args.output.resolve() == args.input.resolve() and not args.overwrite:
-        raise CliError(f"Refusing to overwrite the input photo '{args.input}'; "
-                       "choose another -o or pass --overwrite.")
-    if args.output.suffix.lower() not in WRITE_EXTENSIONS:
-        raise CliError(f"Cannot write '{args.output.name}': the name must end in one of "
-                       f"{', '.join(WRITE_EXTENSIONS)}.")
-    _check_output(args.output, WRITE_EXTENSIONS, "")
+    inputs = [(flag, path) for flag, path in (("--mask", getattr(args, "mask", None)),
+                                              ("--sample-mask", getattr(args, "sample_mask", None)),
+                                              ("--exclude-mask", getattr(args, "exclude_mask", None)))
+              if path is not None]
+    for out in outputs:
+        if out.resolve() == args.input.resolve() and not args.overwrite:
+            raise CliError(f"Refusing to overwrite the input photo '{args.input}' with '{out.name}'; "
+                           "choose another -o or pass --overwrite.")
+        for flag, path in inputs:
+            if out.resolve() == Path(path).resolve():
+                raise CliError(f"Refusing to write the result over the {flag} file '{path}'; choose another -o.")
+        if out.suffix.lower() not in WRITE_EXTENSIONS:
+            raise CliError(f"Cannot write '{out.name}': the name must end in one of "
+                           f"{', '.join(WRITE_EXTENSIONS)}.")
+        _check_output(out, WRITE_EXTENSIONS, "")
+
+
+def _save_all(paths: list[Path], images: list, source, mask, label: str) -> None:
+    """Write every variation or none: each to a hidden file beside its name first, then all
+    renamed into place (a full disk, a bad name or Ctrl+C part way leaves no partial set)."""
+    import os
+
+    staged = [path.with_name(f".{path.stem}.artstudio-partial{path.suffix}") for path in paths]
+    try:
+        for index, (temp, pixels) in enumerate(zip(staged, images)):
+            _save(temp, pixels, source, mask, f"{label} {index + 1}")
+        for temp, path in zip(staged, paths):
+            os.replace(temp, path)
+    finally:
+        for temp in staged:
+            temp.unlink(missing_ok=True)
 
 
 def _model(args) -> dict:

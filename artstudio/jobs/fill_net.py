@@ -32,7 +32,7 @@ from ..core.tiling import plan_crops
 from . import restore
 from .base import CancelToken, Event, JobError, Preview, Progress, readonly_copy, usable_cpus
 from .nets import get_restore_net
-from .restore import FillResult, check_image
+from .restore import FillResult, check_fill_mask
 from .tiled import large_blocks_on_heap
 
 FILL_MAX_WORK = 768 * 768 # a crop is downscaled to at most this many pixels for the network
@@ -84,11 +84,7 @@ def run_net_fill(request: NetFillRequest, cancel: CancelToken) -> Generator[Even
     rectangle changed since the previous one) at most every 0.25 s.
     Returns a :class:`~artstudio.jobs.restore.FillResult` with method ``"net"``.
     """
-    check_image(request.image)
-    if request.mask.shape != request.image.shape[:2]:
-        raise JobError("The mask and the image have different sizes.")
-    if not request.mask.any():
-        raise JobError("The mask is empty: paint over the damage first.")
+    check_fill_mask(request.image, request.mask)
     start = time.perf_counter()
     yield Progress(0.0, "Neural fill: loading the network")
     net, device = get_restore_net(request.model, "inpaint", request.device)

@@ -106,6 +106,18 @@ def check_image(image: np.ndarray) -> None:
         raise JobError(f"The photo is {w} x {h} px: filling needs at least 8 x 8 pixels.")
 
 
+def check_fill_mask(image: np.ndarray, mask: np.ndarray, empty: str = "paint over the damage first") -> None:
+    """Raise :class:`JobError` (one line) unless ``mask`` fits ``image`` and leaves something
+    both to fill and to fill it from."""
+    check_image(image)
+    if mask.shape != image.shape[:2]:
+        raise JobError("The mask and the image have different sizes.")
+    if not mask.any():
+        raise JobError(f"The mask is empty: {empty}.")
+    if mask.all():
+        raise JobError("The mask covers the whole photo: nothing is left to fill it from.")
+
+
 def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None, FillResult]:
     """Fill every hole; pixels where the mask is 0 stay bit-identical.
 
@@ -113,10 +125,7 @@ def run_fill(request: FillRequest, cancel: CancelToken) -> Generator[Event, None
     """
     if request.method not in SOLVERS:
         raise JobError(f"Unknown fill method '{request.method}'. Choose one of: {', '.join(SOLVERS)}.")
-    if request.mask.shape != request.image.shape[:2]:
-        raise JobError("The mask and the image have different sizes.")
-    if not request.mask.any():
-        raise JobError("The mask is empty: paint over the damage first.")
+    check_fill_mask(request.image, request.mask)
     start = time.perf_counter()
     label = operation("fill", request.method).description
     yield Progress(0.0, f"{label}: finding damaged regions")

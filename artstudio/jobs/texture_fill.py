@@ -43,7 +43,7 @@ from ..core.inpaint import blend_into
 from ..core.rect import Rect
 from ..core.texture import TextureError, TextureSettings, sampling_band, structure_prior, synthesize
 from .base import CancelToken, Cancelled, Event, JobError, Preview, Progress, readonly_copy
-from .restore import PREVIEW_INTERVAL_S, FillResult, check_image
+from .restore import PREVIEW_INTERVAL_S, FillResult, check_fill_mask
 
 MERGE = 16            # px: holes nearer than this share one crop (and one synthesis)
 # px: a hole no deeper than this (a brush stroke up to ~24 px wide, as the
@@ -214,11 +214,7 @@ def _with_sample_area(crop: Rect, sample: np.ndarray, box: Rect, band: int, w: i
 
 def run_texture_fill(request: TextureRequest, cancel: CancelToken) -> Generator[Event, None, TextureResult]:
     """Fill every hole with copied texture, ``variations`` times; see the module docstring."""
-    check_image(request.image)
-    if request.mask.shape != request.image.shape[:2]:
-        raise JobError("The mask and the image have different sizes.")
-    if not request.mask.any():
-        raise JobError("The mask is empty: paint over what should go first.")
+    check_fill_mask(request.image, request.mask, "paint over what should go first")
     for extra, name in ((request.sample_from, "'sample from'"), (request.sample_never, "'never sample'")):
         if extra is not None and extra.shape != request.mask.shape:
             raise JobError(f"The {name} mask and the image have different sizes.")
@@ -348,11 +344,7 @@ def run_auto_fill(request: TextureRequest, cancel: CancelToken, model: str = "in
     """Thin holes to the neural fill, the rest to the texture fill (on the neural result)."""
     from .fill_net import NetFillRequest, run_net_fill
 
-    check_image(request.image)
-    if request.mask.shape != request.image.shape[:2]:
-        raise JobError("The mask and the image have different sizes.")
-    if not request.mask.any():
-        raise JobError("The mask is empty: paint over the damage first.")
+    check_fill_mask(request.image, request.mask)
     start = time.perf_counter()
     thin, deep = split_thin(request.mask)
     image, bounds, regions = request.image, None, 0

@@ -1,0 +1,87 @@
+"""`artstudio restore`'s outputs never land on its inputs, a set of variations is written whole or
+not at all, and bad values are refused in one line before any work (found by a QA pass)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from artstudio.cli import restore as restore_cli
+from artstudio.core.imageio import load_image, save_image, save_mask
+from cli_helpers import one_error_line, run_cli
+
+
+@pytest.fixture
+def files(tmp_path, photo, scratch):
+    save_image(tmp_path / "in.png", photo)
+    save_mask(tmp_path / "mask.png", scratch)
+    return tmp_path
+
+
+def test_a_variations_name_that_is_the_input_is_refused_and_the_photo_kept(files, photo, capsys):
+    save_image(files / "v-1.png", photo)
+    before = (files / "v-1.png").read_bytes()
+    code = run_cli("restore", files / "v-1.png", "--mask", files / "mask.png", "-o", files / "v.png",
+                   "--method", "texture", "--variations", "2")
+    assert code == 1 and "Refusing to overwrite the input photo" in one_error_line(capsys)
+    assert (files / "v-1.png").read_bytes() == before and not (files / "v-2.png").exists()
+
+
+@pytest.mark.parametrize("flag", ["--mask", "--exclude-mask"])
+def test_the_result_is_never_written_over_a_mask_given(files, capsys, flag):
+    save_mask(files / "never.png", np.zeros((96, 128), np.uint8))
+    target = files / ("mask.png" if flag == "--mask" else "never.png")
+    before = target.read_bytes()
+    args = ["restore", files / "in.png", "--mask", files / "mask.png", "-o", target, "--method", "texture"]
+    if flag == "--exclude-mask":
+        args += ["--exclude-mask", files / "never.png"]
+    assert run_cli(*args) == 1
+    assert f"over the {flag} file" in one_error_line(capsys) and target.read_bytes() == before
+
+
+def test_a_later_variations_name_that_is_a_folder_is_refused_before_any_work(files, capsys):
+    (files / "w-2.png").mkdir()
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "w.png",
+                   "--method", "texture", "--variations", "3")
+    assert code == 1 and "it is a folder" in one_error_line(capsys)
+    assert not (files / "w-1.png").exists() and not (files / "w-3.png").exists()
+
+
+def test_a_failure_while_writing_the_variations_leaves_none_of_them(files, capsys, monkeypatch):
+    real = restore_cli._save
+    written = []
+
+    def failing(path, *args, **kwargs):
+        if len(written) == 1:
+            from artstudio.core.imageio import ImageError
+            raise ImageError(f"Cannot save '{path.name}': the disk is full.")
+        written.append(path)
+        real(path, *args, **kwargs)
+
+    monkeypatch.setattr(restore_cli, "_save", failing)
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "v.png",
+                   "--method", "texture", "--variations", "3")
+    assert code == 1 and "disk is full" in one_error_line(capsys)
+    assert sorted(p.name for p in files.iterdir()) == ["in.png", "mask.png"]     # no v-1, no temporaries
+
+
+def test_the_variations_are_all_written_when_nothing_fails(files, capsys):
+    assert run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "v.png",
+                   "--method", "texture", "--variations", "2", "-q") == 0
+    assert sorted(p.name for p in files.iterdir()) == ["in.png", "mask.png", "v-1.png", "v-2.png"]
+    assert not np.array_equal(load_image(files / "v-1.png").pixels, load_image(files / "v-2.png").pixels)
+
+
+def test_a_negative_seed_is_a_usage_error(files, capsys):
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "o.png", "--seed", "-1")
+    assert code == 2 and "invalid seed '-1'" in capsys.readouterr().err
+    assert not (files / "o.png").exists()
+
+
+@pytest.mark.parametrize("method", ["telea", "ns", "biharmonic", "net", "texture", "auto"])
+def test_a_mask_over_the_whole_photo_is_refused_in_one_line(files, capsys, method):
+    save_mask(files / "full.png", np.full((96, 128), 255, np.uint8))
+    code = run_cli("restore", files / "in.png", "--mask", files / "full.png", "-o", files / "o.png",
+                   "--method", method)
+    assert code == 1 and "covers the whole photo" in one_error_line(capsys)
+    assert not (files / "o.png").exists()
