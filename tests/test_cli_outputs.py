@@ -85,3 +85,10 @@ def test_a_mask_over_the_whole_photo_is_refused_in_one_line(files, capsys, metho
                    "--method", method)
     assert code == 1 and "covers the whole photo" in one_error_line(capsys)
     assert not (files / "o.png").exists()
+
+
+def test_an_unknown_network_for_the_content_aware_guide_is_named_not_ignored(files, capsys):
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "o.png",
+                   "--method", "texture", "--model", "nonexistent")
+    assert code == 1 and "nonexistent" in one_error_line(capsys)
+    assert not (files / "o.png").exists()

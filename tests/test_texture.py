@@ -293,10 +293,19 @@ def test_cli_writes_one_file_per_variation_and_refuses_options_a_method_ignores(
     assert "--guide works with --method texture" in capsys.readouterr().err
 
 
-def test_the_network_guides_the_fill_and_a_missing_one_falls_back_to_telea(bark, box):
+def test_the_network_guides_the_fill_and_a_missing_one_falls_back_to_telea(bark, box, monkeypatch):
+    from artstudio.jobs import nets
+    from artstudio.jobs.base import JobError
+
     guided = _fill(bark, box, device="cpu")                     # the shipped inpainting network's fill
     classical = _fill(bark, box, model=None)
-    missing = _fill(bark, box, model="no-such-network")
+    with pytest.raises(JobError, match="no-such-network"):     # one the user named: said, not ignored
+        _fill(bark, box, model="no-such-network")
+
+    def damaged(*args, **kwargs):
+        raise JobError("The network 'inpaint' is damaged.")
+    monkeypatch.setattr(nets, "get_restore_net", damaged)
+    missing = _fill(bark, box)                                  # the shipped one missing or damaged
     assert np.array_equal(missing.image, classical.image)      # still a fill, not an error
     assert not np.array_equal(guided.image, classical.image)
     for result in (guided, classical):

@@ -280,7 +280,9 @@ def _prior_maker(request: TextureRequest):
         try:
             network = get_restore_net(request.model, "inpaint", request.device)
         except JobError:
-            network = None          # not installed or damaged: the classical prior still works
+            if request.model != "inpaint":
+                raise               # a network the user named: say what is wrong with it
+            network = None          # the shipped one not installed or damaged: the classical prior still works
 
     def prior(pixels: np.ndarray, hole: np.ndarray, guide: str) -> np.ndarray:
         return _prior(pixels, hole, network if guide == "network" else None)
