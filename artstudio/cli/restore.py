@@ -48,7 +48,8 @@ def add_restore_commands(sub) -> None:
     restore.add_argument("--exclude-mask", type=Path, metavar="E",
                          help="texture/auto: never copy texture from the white of E")
     restore.add_argument("--variations", type=int, default=1, metavar="N",
-                         help="texture: make N seeded fills, written as OUT-1 ... OUT-N with OUT's suffix (x.png: x-1.png ...; default: 1)")
+                         help="texture: make N seeded fills, written as OUT-1 ... OUT-N with OUT's "
+                              "suffix (x.png: x-1.png ...; default: 1)")
     restore.add_argument("--seed", type=_seed, default=0, metavar="K",
                          help="texture/auto: the (first) seed; the same seed and guide give the same fill "
                               "(default: 0)")
