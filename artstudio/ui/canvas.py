@@ -13,8 +13,6 @@ the tools' cursors (:mod:`.canvas_cursors`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QPainter
@@ -75,9 +73,6 @@ class CanvasWidget(QWidget):
         self.layers = CanvasLayers()
         self.view = CanvasView()
         self.input = PointerInput(self)
-        # Called before a stroke that writes the photo's pixels (clone, heal): the owner
-        # applies a result being compared, or raises ToolError to refuse the stroke.
-        self.before_image_edit: Callable[[], None] | None = None
         self.mask_display = MaskDisplay(self)
         self.sampling_display = SamplingDisplay(self)
         self._split = 0.5

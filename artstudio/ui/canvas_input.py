@@ -9,6 +9,8 @@ what it did stays one undo step.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QPointF, QRect, Qt
 
 from ..core.brush import ERASE, PointerEvent
@@ -30,6 +32,9 @@ class PointerInput:
         self.space = False                # Space held: a left drag pans
         self.cursor: QPointF | None = None
         self._pan_anchor = QPointF()
+        # Called before a stroke that writes the photo's pixels (clone, heal): the canvas's
+        # owner applies a result being compared, or raises ToolError to refuse the stroke.
+        self.before_image_edit: Callable[[], None] | None = None
 
     def pointer(self, pos: QPointF, pressure: float = 1.0, modifiers=None, double: bool = False) -> PointerEvent:
         p = self.canvas.image_pos(pos)
@@ -61,8 +66,8 @@ class PointerInput:
 
     def _press_tool(self, event: PointerEvent) -> Rect | None:
         c = self.canvas
-        if c.before_image_edit is not None and c.tool.writes_image(event):
-            c.before_image_edit()          # may apply a compared result, or refuse (ToolError)
+        if self.before_image_edit is not None and c.tool.writes_image(event):
+            self.before_image_edit()       # may apply a compared result, or refuse (ToolError)
         return c.tool.press(c.document, event)
 
     def move(self, pos: QPointF, pressure: float = 1.0, modifiers=None) -> None:

@@ -97,7 +97,7 @@ class RestoreWorkspace(QWidget):
         c.split_changed.connect(p.show_split)
         c.brush_changed.connect(lambda brush: _keep_brush(self, brush))
         c.stroke_finished.connect(self._on_canvas_stroke_finished)
-        c.before_image_edit = self._before_image_edit
+        c.input.before_image_edit = lambda: _settle_for_image_edit(self)
         r = self.runner
         r.job_preview.connect(self._on_runner_preview)
         r.job_finished.connect(self._on_runner_finished)
@@ -128,8 +128,7 @@ class RestoreWorkspace(QWidget):
         self._fill_job = None
         self._set_busy(False)
         self.canvas.set_document(document)
-        self.panel.set_comparing(False)
-        self.variations.forget()
+        _drop_result(self)
         self.finder.panel.show_report("")        # what was found was found on the old photo
         self.document_changed.emit()
 
@@ -155,7 +154,7 @@ class RestoreWorkspace(QWidget):
         doc = self.document
         if patch is not None and patch.layer != "mask" and doc is not None and doc.proposal is not None:
             # The result (and its variations) was computed from pixels that just changed under it.
-            self._drop_result()
+            _drop_result(self)
         if patch is not None and patch.layer == "document":
             self.canvas.set_document(doc)       # the size changed (upscale undone or redone)
             self.message.emit(patch.label)
@@ -220,7 +219,7 @@ class RestoreWorkspace(QWidget):
         # A new fill starts from the document, not from an unapplied result;
         # its previews must not be drawn over the old result's pixels.
         if self.document.proposal is not None:
-            self._drop_result()
+            _drop_result(self)
         if self._fill_job is not None:        # latest wins: the runner cancels the running one
             self.message.emit(f"{self._job_label} cancelled: starting {label} on the photo and mask as they are now.")
         self._job_label = label
@@ -248,32 +247,10 @@ class RestoreWorkspace(QWidget):
             self.canvas.set_document(doc)
         self._after_patch(patch)
 
-    def _before_image_edit(self) -> None:
-        """A clone or heal stroke is about to change the photo's pixels. A job computing from
-        them would come back stale, so the stroke waits; a result being compared is applied
-        first, so the stroke paints on what the user sees and Apply cannot undo it later."""
-        if self._fill_job is not None:
-            raise ToolError(f"{self._job_label} is still running: wait for it, or press Esc to cancel it, "
-                            "before painting on the photo.")
-        doc = self.document
-        if doc is not None and doc.proposal is not None:
-            label = self._job_label
-            self.apply()
-            self.message.emit(f"{label} applied first, so the stroke paints on it "
-                              f"(Ctrl+Z undoes the stroke, then {label}).")
-
     def revert(self) -> None:
         if self.document is not None and self.document.proposal is not None:
-            self._drop_result()
+            _drop_result(self)
             self.message.emit("Result discarded")
-
-    def _drop_result(self) -> None:
-        """Forget the result being compared: the proposal, its variations, its recipe, the view."""
-        if self.document is not None:
-            self.document.set_proposal(None)
-        self.variations.forget()
-        self.stylizer.forget()
-        self._end_compare()
 
     def _end_compare(self) -> None:
         self.canvas.set_compare(None)
@@ -315,6 +292,30 @@ class RestoreWorkspace(QWidget):
     def _on_canvas_stroke_finished(self, patch) -> None:
         if patch is not None:
             self.document_changed.emit()
+
+
+def _drop_result(ws: RestoreWorkspace) -> None:
+    """Forget the result being compared: the proposal, its variations, its recipe, the view."""
+    if ws.document is not None:
+        ws.document.set_proposal(None)
+    ws.variations.forget()
+    ws.stylizer.forget()
+    ws._end_compare()
+
+
+def _settle_for_image_edit(ws: RestoreWorkspace) -> None:
+    """A clone or heal stroke is about to change the photo's pixels. A job computing from
+    them would come back stale, so the stroke waits; a result being compared is applied
+    first, so the stroke paints on what the user sees and Apply cannot undo it later."""
+    if ws._fill_job is not None:
+        raise ToolError(f"{ws._job_label} is still running: wait for it, or press Esc to cancel it, "
+                        "before painting on the photo.")
+    doc = ws.document
+    if doc is not None and doc.proposal is not None:
+        label = ws._job_label
+        ws.apply()
+        ws.message.emit(f"{label} applied first, so the stroke paints on it "
+                        f"(Ctrl+Z undoes the stroke, then {label}).")
 
 
 def _propose(ws: RestoreWorkspace, doc: Document, result, image: np.ndarray) -> None:
