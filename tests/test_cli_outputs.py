@@ -92,3 +92,9 @@ def test_an_unknown_network_for_the_content_aware_guide_is_named_not_ignored(fil
                    "--method", "texture", "--model", "nonexistent")
     assert code == 1 and "nonexistent" in one_error_line(capsys)
     assert not (files / "o.png").exists()
+
+
+def test_an_unknown_option_is_reported_by_the_command_it_was_given_to(files, capsys):
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "o.png", "--bogus")
+    assert code == 2 and "artstudio restore: error: unrecognized arguments: --bogus" in capsys.readouterr().err
+    assert not (files / "o.png").exists()

@@ -62,7 +62,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; returns the exit status (0, 1 on a one-line error, 130 on Ctrl+C)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:            # said by the command's own parser: "artstudio restore: error: ..."
+        _command_parser(parser, getattr(args, "command", None)).error(f"unrecognized arguments: {' '.join(extra)}")
     if args.smoke_test:             # ``artstudio --smoke-test`` alone never gets here (__main__)
         parser.error("--smoke-test takes no other arguments")
     if args.command is None:
@@ -76,3 +78,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"artstudio {args.command}: cancelled; nothing was written.", file=sys.stderr)
         return 130
+
+
+def _command_parser(parser: argparse.ArgumentParser, command: str | None) -> argparse.ArgumentParser:
+    """The sub-command's parser (for its error prefix), or ``parser`` itself."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            return action.choices[command]
+    return parser
