@@ -98,3 +98,8 @@ def test_an_unknown_option_is_reported_by_the_command_it_was_given_to(files, cap
     code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "o.png", "--bogus")
     assert code == 2 and "artstudio restore: error: unrecognized arguments: --bogus" in capsys.readouterr().err
     assert not (files / "o.png").exists()
+
+
+def test_an_output_named_only_by_its_extension_is_explained(files, capsys):
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / ".png")
+    assert code == 1 and "give the file a name before '.png'" in one_error_line(capsys)

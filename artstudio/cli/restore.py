@@ -236,6 +236,8 @@ def _check_in_out(args, outputs: list[Path]) -> None:
         for flag, path in inputs:
             if out.resolve() == Path(path).resolve():
                 raise CliError(f"Refusing to write the result over the {flag} file '{path}'; choose another -o.")
+        if not out.suffix and out.name.lower() in WRITE_EXTENSIONS:      # "-o out/.png"
+            raise CliError(f"Cannot write '{out.name}': give the file a name before '{out.name}'.")
         if out.suffix.lower() not in WRITE_EXTENSIONS:
             raise CliError(f"Cannot write '{out.name}': the name must end in one of "
                            f"{', '.join(WRITE_EXTENSIONS)}.")
