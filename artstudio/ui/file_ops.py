@@ -238,8 +238,9 @@ def write_image(window, target: Path, *, becomes_document_path: bool) -> bool:
 def _saved_note(doc, source: Source, target: Path) -> str:
     fmt = SAVE_FORMATS[target.suffix.lower()]
     if fmt == "ORA":
-        areas = " and the sampling areas" if doc.sample_from.any() or doc.sample_never.any() else ""
-        notes = [f"with the photo, each applied change, the mask{areas} as layers"]
+        areas = doc.sample_from.any() or doc.sample_never.any()
+        notes = ["with the photo, each applied change, the mask and the sampling areas as layers" if areas
+                 else "with the photo, each applied change and the mask as layers"]
     else:
         kept = source.meta.describe(fmt)
         notes = [f"kept {kept}"] if kept else []
