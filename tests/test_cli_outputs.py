@@ -103,3 +103,26 @@ def test_an_unknown_option_is_reported_by_the_command_it_was_given_to(files, cap
 def test_an_output_named_only_by_its_extension_is_explained(files, capsys):
     code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / ".png")
     assert code == 1 and "give the file a name before '.png'" in one_error_line(capsys)
+
+
+def test_what_the_output_format_changes_is_said(tmp_path, capsys):
+    from PIL import Image
+
+    deep = (np.random.default_rng(0).integers(0, 65535, (40, 50))).astype(np.uint16)
+    Image.fromarray(deep).save(tmp_path / "deep.png")
+    hole = np.zeros((40, 50), np.uint8)
+    hole[10:20, 10:20] = 255
+    save_mask(tmp_path / "m.png", hole)
+    assert run_cli("restore", tmp_path / "deep.png", "--mask", tmp_path / "m.png", "-o", tmp_path / "o.webp",
+                   "--method", "telea") == 0
+    out = capsys.readouterr().out
+    assert "16 bits per channel; o.webp is written with 8" in out and "lossy WebP" in out
+    clear = np.zeros((40, 50, 4), np.uint8)
+    clear[..., 3] = 128
+    save_image(tmp_path / "clear.png", clear)
+    assert run_cli("restore", tmp_path / "clear.png", "--mask", tmp_path / "m.png", "-o", tmp_path / "o.jpg",
+                   "--method", "telea") == 0
+    assert "flattened onto white" in capsys.readouterr().out
+    assert run_cli("restore", tmp_path / "clear.png", "--mask", tmp_path / "m.png", "-o", tmp_path / "o.png",
+                   "--method", "telea") == 0
+    assert "Note" not in capsys.readouterr().out

@@ -215,7 +215,22 @@ def _run(op: Operation, args, options, outputs: list[Path] | None = None):
             _save_all(outputs, [result.apply(image.pixels, i) for i in range(len(outputs))], image, mask, label)
         else:
             _save(args.output, result.image, image, mask, label)
+    if not args.quiet:
+        for note in _conversions(image, args.output):
+            print(note)
     return result
+
+
+def _conversions(image, output: Path) -> list[str]:
+    """What writing ``image``'s result as ``output`` changes beyond the fill, said once."""
+    suffix, notes = output.suffix.lower(), []
+    if image.bit_depth == 16:
+        notes.append(f"Note: {image.path.name} has 16 bits per channel; {output.name} is written with 8.")
+    if image.has_alpha and suffix in (".jpg", ".jpeg"):
+        notes.append(f"Note: JPEG keeps no transparency; {output.name} is flattened onto white.")
+    if suffix == ".webp":
+        notes.append(f"Note: {output.name} is lossy WebP; write .png to keep every pixel as it is.")
+    return notes
 
 
 def _check_in_out(args, outputs: list[Path]) -> None:
