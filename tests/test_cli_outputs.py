@@ -126,3 +126,23 @@ def test_what_the_output_format_changes_is_said(tmp_path, capsys):
     assert run_cli("restore", tmp_path / "clear.png", "--mask", tmp_path / "m.png", "-o", tmp_path / "o.png",
                    "--method", "telea") == 0
     assert "Note" not in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, said", [
+    (["--method", "telea", "--seed", "3"], "--seed works with --method auto or texture, not telea."),
+    (["--method", "texture", "--radius", "9"], "--radius works with --method telea or ns, not texture."),
+    (["--method", "telea", "--model", "inpaint"], "--model works with --method auto, texture or net, not telea."),
+    (["--method", "net", "--iterations", "5"], "--iterations works with --method dip, not net."),
+])
+def test_an_option_the_method_would_ignore_is_refused(files, capsys, args, said):
+    code = run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "o.png", *args)
+    assert code == 1 and said in one_error_line(capsys)
+    assert not (files / "o.png").exists()
+
+
+def test_the_default_radius_and_seed_still_apply_when_not_given(files, capsys):
+    assert run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "a.png",
+                   "--method", "telea", "-q") == 0
+    assert run_cli("restore", files / "in.png", "--mask", files / "mask.png", "-o", files / "b.png",
+                   "--method", "telea", "--radius", "5", "-q") == 0
+    assert np.array_equal(load_image(files / "a.png").pixels, load_image(files / "b.png").pixels)

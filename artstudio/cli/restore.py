@@ -41,7 +41,7 @@ def add_restore_commands(sub) -> None:
                               "anything wider; texture: content-aware (copies texture from the photo, "
                               "for objects); net: the trained inpainting network; dip: Deep Image Prior "
                               "(slow: minutes); telea, ns, biharmonic: classical fills")
-    restore.add_argument("--radius", type=int, default=5,
+    restore.add_argument("--radius", type=int, default=None,
                          help="neighbourhood radius in pixels for telea and ns (default: 5)")
     restore.add_argument("--sample-mask", type=Path, metavar="S",
                          help="texture/auto: copy texture only from the white of S (default: a band round each hole)")
@@ -50,7 +50,7 @@ def add_restore_commands(sub) -> None:
     restore.add_argument("--variations", type=int, default=1, metavar="N",
                          help="texture: make N seeded fills, written as OUT-1 ... OUT-N with OUT's "
                               "suffix (x.png: x-1.png ...; default: 1)")
-    restore.add_argument("--seed", type=_seed, default=0, metavar="K",
+    restore.add_argument("--seed", type=_seed, default=None, metavar="K",
                          help="texture/auto: the (first) seed; the same seed and guide give the same fill "
                               "(default: 0)")
     # The job's GUIDE_CHOICES, spelt out: importing the job here would slow every command's start.
@@ -116,7 +116,7 @@ def _add_upscale(sub) -> None:
 def cmd_restore(args) -> int:
     from ..core.imageio import load_mask
 
-    if not 1 <= args.radius <= 100:
+    if args.radius is not None and not 1 <= args.radius <= 100:
         raise CliError(f"--radius must be from 1 to 100 pixels, not {args.radius}.")
     if (args.mask is not None and args.auto) or (args.mask is None and not args.auto and not _is_ora(args.input)):
         raise CliError("Give the damage to fill as --mask MASK, or find it with --auto (not both); "
@@ -134,8 +134,8 @@ def cmd_restore(args) -> int:
         return image.mask
 
     def options(image):
-        extra = {"mask": mask(image), "radius": args.radius, "seed": args.seed, "variations": args.variations,
-                 "guide": args.guide}
+        extra = {"mask": mask(image), "radius": 5 if args.radius is None else args.radius,
+                 "seed": args.seed or 0, "variations": args.variations, "guide": args.guide}
         for name, path in (("sample_from", args.sample_mask), ("sample_never", args.exclude_mask)):
             if path is not None:
                 extra[name] = load_mask(path, image.size)
@@ -173,6 +173,13 @@ def _check_texture_options(args, op) -> None:
     for flag, value in (("--sample-mask", args.sample_mask), ("--exclude-mask", args.exclude_mask)):
         if value is not None and "sample_from" not in op.options:
             raise CliError(f"{flag} works with --method texture or auto, not {op.key}.")
+    # An option the method would ignore is refused, as above: a user who gives it expects it to act.
+    for flag, value, option in (("--radius", args.radius, "radius"), ("--seed", args.seed, "seed"),
+                                ("--model", args.model, "model"), ("--iterations", args.iterations, "iterations")):
+        if value is not None and option not in op.options:
+            keys = [o.key for o in operations("fill") if option in o.options]
+            users = " or ".join(keys) if len(keys) < 3 else f"{', '.join(keys[:-1])} or {keys[-1]}"
+            raise CliError(f"{flag} works with --method {users}, not {op.key}.")
 
 
 def cmd_denoise(args) -> int:
