@@ -119,3 +119,14 @@ def test_undoing_under_the_variations_drops_them_so_no_undone_fill_comes_back(qt
     workspace.apply()
     assert np.array_equal(doc.image, bark)                      # nothing undone comes back
     assert not np.array_equal(applied, bark)
+
+
+def test_a_new_photo_starts_its_variations_at_seed_0_again(qtbot, workspace, runner, bark, box):
+    for _ in range(2):
+        doc = Document(bark.copy())
+        doc.mask[:] = box
+        workspace.set_document(doc)
+        _fill_texture(qtbot, workspace, runner)
+        assert workspace.variations.result.seeds == (0, 1, 2)
+    _fill_texture(qtbot, workspace, runner)                   # the same photo again: new seeds
+    assert workspace.variations.result.seeds == (3, 4, 5)

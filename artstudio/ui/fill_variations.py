@@ -86,6 +86,8 @@ class FillVariations(QObject):
             options["variations"] = self.panel.count.value()
             self._method = op.key
         if "seed" in op.options:
+            if document is not self.document:
+                self._next_seed = 0     # a new photo starts again at seed 0, as the CLI does
             options["seed"] = self._next_seed
         if "guide" in op.options:
             options["guide"] = self._guide
