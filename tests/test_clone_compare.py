@@ -5,16 +5,14 @@ wrote the result over it: the touch-up was lost. Now a stroke applies the
 compared result first and paints on it; while a job computes from the
 photo, a stroke is refused in one line."""
 
-import threading
-
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 
 from artstudio.core.brush import Brush
 from artstudio.core.document import Document
-from artstudio.jobs.base import Progress
 from artstudio.ui.restore_workspace import FILL_KIND
+from job_helpers import gated_job
 
 CTRL = Qt.KeyboardModifier.ControlModifier
 
@@ -86,13 +84,7 @@ def test_a_stroke_while_a_job_runs_is_refused_and_changes_nothing(qtbot, workspa
     ws, canvas = workspace, workspace.canvas
     ws.set_document(Document(photo.copy()))
     canvas.set_brush(Brush(size=8, hardness=1.0))
-    gate = threading.Event()
-
-    def waiting(token):
-        while not gate.wait(0.02):
-            token.check()
-            yield Progress(0.0, "Waiting")
-        return None
+    gate, waiting = gated_job()
 
     ws._job_label = "Fill"
     ws._submit(FILL_KIND, waiting)
@@ -113,13 +105,7 @@ def test_a_stroke_while_a_job_runs_is_refused_and_changes_nothing(qtbot, workspa
 def test_a_second_fill_while_one_runs_says_the_first_is_cancelled(qtbot, workspace, photo, scratch):
     ws = workspace
     ws.set_document(Document(photo.copy(), scratch.copy()))
-    gate = threading.Event()
-
-    def waiting(token):
-        while not gate.wait(0.02):
-            token.check()
-            yield Progress(0.0, "Waiting")
-        return None
+    gate, waiting = gated_job()
 
     ws._job_label = "Denoise"
     ws._submit(FILL_KIND, waiting)

@@ -384,21 +384,14 @@ def test_a_failed_slider_render_says_so_without_a_dialog(qtbot, window, dialogs)
 
 
 def test_a_fill_replaced_by_a_second_one_is_not_reported_as_cancelled(qtbot, demo, monkeypatch):
-    from artstudio.jobs.base import Progress
     from artstudio.ui.restore_workspace import FILL_KIND
+    from job_helpers import gated_job
 
     shown = []
     original = demo.status.showMessage
     monkeypatch.setattr(demo.status, "showMessage", lambda text, timeout=0: (shown.append(text),
                                                                                 original(text, timeout)))
-    gate = threading.Event()
-
-    def waiting(token):
-        while not gate.wait(0.02):
-            token.check()
-            yield Progress(0.1, "Waiting")
-        return None
-
+    gate, waiting = gated_job()
     with qtbot.waitSignal(demo.runner.job_started, timeout=10000):
         demo.restore._submit(FILL_KIND, waiting)
     fill_and_wait(qtbot, demo)

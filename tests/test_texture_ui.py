@@ -14,6 +14,15 @@ from artstudio.jobs.texture_fill import TextureRequest, run_texture_fill
 from test_texture import bark, box  # noqa: F401  (fixtures)
 
 
+def _filled(qtbot, ws, runner, image, hole) -> Document:
+    """A new document of ``image`` with ``hole`` as its mask, content-aware filled (not applied)."""
+    doc = Document(image.copy())
+    doc.mask[:] = hole
+    ws.set_document(doc)
+    _fill_texture(qtbot, ws, runner)
+    return doc
+
+
 def _fill_texture(qtbot, ws, runner):
     ws.panel.set_method("texture")
     with qtbot.waitSignal(runner.job_finished, timeout=60000):
@@ -22,10 +31,7 @@ def _fill_texture(qtbot, ws, runner):
 
 def test_a_content_aware_fill_offers_three_variations_and_applies_the_one_picked(qtbot, workspace, runner,
                                                                                   bark, box):
-    doc = Document(bark.copy())
-    doc.mask[:] = box
-    workspace.set_document(doc)
-    _fill_texture(qtbot, workspace, runner)
+    doc = _filled(qtbot, workspace, runner, bark, box)
     strip = workspace.variations.panel.strip
     assert strip.isVisible() and strip.count() == 3
     first = doc.proposal.copy()
@@ -44,10 +50,7 @@ def test_a_content_aware_fill_offers_three_variations_and_applies_the_one_picked
 
 
 def test_more_like_this_rolls_new_seeds_with_the_picked_guide(qtbot, workspace, runner, bark, box):
-    doc = Document(bark.copy())
-    doc.mask[:] = box
-    workspace.set_document(doc)
-    _fill_texture(qtbot, workspace, runner)
+    doc = _filled(qtbot, workspace, runner, bark, box)
     before = workspace.variations.result.seeds
     workspace.variations.panel.strip.chosen.emit(1)         # the smooth-guided one
     with qtbot.waitSignal(runner.job_finished, timeout=60000):
@@ -98,10 +101,7 @@ def _shown(qtbot, canvas):
 
 def test_undoing_under_the_variations_drops_them_so_no_undone_fill_comes_back(qtbot, workspace, runner,
                                                                                bark, box):
-    doc = Document(bark.copy())
-    doc.mask[:] = box
-    workspace.set_document(doc)
-    _fill_texture(qtbot, workspace, runner)
+    doc = _filled(qtbot, workspace, runner, bark, box)
     workspace.apply()
     applied = doc.image.copy()
     other = np.zeros_like(box)
@@ -123,10 +123,7 @@ def test_undoing_under_the_variations_drops_them_so_no_undone_fill_comes_back(qt
 
 def test_a_new_photo_starts_its_variations_at_seed_0_again(qtbot, workspace, runner, bark, box):
     for _ in range(2):
-        doc = Document(bark.copy())
-        doc.mask[:] = box
-        workspace.set_document(doc)
-        _fill_texture(qtbot, workspace, runner)
+        doc = _filled(qtbot, workspace, runner, bark, box)
         assert workspace.variations.result.seeds == (0, 1, 2)
     _fill_texture(qtbot, workspace, runner)                   # the same photo again: new seeds
     assert workspace.variations.result.seeds == (3, 4, 5)

@@ -122,7 +122,7 @@ def cmd_restore(args) -> int:
         raise CliError("Give the damage to fill as --mask MASK, or find it with --auto (not both); "
                        "an OpenRaster IN may hold it as a layer named 'mask'.")
     op = operation("fill", args.method)
-    _check_texture_options(args, op)
+    _check_method_options(args, op)
 
     def mask(image):
         if args.auto:
@@ -161,7 +161,7 @@ def variation_paths(output: Path, count: int) -> list[Path]:
     return [output.with_name(f"{output.stem}-{k}{output.suffix}") for k in range(1, count + 1)]
 
 
-def _check_texture_options(args, op) -> None:
+def _check_method_options(args, op) -> None:
     from ..jobs.texture_fill import MAX_VARIATIONS
 
     if not 1 <= args.variations <= MAX_VARIATIONS:
