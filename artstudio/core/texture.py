@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .patchmatch import Field as _Field, Level as _Level, valid_centres as _valid_centres
+from .texture_detail import match_texture_energy
 
 __all__ = ["TextureError", "TextureSettings", "sampling_band", "structure_prior", "synthesize"]
 
@@ -62,9 +63,10 @@ class TextureSettings:
         The last vote weights patches by ``exp(-cost / 2 s2)``, ``s2`` this
         percentile of the costs: low means nearly only the best ones count.
     texture_match : float
-        The fill's fine-detail energy is brought within this factor of the
-        ring's around the hole, either way (0: left as synthesised); see
-        :func:`_match_texture_energy`.
+        The fill's fine-detail energy, when more than this factor off the
+        ring's around the hole either way, is brought to it (0: left as
+        synthesised; grain from the photo makes up what raising cannot); see
+        :func:`artstudio.core.texture_detail.match_texture_energy`.
     texture_gain : float
         The most the fine detail's amplitude may be raised to get there.
     locality : float
@@ -311,49 +313,8 @@ def synthesize(pixels: np.ndarray, hole: np.ndarray, source: np.ndarray, prior: 
     out = pixels.copy()
     out[hole] = _to_rgb(finest.lab)[hole]
     if settings.texture_match > 0:
-        _match_texture_energy(out, hole, source, settings.texture_match, settings.texture_gain)
+        match_texture_energy(out, hole, source, settings.texture_match, settings.texture_gain, rng)
     return out
-
-
-def _match_texture_energy(out: np.ndarray, hole: np.ndarray, source: np.ndarray, limit: float,
-                          gain: float = 2.0) -> None:
-    """Bring the fill's fine detail (above a Gaussian of 1.5 px) within ``limit`` times the
-    Laplacian energy of the photo's ring round the hole, either way (the detail's scale
-    solved exactly). Too much: a smooth subject (a cup's side) keeps no copied rims. Too
-    little: the votes that blend patches averaged it away; it is raised by at most ``gain``."""
-    import cv2
-
-    ys, xs = np.nonzero(hole)
-    h, w = hole.shape
-    box = (slice(max(0, ys.min() - 10), min(h, ys.max() + 11)), slice(max(0, xs.min() - 10), min(w, xs.max() + 11)))
-    hole, source, view = hole[box], source[box], out[box]       # the work stays near the hole
-    inner = cv2.erode(hole.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
-    ring = (cv2.dilate(hole.astype(np.uint8), np.ones((15, 15), np.uint8)) > 0) & ~hole & source
-    if not inner.any() or not ring.any():
-        return
-    def laplacian(rgb):
-        return cv2.Laplacian(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY), cv2.CV_32F)
-
-    values = view.astype(np.float32)
-    low = cv2.GaussianBlur(values, (0, 0), 1.5)
-    detail = values - low
-    base, fine = laplacian(low)[inner], laplacian(detail)[inner]      # the result's is base + s * fine
-    inside = float(np.mean((base + fine) ** 2))
-    around = float(np.mean(laplacian(values)[ring] ** 2))
-    if inside > limit * around:
-        target = limit * around
-    elif inside * limit < around:
-        target = around / limit
-    else:
-        return
-    # The detail scale s whose energy mean((base + s fine)^2) is the target (a quadratic in s).
-    a, b, c = float(np.mean(fine * fine)), float(np.mean(base * fine)), float(np.mean(base * base))
-    if a <= 1e-9:
-        return
-    root = b * b - a * (c - target)
-    scale = (-b + np.sqrt(root)) / a if root >= 0 else -b / a
-    scale = np.float32(min(gain, max(0.0, scale)))
-    view[hole] = np.clip(np.rint(low + detail * scale), 0, 255).astype(np.uint8)[hole]
 
 
 def _onion_peel(level: _Level, patch: int, prior_weight: float, rng: np.random.Generator,
