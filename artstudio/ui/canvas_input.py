@@ -61,7 +61,10 @@ class PointerInput:
         elif left and c.layers.before is None:  # not on a resized preview
             self.mode = TOOL
             event = self.pointer(pos, pressure, modifiers, double)
+            old = self.tool_area()         # a press may move the overlay (Ctrl+click: the clone source)
             self.tool_call(lambda: self.damage(self._press_tool(event)))
+            c.update(old)
+            c.update(self.tool_area())
         self.refresh_cursor()
 
     def _press_tool(self, event: PointerEvent) -> Rect | None:
