@@ -127,3 +127,25 @@ def test_a_new_photo_starts_its_variations_at_seed_0_again(qtbot, workspace, run
         assert workspace.variations.result.seeds == (0, 1, 2)
     _fill_texture(qtbot, workspace, runner)                   # the same photo again: new seeds
     assert workspace.variations.result.seeds == (3, 4, 5)
+
+
+def test_picking_a_thumbnail_then_apply_keeps_the_panel_in_place_and_the_keys_on_the_canvas(
+        qtbot, workspace, runner, bark, box):
+    """A clicked thumbnail used to keep the focus; Apply hid the strip, Qt moved the focus to
+    the next control down and scrolled the side panel 350 px to show it."""
+    from PySide6.QtWidgets import QScrollArea
+
+    workspace.resize(1200, 700)
+    workspace.show()
+    qtbot.waitExposed(workspace)
+    _filled(qtbot, workspace, runner, bark, box)
+    bar = workspace.findChild(QScrollArea).verticalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == 0
+    strip = workspace.variations.panel.strip
+    qtbot.mouseClick(strip.viewport(), Qt.MouseButton.LeftButton,
+                     pos=strip.visualItemRect(strip.item(1)).center())
+    assert strip.currentRow() == 1 and not strip.hasFocus()
+    workspace.apply()
+    qtbot.wait(20)
+    assert bar.value() == 0
+    assert workspace.window().focusWidget() is workspace.canvas

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtWidgets import (QAbstractButton, QAbstractScrollArea, QAbstractSlider, QAbstractSpinBox,
-                               QApplication, QComboBox, QWidget)
+from PySide6.QtWidgets import (QAbstractButton, QAbstractItemView, QAbstractScrollArea, QAbstractSlider,
+                               QAbstractSpinBox, QApplication, QComboBox, QWidget)
 
 
 def keyed_combo(items: dict[str, str]) -> QComboBox:
@@ -19,7 +19,7 @@ def leave_focus_on(canvas: QWidget, *containers: QWidget) -> None:
     """Keep the keyboard on ``canvas``, and the wheel on the panel's scrolling, while the
     panels in ``containers`` are used.
 
-    Buttons and combo boxes take focus from Tab only: a click on one leaves
+    Buttons, combo boxes and lists (the variations' thumbnails) take focus from Tab only: a click on one leaves
     the canvas's keys (B, E, [ ], Ctrl+Z in the canvas) working, and a button
     disabled while its job runs no longer pushes the focus into the next spin
     box, which then swallowed every key. Enter in a number field hands the
@@ -29,7 +29,10 @@ def leave_focus_on(canvas: QWidget, *containers: QWidget) -> None:
     down past Upscale's method no longer turns it into Deep Image Prior.
     """
     for container in containers:
-        for widget in container.findChildren(QAbstractButton) + container.findChildren(QComboBox):
+        # (item views too: a clicked thumbnail kept the focus, and when Apply hid the strip Qt
+        # moved it to the next control down and scrolled the panel there)
+        for widget in (container.findChildren(QAbstractButton) + container.findChildren(QComboBox)
+                       + container.findChildren(QAbstractItemView)):
             widget.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         for box in container.findChildren(QAbstractSpinBox):
             box.editingFinished.connect(lambda box=box: box.hasFocus() and canvas.setFocus())
