@@ -149,3 +149,21 @@ def test_picking_a_thumbnail_then_apply_keeps_the_panel_in_place_and_the_keys_on
     qtbot.wait(20)
     assert bar.value() == 0
     assert workspace.window().focusWidget() is workspace.canvas
+
+
+def test_enter_on_the_canvas_keeps_the_compared_fill_and_apply_sits_under_the_variations(
+        qtbot, workspace, runner, bark, box):
+    """Apply used to be the panel's last group, off screen in a 900 px window, with no key:
+    now it sits under the variations, and Enter keeps the result as Photoshop's OK does."""
+    doc = _filled(qtbot, workspace, runner, bark, box)
+    layout = workspace.panel.layout()
+    below = layout.itemAt(layout.indexOf(workspace.variations.panel) + 1).widget()
+    assert workspace.panel.apply_button in below.findChildren(type(workspace.panel.apply_button))
+    proposal = doc.proposal.copy()
+    workspace.canvas.setFocus()
+    qtbot.keyClick(workspace.canvas, Qt.Key.Key_Return)
+    assert doc.proposal is None and np.array_equal(doc.image, proposal)
+    qtbot.keyClick(workspace.canvas, Qt.Key.Key_Return)       # nothing compared: Enter does nothing
+    assert np.array_equal(doc.image, proposal)
+    doc.undo()                                                 # one undo step: the fill
+    assert np.array_equal(doc.image, bark)

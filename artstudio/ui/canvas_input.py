@@ -35,6 +35,8 @@ class PointerInput:
         # Called before a stroke that writes the photo's pixels (clone, heal): the canvas's
         # owner applies a result being compared, or raises ToolError to refuse the stroke.
         self.before_image_edit: Callable[[], None] | None = None
+        # Enter with no gesture to finish: the owner applies a result being compared (True: done).
+        self.on_enter: Callable[[], bool] | None = None
 
     def pointer(self, pos: QPointF, pressure: float = 1.0, modifiers=None, double: bool = False) -> PointerEvent:
         p = self.canvas.image_pos(pos)
@@ -180,11 +182,15 @@ class PointerInput:
         self.canvas.update(old)
 
     def key(self, event, pressed: bool) -> bool:
-        """Enter finishes a multi-click gesture, Space held pans; True when the key was used."""
+        """Enter finishes a multi-click gesture (or applies a compared result), Space held pans;
+        True when the key was used."""
         c = self.canvas
-        if pressed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and c.tool.busy:
-            c.finish_gesture()
-            return True
+        if pressed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            if c.tool.busy:
+                c.finish_gesture()
+                return True
+            if self.on_enter is not None and self.on_enter():
+                return True
         if event.key() == Qt.Key.Key_Space and not event.isAutoRepeat():
             self.space = pressed
             self.refresh_cursor()

@@ -38,7 +38,7 @@ or select an object to remove with the Rectangle (<b>M</b>), Lasso or Wand tools
 trained network and big holes to the content-aware fill; paint a <i>Sample area</i> (<b>G</b>) to say
 where texture may come from and <i>Never sample</i> (<b>Shift+G</b>) what must not be copied.</li>
 <li><b>Compare</b>: drag the line on the canvas between Before and After, try another variation,
-then <b>Apply</b> or <b>Revert</b>. Touch up what is left with the Clone (<b>S</b>) and Heal
+then <b>Apply</b> (<b>Enter</b>) or <b>Revert</b>. Touch up what is left with the Clone (<b>S</b>) and Heal
 (<b>J</b>) brushes: Ctrl+click where to copy from, then paint (a stroke on a result being
 compared applies it first).</li>
 <li><b>Save</b>: <b>Ctrl+S</b> keeps the photo's own format; File ▸ Save As (<b>Ctrl+Shift+S</b>)

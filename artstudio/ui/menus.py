@@ -91,7 +91,7 @@ def _edit_menu(window, m):
            tip="Narrow the mask by the panel's Grow/shrink pixels")
     m.addSeparator()
     action(m, "&Fill", lambda: ws.fill(), "Ctrl+Return", tip="Fill the masked area with the panel's method")
-    action(m, "&Apply Fill", ws.apply, tip="Keep the result being compared (one undo step)")
+    action(m, "&Apply Fill", ws.apply, tip="Keep the result being compared (one undo step; Enter on the canvas)")
     action(m, "Re&vert Fill", ws.revert, tip="Drop the result being compared")
     # Not runner.cancel itself: triggered(checked=False) would arrive as job_id=False
     # and match no job (issue 15 B1).

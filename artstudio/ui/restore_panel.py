@@ -67,8 +67,10 @@ class RestorePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_mask_group())
         layout.addWidget(self._build_fill_group())
-        layout.addWidget(self._build_enhance_group())
+        # Apply and Revert right under the fill (and its variations): below Stylize they
+        # were off screen in a 900 px window, so every fill meant scrolling to keep it.
         layout.addWidget(self._build_compare_group())
+        layout.addWidget(self._build_enhance_group())
         layout.addStretch(1)
         self.set_comparing(False)
 

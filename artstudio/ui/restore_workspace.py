@@ -20,7 +20,6 @@ from ..core.document import Document
 from ..core.history import Patch
 from ..core.paths import AppPaths
 from ..core.settings import Settings
-from ..core.tools import ToolError
 from ..jobs.base import readonly_copy
 from ..jobs.denoise import DenoiseResult
 from ..jobs.denoise import describe as describe_denoise
@@ -37,6 +36,7 @@ from .stylize_controller import Stylizer
 from .tool_bar import ToolBar
 from .training_badge import TrainingBadge
 from .widgets import leave_focus_on
+from .workspace_keys import hook_canvas_input
 
 FILL_KIND = "restore.fill"
 ESTIMATE_KIND = "restore.estimate"
@@ -70,8 +70,8 @@ class RestoreWorkspace(QWidget):
         self.panel.layout().insertWidget(3, self.variations.panel)
         self.training = TrainingBadge(runner)     # above it all, while a run trains in the background
         self.panel.layout().insertWidget(0, self.training)
-        self.stylizer = Stylizer(self)            # above the Compare group (and the closing stretch)
-        self.panel.layout().insertWidget(self.panel.layout().count() - 2, self.stylizer.panel)
+        self.stylizer = Stylizer(self)            # last, above the closing stretch
+        self.panel.layout().insertWidget(self.panel.layout().count() - 1, self.stylizer.panel)
         leave_focus_on(self.canvas, self.panel)   # (the tool options' pages: as the tool bar makes them)
         self._fill_job: int | None = None
         self._job_label = "Fill"
@@ -97,7 +97,7 @@ class RestoreWorkspace(QWidget):
         c.split_changed.connect(p.show_split)
         c.brush_changed.connect(lambda brush: _keep_brush(self, brush))
         c.stroke_finished.connect(self._on_canvas_stroke_finished)
-        c.input.before_image_edit = lambda: _settle_for_image_edit(self)
+        hook_canvas_input(self)
         r = self.runner
         r.job_preview.connect(self._on_runner_preview)
         r.job_finished.connect(self._on_runner_finished)
@@ -301,21 +301,6 @@ def _drop_result(ws: RestoreWorkspace) -> None:
     ws.variations.forget()
     ws.stylizer.forget()
     ws._end_compare()
-
-
-def _settle_for_image_edit(ws: RestoreWorkspace) -> None:
-    """A clone or heal stroke is about to change the photo's pixels. A job computing from
-    them would come back stale, so the stroke waits; a result being compared is applied
-    first, so the stroke paints on what the user sees and Apply cannot undo it later."""
-    if ws._fill_job is not None:
-        raise ToolError(f"{ws._job_label} is still running: wait for it, or press Esc to cancel it, "
-                        "before painting on the photo.")
-    doc = ws.document
-    if doc is not None and doc.proposal is not None:
-        label = ws._job_label
-        ws.apply()
-        ws.message.emit(f"{label} applied first, so the stroke paints on it "
-                        f"(Ctrl+Z undoes the stroke, then {label}).")
 
 
 def _propose(ws: RestoreWorkspace, doc: Document, result, image: np.ndarray) -> None:
