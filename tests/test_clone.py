@@ -260,6 +260,10 @@ def test_the_overlay_shows_the_brush_and_a_source_crosshair_that_follows_the_poi
     tool.hover(doc, PointerEvent(70.0, 50.0))
     overlay = tool.overlay()
     assert overlay.crosshairs == ((30.0, 40.0),) and overlay.circle == 5.0
+    tool.leave()                                                 # off the canvas: nothing left behind
+    assert tool.overlay().crosshairs == ()
+    tool.hover(doc, PointerEvent(80.0, 50.0))
+    assert tool.overlay().crosshairs == ((40.0, 40.0),)
 
 
 # -- the real canvas and window ---------------------------------------------------------

@@ -192,6 +192,9 @@ class CloneTool(Tool):
     def hover(self, document, event: PointerEvent) -> None:
         self._pointer = (event.x, event.y)
 
+    def leave(self) -> None:
+        self._pointer = None
+
     def writes_image(self, event: PointerEvent) -> bool:
         return not (event.ctrl or event.alt)       # Ctrl/Alt+click only sets the source
 
@@ -218,8 +221,10 @@ class CloneTool(Tool):
         circle = self.brush.size * 0.5
         if self.source is None:
             return Overlay(circle=circle)
+        if self._pointer is None:      # the pointer is off the canvas: no crosshair left behind
+            return Overlay(circle=circle)
         offset = self.offset
-        if offset is None or self._pointer is None:
+        if offset is None:
             return Overlay(circle=circle, crosshairs=(self.source,))
         x, y = self._pointer
         return Overlay(circle=circle, crosshairs=((x + offset[0], y + offset[1]),))

@@ -95,6 +95,9 @@ class Tool:
     def hover(self, document, event: PointerEvent) -> None:
         """The pointer moved with no button held (e.g. a polygon's rubber band)."""
 
+    def leave(self) -> None:
+        """The pointer left the canvas (with no button held)."""
+
     def release(self, document, event: PointerEvent) -> Patch | None:
         return None
 

@@ -179,6 +179,8 @@ class PointerInput:
         """The pointer left the canvas: no brush outline follows it."""
         old = self.tool_area()
         self.cursor = None
+        if self.mode is None:
+            self.canvas.tool.leave()
         self.canvas.update(old)
 
     def key(self, event, pressed: bool) -> bool:
