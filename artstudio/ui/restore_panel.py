@@ -67,8 +67,7 @@ class RestorePanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addWidget(self._build_mask_group())
         layout.addWidget(self._build_fill_group())
-        # Apply and Revert right under the fill (and its variations): below Stylize they
-        # were off screen in a 900 px window, so every fill meant scrolling to keep it.
+        # Apply and Revert under the fill and its variations (last, they were off screen)
         layout.addWidget(self._build_compare_group())
         layout.addWidget(self._build_enhance_group())
         layout.addStretch(1)
