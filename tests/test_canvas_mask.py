@@ -177,3 +177,35 @@ def test_choosing_a_mask_colour_turns_the_automatic_tint_off_and_is_kept_in_sett
     assert not canvas.mask_display.auto and canvas.mask_display.colour == (10, 200, 30)
     assert not window.mask_view_actions["auto"].isChecked()
     assert canvas.layers.base.pyramid.color == (10, 200, 30)
+
+
+def test_a_new_outline_has_the_old_one_erased_even_outside_what_is_repainted(qtbot, canvas):
+    """A clone stroke that applied a compared fill drew the ants from the outline cached
+    before the compare; the new outline was repainted only in its own box, so the old one
+    stayed on screen round a mask that no longer existed."""
+    from PySide6.QtCore import QRect
+
+    canvas.actual_size()
+    canvas.pan_by(-canvas.widget_pos(QPointF(0, 0)).x(), -canvas.widget_pos(QPointF(0, 0)).y())
+    doc = canvas.document
+    doc.mask[:] = 0
+    doc.mask[20:40, 20:40] = 255
+    canvas.mask_display.changed()
+    canvas.mask_display.set(ants=True)
+    canvas.repaint()
+    old = canvas.mask_display.ants_area(canvas.view).toAlignedRect()
+    assert old.width() > 10
+    doc.mask[:] = 0
+    doc.mask[150:170, 200:220] = 255
+    canvas.mask_display.changed()
+    asked = []
+    original = canvas.update
+
+    def update(*args):
+        if args and isinstance(args[0], QRect):
+            asked.append(QRect(args[0]))
+        original(*args)
+
+    canvas.update = update
+    canvas.repaint(canvas.view.widget_rect(Rect(195, 145, 225, 175)))     # only the new box
+    assert any(r.contains(old) for r in asked), (old, asked)

@@ -89,7 +89,12 @@ class MaskDisplay(QObject):
             self._timer.stop()
             return
         if not busy:
+            before, old_area = self._path, self.ants_area(view)
             self._trace(document, view.scale, visible)
+            if before is not None and self._path is not before:
+                # the old outline may lie outside what this paint covers (it was drawn from the
+                # cache during a stroke that changed the mask): have it erased too
+                self.canvas.update(old_area.toAlignedRect())
         if self._path is None or self._path.isEmpty():
             self._timer.stop()
             return
