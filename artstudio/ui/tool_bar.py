@@ -17,6 +17,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel, QSizePolicy, QStackedWidget,
                                QToolBar, QWidget)
+from superqt import QElidingLabel
 
 from ..core.brush import ERASE, PAINT, Brush
 from ..core.clone import CloneTool, HealTool
@@ -207,9 +208,10 @@ class ToolOptionsRow(QWidget):
         self.name_label.setStyleSheet("font-weight: bold; padding: 0 6px;")
         self.pages = QStackedWidget()
         self.pages.addWidget(QLabel(""))
-        self.hint_label = QLabel()
+        # A long hint ends in "…" at the window's edge (whole in its tooltip and the status
+        # bar) rather than widening the window or being cut mid-word.
+        self.hint_label = QElidingLabel()
         self.hint_label.setStyleSheet("color: palette(mid);")
-        # A long hint is cut at the window's edge rather than widening the window.
         self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(2, 2, 2, 2)
