@@ -211,6 +211,7 @@ class ToolOptionsRow(QWidget):
         # A long hint ends in "…" at the window's edge (whole in its tooltip and the status
         # bar) rather than widening the window or being cut mid-word.
         self.hint_label = QElidingLabel()
+        self.hint_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.hint_label.setStyleSheet("color: palette(mid);")
         self.hint_label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         layout = QHBoxLayout(self)
