@@ -198,6 +198,22 @@ def test_heal_matches_the_darker_surroundings_where_clone_stays_60_levels_off_an
     assert 0.9 < kept.std() / texture.std() < 1.1
 
 
+@pytest.mark.parametrize("edge", ["top", "left", "bottom", "right", "corner"])
+def test_heal_removes_a_spot_touching_the_photos_edge_instead_of_smearing_it(edge):
+    """The dab's border was pinned to the photo's edge row: a dark spot there stayed and
+    smeared inwards (20, 28, 36 ... down the column). Mirrored across the edge, it heals."""
+    image = np.full((120, 160, 3), 128, np.uint8)
+    y, x = {"top": (2, 80), "left": (60, 2), "bottom": (117, 80), "right": (60, 157), "corner": (2, 2)}[edge]
+    image[max(0, y - 3):y + 3, max(0, x - 3):x + 3] = 20
+    doc = Document(image.copy())
+    tool = HealTool(Brush(size=30, hardness=0.8, pressure_size=False))
+    ctrl_click(tool, doc, 60, 60)                         # a clean grey source
+    stroke(tool, doc, [(x, y)])
+    spot = (slice(max(0, y - 3), y + 3), slice(max(0, x - 3), x + 3))
+    assert np.abs(doc.image[spot].astype(int) - 128).max() <= 3
+    assert np.abs(doc.image.astype(int) - 128).max() <= 3      # nothing smeared round it either
+
+
 def test_the_poisson_solve_is_exact_on_any_crop_size():
     from artstudio.core.poisson import fast_side, harmonic_fill
 

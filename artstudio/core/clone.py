@@ -112,6 +112,7 @@ class _Stroke:
     originals: _Originals
     coverage: _Coverage = field(default_factory=_Coverage)
     last: PointerEvent | None = None
+    size: tuple[int, int] = (0, 0)            # the document's (width, height)
 
 
 _EDGE = 6     # px: how far from its box's edge a dab must stay for the half-size Poisson solve
@@ -178,7 +179,7 @@ class CloneTool(Tool):
             raise ToolError(NOTHING_TO_COPY)     # before begin_edit: nothing changed, no undo step
         if self.aligned:
             self._offset = offset
-        self._stroke = _Stroke(offset, _Originals(document.image), last=event)
+        self._stroke = _Stroke(offset, _Originals(document.image), last=event, size=document.size)
         document.begin_edit("image", self.label)
         return self._paint(document, event, event)
 
@@ -299,8 +300,11 @@ class HealTool(CloneTool):
     Each dab solves, on its bounding box, for pixels whose gradients are the
     source's and whose border is the image as it is now (earlier dabs
     included, so a stroke blends into itself), then mixes that in with the
-    brush coverage. Where the box is cut by the image's edge (or by the
-    source's), that edge row stays as it is.
+    brush coverage. Where the box is cut by the source's edge, that edge
+    row stays as it is. Where it lies on the photo's own edge, the box is
+    mirrored across it first: the dab's border there is free (no change
+    across the edge), so a blemish that touches the edge is healed, not
+    pinned there and smeared inwards.
     """
 
     key = "heal"
@@ -329,7 +333,14 @@ class HealTool(CloneTool):
         # hard brush) it was up to 10 levels off there, at the seam: solve exactly then.
         k, grows = _EDGE, after > before                 # only where this dab adds coverage is mixed in
         near_edge = grows[:k].any() or grows[-k:].any() or grows[:, :k].any() or grows[:, -k:].any()
-        healed = poisson_blend(source, current, coarse=not near_edge)
+        pads = _mirror_pads(rect, stroke.size)
+        if pads is None:
+            healed = poisson_blend(source, current, coarse=not near_edge)
+        else:
+            (top, _), (left, _) = pads
+            wide = pads + ((0, 0),)
+            healed = poisson_blend(np.pad(source, wide, mode="symmetric"), np.pad(current, wide, mode="symmetric"),
+                                   coarse=False)[top:top + rect.height, left:left + rect.width]
         # Mix in only the coverage this dab adds, so dabs overlapping at a
         # segment's end combine by their maximum coverage, as the clone's do
         # (one OpenCV pass: a 300 px dab's box is some 100 000 pixels).
@@ -341,3 +352,19 @@ class HealTool(CloneTool):
         np.rint(healed, out=healed)
         return np.clip(healed, 0, 255, out=healed).astype(np.uint8)
 
+
+def _mirror_pads(rect: Rect, size: tuple[int, int]):
+    """``((top, bottom), (left, right))`` px to mirror ``rect`` by on the sides where it lies on
+    the photo's edge (a side's full length: the solve then has no change across that edge), grown
+    to a fast solve size; None when no side is on the edge."""
+    width, height = size
+
+    def axis(lo: int, hi: int, limit: int, length: int) -> tuple[int, int]:
+        before, after = (length if lo == 0 else 0), (length if hi == limit else 0)
+        if before == after == 0:
+            return 0, 0
+        extra = fast_side(length + before + after) - (length + before + after)
+        return (before + extra, after) if before else (before, after + extra)
+
+    rows, cols = axis(rect.y0, rect.y1, height, rect.height), axis(rect.x0, rect.x1, width, rect.width)
+    return None if rows == cols == (0, 0) else (rows, cols)
