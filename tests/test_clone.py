@@ -383,3 +383,31 @@ def test_ctrl_click_repaints_where_the_source_crosshair_was(qtbot, canvas):
     assert abs(tool.source[0] - 100) <= 1 and abs(tool.source[1] - 80) <= 1
     old_cross = QRect(crosshair.x() - 10, crosshair.y() - 10, 21, 21)
     assert any(r.contains(old_cross) for r in repainted), repainted
+
+
+def test_the_hint_follows_the_source_and_mode_and_a_new_photo_forgets_the_source(qtbot, canvas):
+    """The hint kept saying "Ctrl+click where to copy from" after a source was set and
+    "Aligned" after unticking it; a source Ctrl+clicked on one photo stayed set on the next,
+    copying from a place never chosen there."""
+    from PySide6.QtCore import Qt
+
+    from artstudio.ui.tool_bar import ToolBar
+
+    bar = ToolBar(canvas)
+    qtbot.addWidget(bar)
+    tool = bar.choose("heal")
+    page = bar.options.currentWidget()
+    assert "where to copy from" in bar.options.hint_label.text()
+    qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.ControlModifier, at(canvas, 20, 30))
+    assert "Paint to copy" in bar.options.hint_label.text()
+    page.aligned_box.setChecked(False)
+    assert "Not aligned" in bar.options.hint_label.text()
+    canvas.set_document(Document(canvas.document.image.copy()))       # another photo
+    assert tool.source is None and "not set" in page.source_label.text()
+    assert "where to copy from" in bar.options.hint_label.text()
+    doc = canvas.document
+    with pytest.raises(ToolError, match="No clone source"):
+        tool.press(doc, PointerEvent(40, 40))
+    ctrl_click(tool, doc, 20, 30)
+    tool.prepare(doc)                                                  # the same photo: kept
+    assert tool.source == (20, 30)

@@ -24,6 +24,8 @@ from a brighter area takes the level and colour of where it lands.
 from __future__ import annotations
 
 import math
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -154,10 +156,18 @@ class CloneTool(Tool):
     _offset: tuple[int, int] | None = field(default=None, init=False, repr=False)
     _stroke: _Stroke | None = field(default=None, init=False, repr=False)
     _pointer: tuple[float, float] | None = field(default=None, init=False, repr=False)
+    _source_of: Callable[[], object] | None = field(default=None, init=False, repr=False)   # weakref to the photo
 
     def set_aligned(self, aligned: bool) -> None:
         """Switch mode; the next stroke starts again from the source point."""
         self.aligned, self._offset = bool(aligned), None
+
+    def prepare(self, document) -> None:
+        """The canvas shows ``document``: a source Ctrl+clicked on another photo is forgotten
+        (it would copy from a place never chosen on this one)."""
+        if self.source is not None and (self._source_of is None or self._source_of() is not document):
+            self.source, self._offset, self._source_of = None, None, None
+            self.events.source_changed.emit(None)
 
     @property
     def offset(self) -> tuple[int, int] | None:
@@ -235,7 +245,7 @@ class CloneTool(Tool):
         w, h = document.size
         if not (0 <= event.x < w and 0 <= event.y < h):
             raise ToolError(SOURCE_OUTSIDE)
-        self.source, self._offset = (event.x, event.y), None
+        self.source, self._offset, self._source_of = (event.x, event.y), None, weakref.ref(document)
         self.events.source_changed.emit(self.source)
 
     def _dab_rect(self, document, a: PointerEvent, b: PointerEvent, offset) -> Rect | None:

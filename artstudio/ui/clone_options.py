@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
 from ..core.clone import CloneTool
 
 
 class CloneOptions(QWidget):
-    """An Aligned checkbox and a "Source: x, y" label for a :class:`CloneTool` (or heal)."""
+    """An Aligned checkbox and a "Source: x, y" label for a :class:`CloneTool` (or heal).
+
+    ``hint_changed`` fires when the tool's hint reads differently (a source set or forgotten,
+    Aligned toggled), so the options row can show the new one.
+    """
+
+    hint_changed = Signal()
 
     def __init__(self, tool: CloneTool, parent: QWidget | None = None):
         super().__init__(parent)
@@ -32,9 +39,11 @@ class CloneOptions(QWidget):
 
     def _on_aligned_toggled(self, checked: bool) -> None:
         self.tool.set_aligned(checked)
+        self.hint_changed.emit()
 
     def _on_tool_source_changed(self, source) -> None:
         if source is None:
             self.source_label.setText("Source: not set (Ctrl+click)")
         else:
             self.source_label.setText(f"Source: {int(source[0])}, {int(source[1])}")
+        self.hint_changed.emit()

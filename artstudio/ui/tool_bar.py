@@ -181,10 +181,16 @@ class ToolBar(QToolBar):
             self.options.pages.setCurrentIndex(0)
             return
         if item.key not in self._pages:
-            self._pages[item.key] = item.options(tool, self.options.pages)
-            self.options.pages.addWidget(self._pages[item.key])
-            leave_focus_on(self.canvas, self._pages[item.key])
+            page = self._pages[item.key] = item.options(tool, self.options.pages)
+            self.options.pages.addWidget(page)
+            leave_focus_on(self.canvas, page)
+            if hasattr(page, "hint_changed"):        # the clone's hint follows its source and mode
+                page.hint_changed.connect(lambda item=item, tool=tool: self._refresh_hint(item, tool))
         self.options.pages.setCurrentWidget(self._pages[item.key])
+
+    def _refresh_hint(self, item: ToolEntry, tool: Tool) -> None:
+        if self.canvas.tool is tool:
+            self.options.show_tool(item, tool.hint)
 
     def _on_canvas_brush_changed(self, brush: Brush) -> None:
         # X (swap) or a tablet eraser flips the mask brush: keep Brush/Eraser checked to match.
