@@ -162,3 +162,14 @@ def test_each_selection_tool_has_its_own_cursor(bar, canvas):
     assert len(shapes) == 4
     bar.choose("brush")
     assert canvas.cursor().shape() == Qt.CursorShape.CrossCursor      # its outline circle is drawn
+
+
+def test_x_on_a_sampling_area_tool_says_it_now_erases(bar, canvas):
+    """X flipped Sample area to erasing with nothing on screen to say so."""
+    bar.choose("sample_from")
+    assert bar.options.hint_label.text().startswith("Painting")
+    canvas.swap_tool()                                   # what X does
+    assert bar.options.hint_label.text().startswith("Erasing")
+    assert "Sample area" in bar.options.name_label.text() and bar.current == "sample_from"
+    canvas.swap_tool()
+    assert bar.options.hint_label.text().startswith("Painting")

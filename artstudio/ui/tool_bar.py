@@ -198,6 +198,8 @@ class ToolBar(QToolBar):
             key = "eraser" if brush.mode == ERASE else "brush"
             self.actions_by_key[key].setChecked(True)
             self.options.show_tool(entry(key), self.canvas.tool.hint)
+        elif isinstance(self.canvas.tool, MaskBrushTool):      # a sampling area: "Erasing where ..."
+            self.options.show_tool(entry(self.current), self.canvas.tool.hint)
 
 
 class ToolOptionsRow(QWidget):
