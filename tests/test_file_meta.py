@@ -189,3 +189,34 @@ def test_a_save_dialog_starts_beside_the_photo_never_in_the_app(tmp_path):
     ("cam.jpg", "MPO", "cam_restored.jpg"), ("x_restored.png", "PNG", "x_restored.png")])
 def test_save_as_suggests_the_source_format(tmp_path, photo, fmt, name):
     assert suggested_name(None if photo is None else tmp_path / photo, fmt) == name
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".jpg"])
+def test_a_greyscale_photo_is_saved_greyscale_again_unless_it_was_coloured(tmp_path, suffix):
+    """A greyscale scan came back as RGB after a fill (three times the data, and a colour
+    file where a grey one went in). Its meta now says grey: equal channels (or the one level
+    apart a fill computed in Lab leaves) are written as one, pixels unchanged; colour stays."""
+    from PIL import Image
+
+    from artstudio.core.imageio import load_image, save_image
+
+    rng = np.random.default_rng(0)
+    grey = rng.integers(0, 256, (40, 60), dtype=np.uint8)
+    src = tmp_path / "scan.png"
+    Image.fromarray(grey, "L").save(src)
+    loaded = load_image(src)
+    assert loaded.meta.grey and loaded.pixels.shape[2] == 3
+    edited = loaded.pixels.copy()
+    edited[10:20, 10:20, 1] = np.clip(edited[10:20, 10:20, 1].astype(int) + 1, 0, 255)   # a fill's rounding
+    out = save_image(tmp_path / f"out{suffix}", edited, meta=loaded.meta)
+    with Image.open(out) as im:
+        assert im.mode == "L"
+        if suffix != ".jpg":
+            back = np.asarray(im)
+            assert np.array_equal(back[:10], grey[:10]) and np.abs(back.astype(int) - grey).max() <= 1
+    coloured = loaded.pixels.copy()
+    coloured[..., 0] = 255 - coloured[..., 0]
+    with Image.open(save_image(tmp_path / f"colour{suffix}", coloured, meta=loaded.meta)) as im:
+        assert im.mode == "RGB"
+    with Image.open(save_image(tmp_path / f"plain{suffix}", edited)) as im:      # no meta: as given
+        assert im.mode == "RGB"

@@ -62,6 +62,9 @@ class SourceMeta:
         The IJG quality (1-100) closest to ``jpeg_tables``.
     webp_lossless : bool or None
         Whether a WebP source was lossless.
+    grey : bool
+        The source was greyscale (its pixels are handed out as RGB with equal channels):
+        a save to PNG, TIFF or JPEG writes greyscale again while they stay equal.
     """
 
     exif: bytes | None = None
@@ -70,6 +73,7 @@ class SourceMeta:
     jpeg_subsampling: int | None = None
     jpeg_quality: int | None = None
     webp_lossless: bool | None = None
+    grey: bool = False
 
     def describe(self, fmt: str = "JPEG") -> str:
         """What a save in ``fmt`` keeps, for a status line: e.g. ``"JPEG quality ≈ 87, EXIF, colour profile"``."""
@@ -80,6 +84,7 @@ class SourceMeta:
 
 
 NO_META = SourceMeta()
+GREY_MODES = frozenset({"1", "L", "LA", "La", "I", "I;16", "I;16B", "I;16L", "I;16N", "F"})
 
 
 def read_meta(im: Image.Image, head: bytes = b"") -> SourceMeta:
@@ -96,7 +101,8 @@ def read_meta(im: Image.Image, head: bytes = b"") -> SourceMeta:
             tables, subsampling = _jpeg_tables(im)
             quality = estimate_jpeg_quality(tables) if tables else None
         lossless = head[12:16] == b"VP8L" if im.format == "WEBP" and len(head) >= 16 else None
-        return SourceMeta(_clean_exif(im), icc, tables, subsampling, quality, lossless)
+        grey = im.mode in GREY_MODES
+        return SourceMeta(_clean_exif(im), icc, tables, subsampling, quality, lossless, grey)
     except Exception:                      # metadata is a courtesy: never lose the photo over it
         _log.debug("reading metadata failed", exc_info=True)
         return NO_META

@@ -82,8 +82,24 @@ def save_image(path, pixels: np.ndarray, *, quality: int | None = None, meta: So
         # libtiff refuses EXIF's sub-IFDs (camera settings, GPS): keeping them wins over
         # LZW, and Pillow's own writer stores them, uncompressed.
         options["compression"] = "tiff_lzw"
+    grey = _grey(pixels) if meta is not None and meta.grey and fmt in ("PNG", "TIFF", "JPEG") else None
+    if grey is not None:                      # L or LA, as it came
+        pixels = grey if pixels.shape[2] == 3 else np.stack([grey, pixels[..., 3]], axis=-1)
     image = Image.fromarray(np.ascontiguousarray(pixels))
     return atomic_save(path, image, fmt, options)
+
+
+GREY_SPREAD = 2   # levels: a fill of a grey photo computed in colour (Lab) leaves its channels this close
+
+
+def _grey(pixels: np.ndarray) -> np.ndarray | None:
+    """The one channel of RGB(A) ``pixels`` whose channels differ by at most :data:`GREY_SPREAD`
+    (their rounded mean: a pixel with equal channels keeps its value), else None (colour)."""
+    rgb = pixels[..., :3]
+    spread = rgb.max(axis=2).astype(np.int16) - rgb.min(axis=2)
+    if int(spread.max()) > GREY_SPREAD:
+        return None
+    return ((rgb.astype(np.uint16).sum(axis=2) + 1) // 3).astype(np.uint8)
 
 
 def check_pixels(pixels) -> None:
