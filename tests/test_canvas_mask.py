@@ -179,11 +179,11 @@ def test_choosing_a_mask_colour_turns_the_automatic_tint_off_and_is_kept_in_sett
     assert canvas.layers.base.pyramid.color == (10, 200, 30)
 
 
-def test_a_new_outline_has_the_old_one_erased_even_outside_what_is_repainted(qtbot, canvas):
+def test_a_new_outline_has_the_old_one_erased_even_outside_what_is_repainted(qtbot, canvas, monkeypatch):
     """A clone stroke that applied a compared fill drew the ants from the outline cached
     before the compare; the new outline was repainted only in its own box, so the old one
     stayed on screen round a mask that no longer existed."""
-    from PySide6.QtCore import QRect
+    from window_helpers import repaint_requests
 
     canvas.actual_size()
     canvas.pan_by(-canvas.widget_pos(QPointF(0, 0)).x(), -canvas.widget_pos(QPointF(0, 0)).y())
@@ -198,14 +198,6 @@ def test_a_new_outline_has_the_old_one_erased_even_outside_what_is_repainted(qtb
     doc.mask[:] = 0
     doc.mask[150:170, 200:220] = 255
     canvas.mask_display.changed()
-    asked = []
-    original = canvas.update
-
-    def update(*args):
-        if args and isinstance(args[0], QRect):
-            asked.append(QRect(args[0]))
-        original(*args)
-
-    canvas.update = update
+    asked = repaint_requests(monkeypatch, canvas)
     canvas.repaint(canvas.view.widget_rect(Rect(195, 145, 225, 175)))     # only the new box
     assert any(r.contains(old) for r in asked), (old, asked)

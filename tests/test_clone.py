@@ -356,11 +356,12 @@ def test_s_and_j_in_the_window_pick_clone_and_heal_listed_in_the_tools_menu(qtbo
         window.close()
 
 
-def test_ctrl_click_repaints_where_the_source_crosshair_was(qtbot, canvas):
+def test_ctrl_click_repaints_where_the_source_crosshair_was(qtbot, canvas, monkeypatch):
     """In aligned mode the crosshair follows the pointer at the last stroke's offset; a
     Ctrl+click that sets a new source moves it: its old place must be repainted, or a stale
     crosshair stays painted on the photo (seen under Xvfb)."""
     from PySide6.QtCore import QPointF, QRect, Qt
+    from window_helpers import repaint_requests
 
     tool = CloneTool(canvas.brush)
     canvas.set_active_tool(tool)
@@ -370,15 +371,7 @@ def test_ctrl_click_repaints_where_the_source_crosshair_was(qtbot, canvas):
     qtbot.mouseRelease(canvas, Qt.MouseButton.LeftButton, pos=at(canvas, 60, 50))
     qtbot.mouseMove(canvas, at(canvas, 100, 80))                 # crosshair now at (60, 60)
     crosshair = canvas.widget_pos(QPointF(60.5, 60.5)).toPoint()
-    repainted = []
-    original = canvas.update
-
-    def update(*args):
-        if args and isinstance(args[0], QRect):
-            repainted.append(QRect(args[0]))
-        original(*args)
-
-    canvas.update = update
+    repainted = repaint_requests(monkeypatch, canvas)
     qtbot.mouseClick(canvas, Qt.MouseButton.LeftButton, ctrl, at(canvas, 100, 80))
     assert abs(tool.source[0] - 100) <= 1 and abs(tool.source[1] - 80) <= 1
     old_cross = QRect(crosshair.x() - 10, crosshair.y() - 10, 21, 21)

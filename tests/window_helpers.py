@@ -56,3 +56,18 @@ def at(canvas, x, y):
     from PySide6.QtCore import QPointF
 
     return canvas.widget_pos(QPointF(x + 0.5, y + 0.5)).toPoint()
+
+
+def repaint_requests(monkeypatch, canvas) -> list:
+    """The widget rectangles (QRect) asked of ``canvas.update`` from now on; they are still repainted."""
+    from PySide6.QtCore import QRect
+
+    asked, original = [], canvas.update
+
+    def update(*args):
+        if args and isinstance(args[0], QRect):
+            asked.append(QRect(args[0]))
+        original(*args)
+
+    monkeypatch.setattr(canvas, "update", update)
+    return asked
