@@ -64,7 +64,8 @@ class SourceMeta:
         Whether a WebP source was lossless.
     grey : bool
         The source was greyscale (its pixels are handed out as RGB with equal channels):
-        a save to PNG, TIFF or JPEG writes greyscale again while they stay equal.
+        a save to PNG, TIFF or JPEG writes greyscale again while they stay equal (within the
+        2 levels a fill computed in Lab leaves).
     """
 
     exif: bytes | None = None

@@ -89,12 +89,7 @@ class MaskDisplay(QObject):
             self._timer.stop()
             return
         if not busy:
-            before, old_area = self._path, self.ants_area(view)
-            self._trace(document, view.scale, visible)
-            if before is not None and self._path is not before:
-                # the old outline may lie outside what this paint covers (it was drawn from the
-                # cache during a stroke that changed the mask): have it erased too
-                self.canvas.update(old_area.toAlignedRect())
+            self._trace(document, view, visible)
         if self._path is None or self._path.isEmpty():
             self._timer.stop()
             return
@@ -122,8 +117,8 @@ class MaskDisplay(QObject):
         br = view.widget_pos(box.bottomRight())
         return QRectF(tl, br).adjusted(-2, -2, 2, 2)
 
-    def _trace(self, document, scale: float, visible) -> None:
-        factor = reduction_for_scale(scale)
+    def _trace(self, document, view, visible) -> None:
+        factor = reduction_for_scale(view.scale)
         area = outline_area(visible, factor, document.size)
         key = (id(document.mask), factor, area)
         if key == self._key and not self._dirty:
@@ -135,6 +130,10 @@ class MaskDisplay(QObject):
             for points in contours:
                 path.addPolygon(QPolygonF([QPointF(float(x), float(y)) for x, y in points]))
                 path.closeSubpath()
+        if self._path is not None:
+            # the old outline may lie outside what this paint covers (it was drawn from the cache
+            # during a stroke that changed the mask): have it erased too
+            self.canvas.update(self.ants_area(view).toAlignedRect())
         self._path = path
 
     def _on_timer_timeout(self) -> None:
